@@ -1,0 +1,13 @@
+//! Kabinet's domain: pure types and rules. No I/O, no async, no web or database crates.
+//!
+//! Everything that decides something about a citizen's data (validity of documents, check digits,
+//! statuses) lives here so that it can be tested at any date without a server.
+
+pub mod clock;
+pub mod contact;
+pub mod ids;
+pub mod role;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use contact::{Email, Phone};
+pub use role::Role;

@@ -1,0 +1,474 @@
+//! Configuration: working defaults, then `kabinet.toml` (or `--config`), then `KABINET_*`
+//! environment variables, then command-line flags. One typed struct, passed in state, never a
+//! global. Unknown keys in the file are refused; unknown `KABINET_*` variables are reported.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use figment::Figment;
+use figment::providers::{Format, Serialized, Toml};
+use serde::Deserialize;
+
+/// A value that must never reach a log line (passwords in URLs, keys, tokens).
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Address and port the web server listens on.
+    pub listen: SocketAddr,
+    /// Folder for the SQLite database, the master key and local files.
+    pub data_dir: PathBuf,
+    /// `sqlite:…` or `postgres://…`; default: SQLite in `data_dir`.
+    pub database_url: Option<Secret>,
+    /// The address citizens use, e.g. `https://kabinet.example.ru`. HTTPS turns on Secure
+    /// cookies and HSTS.
+    pub public_url: Option<String>,
+    /// Base64 of 32 bytes. When neither this nor `master_key_file` is set, a key is generated
+    /// into `data_dir/master.key` on first start.
+    pub master_key: Option<Secret>,
+    pub master_key_file: Option<PathBuf>,
+    pub log_format: LogFormat,
+    /// `info`, `debug`, or per target: `info,kabinet=debug`.
+    pub log_level: String,
+    pub database: DatabaseConfig,
+    pub http: HttpConfig,
+    pub session: SessionConfig,
+    pub worker: WorkerConfig,
+    pub metrics: MetricsConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DatabaseConfig {
+    pub max_connections: u32,
+    pub acquire_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Longest time a request may take before it is answered with 408.
+    pub request_timeout_secs: u64,
+    /// Largest request body accepted outside file uploads (413 beyond).
+    pub body_limit_bytes: usize,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SessionConfig {
+    /// Sign-out after this many minutes without activity (the seeds recommend 10).
+    pub idle_timeout_minutes: u32,
+    /// Sign-out after this many hours whatever happens.
+    pub absolute_lifetime_hours: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkerConfig {
+    /// Jobs run at once by one node's worker.
+    pub concurrency: u32,
+    /// How often an idle worker looks for due jobs.
+    pub poll_interval_ms: u64,
+    /// How long a claimed job is held before another worker may take it over.
+    pub lease_secs: u64,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// When set, `/metrics` asks for `Authorization: Bearer <token>`.
+    pub token: Option<Secret>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./data"),
+            database_url: None,
+            public_url: None,
+            master_key: None,
+            master_key_file: None,
+            log_format: LogFormat::Text,
+            log_level: "info".to_owned(),
+            database: DatabaseConfig::default(),
+            http: HttpConfig::default(),
+            session: SessionConfig::default(),
+            worker: WorkerConfig::default(),
+            metrics: MetricsConfig::default(),
+        }
+    }
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            acquire_timeout_secs: 10,
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            request_timeout_secs: 30,
+            body_limit_bytes: 1024 * 1024,
+        }
+    }
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self {
+            idle_timeout_minutes: 10,
+            absolute_lifetime_hours: 12,
+        }
+    }
+}
+
+impl Default for WorkerConfig {
+    fn default() -> Self {
+        Self {
+            concurrency: 2,
+            poll_interval_ms: 1000,
+            lease_secs: 300,
+        }
+    }
+}
+
+/// Top-level keys, for telling known `KABINET_*` variables from typos.
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "listen",
+    "data_dir",
+    "database_url",
+    "public_url",
+    "master_key",
+    "master_key_file",
+    "log_format",
+    "log_level",
+    "database",
+    "http",
+    "session",
+    "worker",
+    "metrics",
+];
+
+/// Variables with the prefix that belong to tools around Kabinet, not to its configuration.
+const FOREIGN_VARIABLES: &[&str] = &["config", "test_database_url", "log"];
+
+/// A configuration that cannot be used: which key, and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub key: String,
+    pub message: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "configuration error: {}: {}", self.key, self.message)
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Flags from the command line, applied over everything else.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub database_url: Option<String>,
+}
+
+/// What loading found besides the configuration itself.
+#[derive(Debug, Clone, Default)]
+pub struct LoadReport {
+    pub file: Option<PathBuf>,
+    pub unknown_variables: Vec<String>,
+}
+
+impl Config {
+    /// Loads the layers. `file` is `--config`; without it `./kabinet.toml` is read when present.
+    pub fn load(
+        file: Option<&Path>,
+        overrides: &Overrides,
+        env: &[(String, String)],
+    ) -> Result<(Config, LoadReport), ConfigError> {
+        let mut report = LoadReport::default();
+        let mut figment = Figment::new();
+        match file {
+            Some(path) if !path.is_file() => {
+                return Err(ConfigError {
+                    key: "--config".to_owned(),
+                    message: format!("file {} does not exist", path.display()),
+                });
+            }
+            Some(path) => {
+                figment = figment.merge(Toml::file_exact(path));
+                report.file = Some(path.to_owned());
+            }
+            None if Path::new("kabinet.toml").is_file() => {
+                figment = figment.merge(Toml::file_exact("kabinet.toml"));
+                report.file = Some(PathBuf::from("kabinet.toml"));
+            }
+            None => {}
+        }
+
+        let mut known = Vec::new();
+        for (name, value) in env {
+            let Some(key) = name.strip_prefix("KABINET_") else {
+                continue;
+            };
+            let key = key.to_ascii_lowercase();
+            let top = key.split("__").next().unwrap_or_default();
+            if TOP_LEVEL_KEYS.contains(&top) {
+                known.push((key.replace("__", "."), value.clone()));
+            } else if !FOREIGN_VARIABLES.contains(&key.as_str()) {
+                report.unknown_variables.push(name.clone());
+            }
+        }
+        for (key, value) in known {
+            figment = figment.merge(Serialized::global(&key, env_value(&value)));
+        }
+
+        if let Some(listen) = &overrides.listen {
+            figment = figment.merge(Serialized::global("listen", listen));
+        }
+        if let Some(dir) = &overrides.data_dir {
+            figment = figment.merge(Serialized::global("data_dir", dir));
+        }
+        if let Some(url) = &overrides.database_url {
+            figment = figment.merge(Serialized::global("database_url", url));
+        }
+
+        let config: Config = figment.extract().map_err(config_error_from_figment)?;
+        config.validate()?;
+        Ok((config, report))
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, message: &str| {
+            Err(ConfigError {
+                key: key.to_owned(),
+                message: message.to_owned(),
+            })
+        };
+        if let Some(url) = &self.database_url
+            && store::Dialect::from_url(url.expose()).is_err()
+        {
+            return bad(
+                "database_url",
+                "must start with sqlite: or postgres:// (for example postgres://kabinet:secret@localhost/kabinet)",
+            );
+        }
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("https://") || url.starts_with("http://"))
+        {
+            return bad("public_url", "must start with https:// or http://");
+        }
+        if let Some(key) = &self.master_key {
+            let decoded = base64::engine::general_purpose::STANDARD.decode(key.expose().trim());
+            if !matches!(decoded, Ok(ref bytes) if bytes.len() == 32) {
+                return bad(
+                    "master_key",
+                    "must be 32 bytes in base64 (generate one with: head -c 32 /dev/urandom | base64)",
+                );
+            }
+        }
+        if self.master_key.is_some() && self.master_key_file.is_some() {
+            return bad("master_key", "set master_key or master_key_file, not both");
+        }
+        if crate::telemetry::parse_filter(&self.log_level).is_err() {
+            return bad(
+                "log_level",
+                "must be a level (error, warn, info, debug, trace) or targets like info,kabinet=debug",
+            );
+        }
+        if self.database.max_connections == 0 {
+            return bad("database.max_connections", "must be at least 1");
+        }
+        if self.http.body_limit_bytes < 1024 {
+            return bad("http.body_limit_bytes", "must be at least 1024");
+        }
+        if self.http.request_timeout_secs == 0 {
+            return bad("http.request_timeout_secs", "must be at least 1");
+        }
+        if !(1..=1440).contains(&self.session.idle_timeout_minutes) {
+            return bad("session.idle_timeout_minutes", "must be between 1 and 1440");
+        }
+        if !(1..=720).contains(&self.session.absolute_lifetime_hours) {
+            return bad(
+                "session.absolute_lifetime_hours",
+                "must be between 1 and 720",
+            );
+        }
+        if !(1..=64).contains(&self.worker.concurrency) {
+            return bad("worker.concurrency", "must be between 1 and 64");
+        }
+        if self.worker.poll_interval_ms < 10 {
+            return bad("worker.poll_interval_ms", "must be at least 10");
+        }
+        if self.worker.lease_secs < 5 {
+            return bad("worker.lease_secs", "must be at least 5");
+        }
+        Ok(())
+    }
+
+    /// The database URL in use: the configured one, or SQLite inside the data folder.
+    pub fn database_url(&self) -> Secret {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => Secret::new(format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("kabinet.db").display()
+            )),
+        }
+    }
+
+    /// Whether citizens reach the service over HTTPS (Secure cookies, HSTS).
+    pub fn is_https(&self) -> bool {
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
+    }
+}
+
+/// Environment values are typed like TOML scalars (numbers, booleans), anything else is text.
+fn env_value(raw: &str) -> figment::value::Value {
+    use figment::value::Value;
+    if let Ok(n) = raw.parse::<i64>() {
+        return Value::from(n);
+    }
+    match raw {
+        "true" => Value::from(true),
+        "false" => Value::from(false),
+        _ => Value::from(raw.to_owned()),
+    }
+}
+
+fn config_error_from_figment(err: figment::Error) -> ConfigError {
+    let key = if err.path.is_empty() {
+        "(file)".to_owned()
+    } else {
+        err.path.join(".")
+    };
+    let source = err
+        .metadata
+        .as_ref()
+        .and_then(|m| m.source.as_ref())
+        .map(|s| format!(" (from {s})"))
+        .unwrap_or_default();
+    let message = match &err.kind {
+        figment::error::Kind::UnknownField(field, _) => {
+            return ConfigError {
+                key: if key == "(file)" {
+                    field.clone()
+                } else {
+                    format!("{key}.{field}")
+                },
+                message: format!("unknown key{source}"),
+            };
+        }
+        kind => format!("{kind}{source}"),
+    };
+    ConfigError { key, message }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_env(vars: &[(&str, &str)]) -> Result<(Config, LoadReport), ConfigError> {
+        let env: Vec<(String, String)> = vars
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        Config::load(None, &Overrides::default(), &env)
+    }
+
+    #[test]
+    fn defaults_work_without_anything() {
+        let (config, _) = load_env(&[]).expect("defaults load");
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(config.data_dir, PathBuf::from("./data"));
+        assert!(config.database_url().expose().starts_with("sqlite://"));
+        assert_eq!(config.session.idle_timeout_minutes, 10);
+    }
+
+    #[test]
+    fn environment_overrides_and_nests() {
+        let (config, report) = load_env(&[
+            ("KABINET_LISTEN", "0.0.0.0:9000"),
+            ("KABINET_HTTP__BODY_LIMIT_BYTES", "2048"),
+            ("KABINET_LISTNE", "typo"),
+            ("KABINET_TEST_DATABASE_URL", "postgres://x"),
+        ])
+        .expect("loads");
+        assert_eq!(config.listen.to_string(), "0.0.0.0:9000");
+        assert_eq!(config.http.body_limit_bytes, 2048);
+        assert_eq!(report.unknown_variables, vec!["KABINET_LISTNE".to_owned()]);
+    }
+
+    #[test]
+    fn flags_win_over_environment() {
+        let env = vec![("KABINET_LISTEN".to_owned(), "0.0.0.0:9000".to_owned())];
+        let overrides = Overrides {
+            listen: Some("127.0.0.1:7000".into()),
+            ..Default::default()
+        };
+        let (config, _) = Config::load(None, &overrides, &env).expect("loads");
+        assert_eq!(config.listen.to_string(), "127.0.0.1:7000");
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        let err = load_env(&[("KABINET_LISTEN", "nowhere")]).expect_err("bad address");
+        assert_eq!(err.key, "listen");
+        let err = load_env(&[("KABINET_SESSION__IDLE_TIMEOUT_MINUTES", "0")]).expect_err("zero");
+        assert_eq!(err.key, "session.idle_timeout_minutes");
+        let err = load_env(&[("KABINET_DATABASE_URL", "mysql://root@x/db")]).expect_err("mysql");
+        assert_eq!(err.key, "database_url");
+        let err = load_env(&[("KABINET_MASTER_KEY", "c2hvcnQ=")]).expect_err("short key");
+        assert_eq!(err.key, "master_key");
+        let err = load_env(&[("KABINET_HTTP__NOPE", "1")]).expect_err("unknown nested key");
+        assert_eq!(err.key, "http.nope");
+    }
+
+    #[test]
+    fn secrets_do_not_print() {
+        let secret = Secret::new("hunter2");
+        assert_eq!(format!("{secret:?}"), "Secret(***)");
+        let (config, _) =
+            load_env(&[("KABINET_DATABASE_URL", "postgres://u:hunter2@h/db")]).expect("loads");
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+}

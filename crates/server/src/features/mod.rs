@@ -1,0 +1,41 @@
+//! The features, one folder each: pages, API handlers, templates and texts together.
+
+pub mod accounts;
+pub mod home;
+pub mod ops;
+pub mod system;
+
+use axum::Router;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::state::AppState;
+use crate::worker::{self, Registry};
+
+/// Every feature's pages.
+pub fn page_router() -> Router<AppState> {
+    Router::new().merge(home::pages())
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Kabinet API",
+        description = "The JSON API of Kabinet, a citizen's personal cabinet: for the mobile app and for agency systems. Errors have one shape: `{\"error\":{\"code\",\"message\",\"fields\"}}`; messages are in Russian unless `Accept-Language` asks for English.",
+        license(name = "AGPL-3.0-or-later")
+    ),
+    components(schemas(crate::web::errors::ErrorBody))
+)]
+struct ApiDoc;
+
+/// Every feature's documented endpoints; the OpenAPI document is made from this.
+pub fn api_router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .merge(ops::api())
+        .merge(system::api())
+}
+
+/// Every feature's background jobs.
+pub fn jobs() -> Registry {
+    Registry::default().on(worker::MAINTENANCE, worker::maintenance)
+}

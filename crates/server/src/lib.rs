@@ -1,0 +1,18 @@
+//! The Kabinet web application and worker.
+//!
+//! Start at [`app`] (how a node starts), then [`web`] (the shared machinery: context, errors,
+//! sessions, CSRF, headers, languages) and [`features`] (one folder per feature).
+
+pub mod app;
+pub mod config;
+pub mod features;
+pub mod keys;
+pub mod metrics;
+pub mod state;
+pub mod telemetry;
+pub mod web;
+pub mod worker;
+
+pub use app::{Application, ServeRole, StartupError};
+pub use config::Config;
+pub use state::AppState;

@@ -1,0 +1,130 @@
+//! Per-request context: the request id, the visitor's language and address, and the one log
+//! line and metrics sample each request leaves behind.
+//!
+//! The id and language are also kept in a task-local, so that error responses built far from
+//! the request (`IntoResponse` has no access to it) still speak the visitor's language and show
+//! the id a citizen can quote to support.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use super::cookies;
+use super::i18n::{self, Lang};
+use crate::state::AppState;
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+pub const LANG_COOKIE: &str = "kb_lang";
+
+/// Facts about the current request that any layer may need.
+#[derive(Debug, Clone)]
+pub struct RequestInfo {
+    pub id: String,
+    pub lang: Lang,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+tokio::task_local! {
+    static CURRENT: RequestInfo;
+}
+
+/// The language of the request being served (Russian outside any request).
+pub fn current_lang() -> Lang {
+    CURRENT.try_with(|c| c.lang).unwrap_or_default()
+}
+
+/// The id of the request being served, if any.
+pub fn current_request_id() -> Option<String> {
+    CURRENT.try_with(|c| c.id.clone()).ok()
+}
+
+/// Accepts a caller's request id when it is short and plain; otherwise makes one.
+fn request_id(incoming: Option<&HeaderValue>) -> String {
+    incoming
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            !v.is_empty()
+                && v.len() <= 64
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| {
+            let mut bytes = [0_u8; 12];
+            rand::fill(&mut bytes);
+            bytes.iter().map(|b| format!("{b:02x}")).collect()
+        })
+}
+
+pub async fn middleware(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let headers = req.headers();
+    let id = request_id(headers.get(REQUEST_ID_HEADER));
+    let cookie_lang = cookies::get(headers, LANG_COOKIE);
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    let lang = i18n::negotiate(cookie_lang.as_deref(), accept);
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|ua| ua.chars().take(512).collect());
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string());
+    let method = req.method().as_str().to_owned();
+    // The route template, not the path: paths may carry secrets (feed tokens, link codes).
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| "(unmatched)".to_owned());
+
+    let info = RequestInfo {
+        id: id.clone(),
+        lang,
+        ip,
+        user_agent,
+    };
+    req.extensions_mut().insert(info.clone());
+    let mut response = CURRENT.scope(info, next.run(req)).await;
+
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    let status = response.status().as_u16();
+    let elapsed = started.elapsed();
+    state.metrics.observe(&route, &method, status, elapsed);
+    tracing::info!(
+        target: "kabinet::http",
+        request_id = %id,
+        method = %method,
+        route = %route,
+        status,
+        latency_ms = elapsed.as_secs_f64() * 1000.0,
+        "request"
+    );
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_taken_only_when_plain() {
+        let good = HeaderValue::from_static("abc-123_X");
+        assert_eq!(request_id(Some(&good)), "abc-123_X");
+        let bad = HeaderValue::from_static("abc\"<script>");
+        let made = request_id(Some(&bad));
+        assert_eq!(made.len(), 24);
+        assert!(made.bytes().all(|b| b.is_ascii_hexdigit()));
+        assert_ne!(request_id(None), request_id(None));
+    }
+}

@@ -1,0 +1,164 @@
+//! Languages: Russian first, English second. Texts are plain structs with one static per
+//! language, so that a text missing in one language is a compile error, not a blank on a page.
+//! Each feature keeps its own texts beside its pages; the layout's live here.
+
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum Lang {
+    #[default]
+    Ru,
+    En,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::Ru, Lang::En];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Ru => "ru",
+            Lang::En => "en",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Lang> {
+        Lang::ALL
+            .into_iter()
+            .find(|l| code.eq_ignore_ascii_case(l.code()))
+    }
+
+    /// The text for this language out of a pair.
+    pub fn pick<T: ?Sized>(self, ru: &'static T, en: &'static T) -> &'static T {
+        match self {
+            Lang::Ru => ru,
+            Lang::En => en,
+        }
+    }
+
+    /// The language a page offers to switch to.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Ru => Lang::En,
+            Lang::En => Lang::Ru,
+        }
+    }
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// The visitor's language: an explicit choice (cookie) wins, then the browser's
+/// `Accept-Language` in order of preference, then Russian.
+pub fn negotiate(chosen: Option<&str>, accept_language: Option<&str>) -> Lang {
+    if let Some(lang) = chosen.and_then(Lang::from_code) {
+        return lang;
+    }
+    let Some(header) = accept_language else {
+        return Lang::Ru;
+    };
+    let mut offers: Vec<(f32, Lang)> = header
+        .split(',')
+        .filter_map(|part| {
+            let mut pieces = part.trim().split(';');
+            let tag = pieces.next()?.trim();
+            let primary = tag.split('-').next()?;
+            let lang = Lang::from_code(primary)?;
+            let quality = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.parse::<f32>().ok())
+                .unwrap_or(1.0);
+            (quality > 0.0).then_some((quality, lang))
+        })
+        .collect();
+    // Stable sort: among equal weights the header's order stands.
+    offers.sort_by(|a, b| b.0.total_cmp(&a.0));
+    offers.first().map(|(_, l)| *l).unwrap_or(Lang::Ru)
+}
+
+/// A message in both languages, for errors raised far from any request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Msg {
+    pub ru: &'static str,
+    pub en: &'static str,
+}
+
+impl Msg {
+    pub const fn new(ru: &'static str, en: &'static str) -> Self {
+        Self { ru, en }
+    }
+
+    pub fn get(self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::Ru => self.ru,
+            Lang::En => self.en,
+        }
+    }
+}
+
+/// Texts of the page frame: header, navigation, footer.
+pub struct LayoutTexts {
+    pub service_name: &'static str,
+    pub service_tagline: &'static str,
+    pub skip_to_content: &'static str,
+    pub nav_label: &'static str,
+    pub nav_home: &'static str,
+    pub footer_label: &'static str,
+    pub footer_about: &'static str,
+    pub language_label: &'static str,
+    /// The name of the *other* language, written in that language.
+    pub switch_language: &'static str,
+    pub version: &'static str,
+    pub request_id: &'static str,
+}
+
+pub static LAYOUT_RU: LayoutTexts = LayoutTexts {
+    service_name: "Кабинет",
+    service_tagline: "личный кабинет гражданина",
+    skip_to_content: "Перейти к содержанию",
+    nav_label: "Основное меню",
+    nav_home: "Главная",
+    footer_label: "Сведения о сервисе",
+    footer_about: "Кабинет — самостоятельно размещаемый личный кабинет: документы, сроки, заявления и уведомления в одном месте.",
+    language_label: "Язык",
+    switch_language: "English",
+    version: "Версия",
+    request_id: "Номер запроса",
+};
+
+pub static LAYOUT_EN: LayoutTexts = LayoutTexts {
+    service_name: "Kabinet",
+    service_tagline: "a citizen's personal cabinet",
+    skip_to_content: "Skip to main content",
+    nav_label: "Main menu",
+    nav_home: "Home",
+    footer_label: "About the service",
+    footer_about: "Kabinet is a self-hosted personal cabinet: documents, deadlines, applications and notifications in one place.",
+    language_label: "Language",
+    switch_language: "Русский",
+    version: "Version",
+    request_id: "Request number",
+};
+
+pub fn layout(lang: Lang) -> &'static LayoutTexts {
+    lang.pick(&LAYOUT_RU, &LAYOUT_EN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn choice_wins_then_browser_then_russian() {
+        assert_eq!(negotiate(Some("en"), Some("ru")), Lang::En);
+        assert_eq!(negotiate(None, Some("en-GB,en;q=0.9,ru;q=0.8")), Lang::En);
+        assert_eq!(negotiate(None, Some("de-DE,ru;q=0.5,en;q=0.4")), Lang::Ru);
+        assert_eq!(negotiate(None, Some("ru;q=0.3, en;q=0.7")), Lang::En);
+        assert_eq!(negotiate(None, Some("en;q=0, fr")), Lang::Ru);
+        assert_eq!(negotiate(None, Some("garbage;;q=x,,")), Lang::Ru);
+        assert_eq!(negotiate(Some("xx"), None), Lang::Ru);
+        assert_eq!(negotiate(None, None), Lang::Ru);
+    }
+}

@@ -1,0 +1,127 @@
+//! The shared web machinery, written once: request context and logging, errors, sessions and
+//! CSRF, security headers, languages, assets and the page frame. Features build on it.
+
+pub mod assets;
+pub mod context;
+pub mod cookies;
+pub mod errors;
+pub mod headers;
+pub mod i18n;
+pub mod page;
+pub mod session;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Query};
+use axum::http::{StatusCode, header};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde::Deserialize;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+use crate::state::AppState;
+use cookies::Lifetime;
+
+/// The whole application: every feature's pages and API, the OpenAPI document, assets, and one
+/// middleware stack around them all.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = crate::features::api_router().split_for_parts();
+    let openapi = Arc::new(openapi);
+
+    let config = &state.config;
+    let timeout = Duration::from_secs(config.http.request_timeout_secs);
+    let body_limit = config.http.body_limit_bytes;
+
+    // Outermost first. The context comes first so that every later layer (and the log line)
+    // knows the request id and language; errors are finished inside compression so that their
+    // bodies are read uncompressed; panics and timeouts become responses the finisher shapes.
+    let middleware = ServiceBuilder::new()
+        .layer(from_fn_with_state(state.clone(), context::middleware))
+        .layer(from_fn_with_state(state.clone(), headers::middleware))
+        .layer(CompressionLayer::new())
+        .layer(from_fn(errors::finish))
+        .layer(CatchPanicLayer::custom(errors::panic_response))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ))
+        .layer(from_fn_with_state(state.clone(), session::middleware))
+        // Innermost, since it changes the body type that the middleware above expects.
+        .layer(RequestBodyLimitLayer::new(body_limit))
+        .layer(DefaultBodyLimit::max(body_limit));
+
+    Router::new()
+        .merge(crate::features::page_router())
+        .merge(api)
+        .route(
+            "/api/openapi.json",
+            get(move || {
+                let doc = openapi.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .route("/static/{name}", get(assets::serve))
+        .route("/lang/{code}", get(switch_language))
+        .fallback(|| async { StatusCode::NOT_FOUND })
+        .layer(middleware)
+        .with_state(state)
+}
+
+#[derive(Deserialize)]
+struct Next {
+    next: Option<String>,
+}
+
+/// Remembers the chosen language and returns to the page the visitor came from. Only local
+/// paths are followed, so the link cannot send anyone elsewhere.
+async fn switch_language(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    axum::extract::Path(code): axum::extract::Path<String>,
+    Query(next): Query<Next>,
+) -> Response {
+    let Some(lang) = i18n::Lang::from_code(&code) else {
+        return StatusCode::NOT_FOUND.into_response();
+    };
+    let target = next
+        .next
+        .filter(|n| is_local_path(n))
+        .unwrap_or_else(|| "/".to_owned());
+    let cookie = cookies::set(
+        context::LANG_COOKIE,
+        lang.code(),
+        Lifetime::Seconds(365 * 24 * 3600),
+        true,
+        state.config.is_https(),
+    );
+    ([(header::SET_COOKIE, cookie)], Redirect::to(&target)).into_response()
+}
+
+/// A path on this site: `/x`, not `//evil.example` or `/\evil.example`.
+pub fn is_local_path(path: &str) -> bool {
+    path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.starts_with("/\\")
+        && !path.chars().any(|c| c.is_control())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert!(is_local_path("/"));
+        assert!(is_local_path("/documents?page=2"));
+        assert!(!is_local_path("//evil.example"));
+        assert!(!is_local_path("/\\evil.example"));
+        assert!(!is_local_path("https://evil.example"));
+        assert!(!is_local_path("/x\r\nSet-Cookie: a=b"));
+    }
+}

@@ -1,0 +1,81 @@
+//! What every page template receives: language and layout texts, the CSRF token for its forms,
+//! the signed-in user, and where the assets are.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use store::users::UserSummary;
+
+use super::assets::{ASSETS, Assets};
+use super::context::RequestInfo;
+use super::i18n::{self, Lang, LayoutTexts};
+use super::session::{CsrfToken, CurrentSession};
+
+pub struct PageCtx {
+    pub lang: Lang,
+    pub t: &'static LayoutTexts,
+    pub csrf: String,
+    pub user: Option<UserSummary>,
+    /// Path and query of this page (for "switch language" to come back here).
+    pub here: String,
+    pub assets: &'static Assets,
+    pub version: &'static str,
+    pub request_id: Option<String>,
+}
+
+impl PageCtx {
+    /// A frame with nobody signed in, for error pages built outside a handler.
+    pub fn bare(lang: Lang, request_id: Option<String>) -> Self {
+        Self {
+            lang,
+            t: i18n::layout(lang),
+            csrf: String::new(),
+            user: None,
+            here: "/".to_owned(),
+            assets: &ASSETS,
+            version: env!("CARGO_PKG_VERSION"),
+            request_id,
+        }
+    }
+
+    /// The link that switches to the other language and returns to this page.
+    pub fn switch_language_href(&self) -> String {
+        let next: String = form_urlencoded::byte_serialize(self.here.as_bytes()).collect();
+        format!("/lang/{}?next={next}", self.lang.other().code())
+    }
+
+    pub fn other_lang(&self) -> &'static str {
+        self.lang.other().code()
+    }
+
+    /// `aria-current="page"` belongs on the navigation link of the page being shown.
+    pub fn is_current(&self, path: &str) -> bool {
+        let here = self.here.split('?').next().unwrap_or_default();
+        here == path || (path != "/" && here.starts_with(&format!("{path}/")))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageCtx {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let info = parts.extensions.get::<RequestInfo>();
+        let lang = info.map(|i| i.lang).unwrap_or_default();
+        let mut page = PageCtx::bare(lang, info.map(|i| i.id.clone()));
+        page.csrf = parts
+            .extensions
+            .get::<CsrfToken>()
+            .map(|t| t.0.clone())
+            .unwrap_or_default();
+        page.user = parts
+            .extensions
+            .get::<CurrentSession>()
+            .and_then(|s| s.0.as_ref())
+            .map(|s| s.user.clone());
+        page.here = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_else(|| "/".to_owned());
+        Ok(page)
+    }
+}

@@ -1,0 +1,336 @@
+//! The database handle: which engine, the pool, transactions and migrations.
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::{AnyPool, ConnectOptions, Connection, Executor};
+
+use crate::error::StoreError;
+
+/// A transaction on either engine. Every change and its audit record go through one.
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+/// The SQL engine behind a [`Db`]. Dialect differences are answered here and only here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+impl Dialect {
+    /// The engine named by a database URL's scheme.
+    pub fn from_url(url: &str) -> Result<Self, StoreError> {
+        if url.starts_with("sqlite:") {
+            Ok(Dialect::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Dialect::Postgres)
+        } else {
+            Err(StoreError::UnsupportedUrl(redact_url(url)))
+        }
+    }
+
+    /// Locks the selected rows until the transaction ends. SQLite needs nothing: a write
+    /// transaction (`BEGIN IMMEDIATE`) already holds the database's only write lock.
+    pub fn for_update(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE",
+        }
+    }
+
+    /// Like [`Dialect::for_update`], but rows another transaction holds are passed over: the job
+    /// queue's claim, so that many workers never wait on each other.
+    pub fn for_update_skip_locked(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "",
+            Dialect::Postgres => " FOR UPDATE SKIP LOCKED",
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "sqlite",
+            Dialect::Postgres => "postgres",
+        }
+    }
+}
+
+/// Pool settings from configuration.
+#[derive(Debug, Clone)]
+pub struct DbOptions {
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl Default for DbOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 10,
+            acquire_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The database: a connection pool and the engine it speaks to. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    dialect: Dialect,
+    sqlite_file: Option<PathBuf>,
+}
+
+impl Db {
+    /// Opens the pool. SQLite gets WAL, foreign keys, a busy timeout and `synchronous=NORMAL`;
+    /// the database file is created when missing.
+    pub async fn connect(url: &str, options: &DbOptions) -> Result<Db, StoreError> {
+        sqlx::any::install_default_drivers();
+        let dialect = Dialect::from_url(url)?;
+        let unreachable = |source| StoreError::Unreachable {
+            url: redact_url(url),
+            source,
+        };
+        let connect_options: AnyConnectOptions = url.parse().map_err(unreachable)?;
+        let connect_options = connect_options.disable_statement_logging();
+
+        let sqlite_file = match dialect {
+            Dialect::Sqlite => {
+                // WAL is a property of the file: set it once, before the pool opens.
+                let mut first = sqlx::AnyConnection::connect_with(&connect_options)
+                    .await
+                    .map_err(unreachable)?;
+                first
+                    .execute("PRAGMA journal_mode = WAL")
+                    .await
+                    .map_err(unreachable)?;
+                first.close().await.map_err(unreachable)?;
+                Some(sqlite_path(url))
+            }
+            Dialect::Postgres => None,
+        };
+
+        let pool = AnyPoolOptions::new()
+            .max_connections(options.max_connections)
+            .acquire_timeout(options.acquire_timeout)
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if dialect == Dialect::Sqlite {
+                        // Safe with WAL (no corruption on power loss, at most the last commits).
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(connect_options)
+            .await
+            .map_err(unreachable)?;
+
+        Ok(Db {
+            pool,
+            dialect,
+            sqlite_file,
+        })
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// A transaction that will write. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so that it waits for the busy timeout instead of failing when it
+    /// upgrades from reading to writing while another connection writes.
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        let tx = match self.dialect {
+            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Dialect::Postgres => self.pool.begin().await?,
+        };
+        Ok(tx)
+    }
+
+    /// Is the database answering? For `/readyz`.
+    pub async fn ping(&self, timeout: Duration) -> bool {
+        let probe = sqlx::query("SELECT 1").execute(&self.pool);
+        matches!(tokio::time::timeout(timeout, probe).await, Ok(Ok(_)))
+    }
+
+    /// Applies pending migrations. Safe when several nodes start at once: PostgreSQL takes an
+    /// advisory lock; SQLite takes a file lock beside the database.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let migrator = migrator(self.dialect);
+        let _guard = match &self.sqlite_file {
+            Some(db_file) => Some(lock_file_beside(db_file).await?),
+            None => None,
+        };
+        migrator.run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// The newest migration version this binary knows and the one the database has.
+    pub async fn schema_versions(&self) -> Result<(i64, Option<i64>), StoreError> {
+        let known = MIGRATIONS.last().map(|m| m.0).unwrap_or(0);
+        let applied: Option<i64> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_one(&self.pool)
+                .await
+                .ok()
+                .flatten();
+        Ok((known, applied))
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Paired migration files: the same version and name for each engine (a test checks the pairs).
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
+    1,
+    "foundation",
+    include_str!("../migrations/sqlite/0001_foundation.sql"),
+    include_str!("../migrations/postgres/0001_foundation.sql"),
+)];
+
+fn migrator(dialect: Dialect) -> Migrator {
+    let migrations: Vec<Migration> = MIGRATIONS
+        .iter()
+        .map(|&(version, name, sqlite, postgres)| {
+            let sql = match dialect {
+                Dialect::Sqlite => sqlite,
+                Dialect::Postgres => postgres,
+            };
+            Migration::new(
+                version,
+                Cow::Borrowed(name),
+                MigrationType::Simple,
+                sqlx::SqlStr::from_static(sql),
+                false,
+            )
+        })
+        .collect();
+    Migrator {
+        migrations: Cow::Owned(migrations),
+        ..Migrator::DEFAULT
+    }
+}
+
+/// The file path inside a `sqlite:` URL (without the scheme and query).
+fn sqlite_path(url: &str) -> PathBuf {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    let path = rest.split('?').next().unwrap_or(rest);
+    PathBuf::from(path)
+}
+
+async fn lock_file_beside(db_file: &std::path::Path) -> Result<File, StoreError> {
+    let mut lock_path = db_file.as_os_str().to_owned();
+    lock_path.push(".migrate-lock");
+    let lock_path = PathBuf::from(lock_path);
+    tokio::task::spawn_blocking(move || {
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)?;
+        file.lock()?;
+        Ok::<File, std::io::Error>(file)
+    })
+    .await
+    .map_err(|e| StoreError::Corrupt(format!("migration lock task failed: {e}")))?
+    .map_err(|e| StoreError::Corrupt(format!("cannot lock the database for migration: {e}")))
+}
+
+/// A database URL safe to print: the password replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _password)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dialect_follows_the_url_scheme() {
+        assert_eq!(
+            Dialect::from_url("sqlite://data/k.db").ok(),
+            Some(Dialect::Sqlite)
+        );
+        assert_eq!(
+            Dialect::from_url("postgres://u@h/db").ok(),
+            Some(Dialect::Postgres)
+        );
+        assert_eq!(
+            Dialect::from_url("postgresql://u@h/db").ok(),
+            Some(Dialect::Postgres)
+        );
+        let err = Dialect::from_url("mysql://root:hunter2@h/db").expect_err("mysql is refused");
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn urls_print_without_their_password() {
+        assert_eq!(
+            redact_url("postgres://kabinet:s3cret@db:5432/kabinet"),
+            "postgres://kabinet:***@db:5432/kabinet"
+        );
+        assert_eq!(redact_url("sqlite://data/k.db"), "sqlite://data/k.db");
+    }
+
+    #[test]
+    fn sqlite_paths_come_out_of_urls() {
+        assert_eq!(
+            sqlite_path("sqlite://./data/k.db?mode=rwc"),
+            PathBuf::from("./data/k.db")
+        );
+        assert_eq!(
+            sqlite_path("sqlite:///abs/k.db"),
+            PathBuf::from("/abs/k.db")
+        );
+    }
+
+    #[test]
+    fn every_migration_exists_for_both_engines_in_order() {
+        let mut last = 0;
+        for (version, name, sqlite, postgres) in MIGRATIONS {
+            assert!(*version > last, "versions ascend");
+            last = *version;
+            assert!(!name.is_empty());
+            assert!(!sqlite.trim().is_empty() && !postgres.trim().is_empty());
+        }
+        let files = |dir: &str| {
+            let mut names: Vec<String> = std::fs::read_dir(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                    .join("migrations")
+                    .join(dir),
+            )
+            .expect("migrations folder")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+            names.sort();
+            names
+        };
+        assert_eq!(files("sqlite"), files("postgres"), "paired migration files");
+        assert_eq!(
+            files("sqlite").len(),
+            MIGRATIONS.len(),
+            "every file is embedded"
+        );
+    }
+}

@@ -1,0 +1,34 @@
+//! Persistence for Kabinet: one code path for SQLite (embedded default) and PostgreSQL (scale).
+//!
+//! Queries are written once in portable SQL through sqlx's `Any` driver with `$n` placeholders,
+//! which both engines accept. The few dialect differences (row locking for the job queue and the
+//! audit chain, `BEGIN IMMEDIATE` on SQLite) are decided in [`db::Dialect`] and nowhere else.
+//!
+//! Conventions: instants are `BIGINT` microseconds since the epoch (UTC), civil dates `TEXT`
+//! `YYYY-MM-DD`, identifiers `TEXT` (UUID v7). Every function that changes state takes the
+//! caller's transaction, so that the change, its audit record and its jobs commit together.
+
+pub mod audit;
+pub mod db;
+pub mod error;
+pub mod jobs;
+pub mod sessions;
+pub mod users;
+
+pub use db::{Db, Dialect, Tx};
+pub use error::StoreError;
+
+use jiff::Timestamp;
+
+/// A new time-ordered identifier (UUID v7 as text).
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}
+
+pub(crate) fn micros(t: Timestamp) -> i64 {
+    t.as_microsecond()
+}
+
+pub(crate) fn from_micros(v: i64) -> Timestamp {
+    Timestamp::from_microsecond(v).unwrap_or(Timestamp::UNIX_EPOCH)
+}

@@ -1,0 +1,156 @@
+//! Signed-in sessions. The cookie holds a random token; the database holds only its SHA-256, so
+//! a copy of the database does not let anyone act as a user.
+
+use jiff::{SignedDuration, Timestamp};
+use sqlx::{AnyConnection, Row};
+
+use crate::db::Db;
+use crate::error::StoreError;
+use crate::users::{SUMMARY_COLUMNS, UserSummary, summary_of};
+use crate::{from_micros, micros, new_id};
+
+/// A new session's facts.
+#[derive(Debug, Clone)]
+pub struct NewSession<'a> {
+    pub token_hash: &'a str,
+    pub user_id: &'a str,
+    pub idle_timeout: SignedDuration,
+    pub absolute_lifetime: SignedDuration,
+    pub ip: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+}
+
+/// A live session with its user.
+#[derive(Debug, Clone)]
+pub struct ActiveSession {
+    pub id: String,
+    pub user: UserSummary,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub idle_timeout: SignedDuration,
+}
+
+/// Why a token does not open a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lookup {
+    Unknown,
+    Idle,
+    Expired,
+}
+
+pub async fn create(
+    conn: &mut AnyConnection,
+    new: &NewSession<'_>,
+    now: Timestamp,
+) -> Result<String, StoreError> {
+    let id = new_id();
+    let expires = now.checked_add(new.absolute_lifetime).unwrap_or(now);
+    sqlx::query(
+        "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at, \
+         idle_timeout_secs, ip, user_agent) VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8)",
+    )
+    .bind(&id)
+    .bind(new.token_hash)
+    .bind(new.user_id)
+    .bind(micros(now))
+    .bind(micros(expires))
+    .bind(new.idle_timeout.as_secs())
+    .bind(new.ip)
+    .bind(
+        new.user_agent
+            .map(|ua| ua.chars().take(512).collect::<String>()),
+    )
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+/// The session a token opens at `now`, or why it does not. Idle and expired sessions are deleted
+/// on sight.
+pub async fn find(
+    db: &Db,
+    token_hash: &str,
+    now: Timestamp,
+) -> Result<Result<ActiveSession, Lookup>, StoreError> {
+    let sql = format!(
+        "SELECT sessions.id AS session_id, sessions.created_at, sessions.last_seen_at, \
+         sessions.expires_at, sessions.idle_timeout_secs, {SUMMARY_COLUMNS} \
+         FROM sessions JOIN users ON users.id = sessions.user_id WHERE sessions.token_hash = $1"
+    );
+    let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(token_hash)
+        .fetch_optional(db.pool())
+        .await?
+    else {
+        return Ok(Err(Lookup::Unknown));
+    };
+    let session = ActiveSession {
+        id: row.try_get("session_id")?,
+        user: summary_of(&row)?,
+        created_at: from_micros(row.try_get("created_at")?),
+        last_seen_at: from_micros(row.try_get("last_seen_at")?),
+        expires_at: from_micros(row.try_get("expires_at")?),
+        idle_timeout: SignedDuration::from_secs(row.try_get("idle_timeout_secs")?),
+    };
+    let verdict = if now >= session.expires_at {
+        Err(Lookup::Expired)
+    } else if session
+        .last_seen_at
+        .checked_add(session.idle_timeout)
+        .is_ok_and(|deadline| now >= deadline)
+    {
+        Err(Lookup::Idle)
+    } else {
+        Ok(session)
+    };
+    if let Err(_) = &verdict {
+        let mut conn = db.pool().acquire().await?;
+        delete(&mut conn, &row.try_get::<String, _>("session_id")?).await?;
+    }
+    Ok(verdict)
+}
+
+/// Records activity. Callers only touch a session when its last mark is older than a minute, so
+/// that reading pages does not turn into a write per request.
+pub async fn touch(db: &Db, id: &str, now: Timestamp) -> Result<(), StoreError> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+        .bind(micros(now))
+        .bind(id)
+        .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+pub async fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM sessions WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Ends every session of a user but `keep` ("sign out everywhere else").
+pub async fn delete_all_for_user(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    keep: Option<&str>,
+) -> Result<u64, StoreError> {
+    let n = sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id <> $2")
+        .bind(user_id)
+        .bind(keep.unwrap_or(""))
+        .execute(conn)
+        .await?
+        .rows_affected();
+    Ok(n)
+}
+
+/// Deletes sessions past their absolute lifetime (idle ones go when next looked up).
+pub async fn prune_expired(db: &Db, now: Timestamp) -> Result<u64, StoreError> {
+    let n = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+        .bind(micros(now))
+        .execute(db.pool())
+        .await?
+        .rows_affected();
+    Ok(n)
+}
