@@ -390,11 +390,8 @@ fn config_error_from_figment(err: figment::Error) -> ConfigError {
     let message = match &err.kind {
         figment::error::Kind::UnknownField(field, _) => {
             return ConfigError {
-                key: if key == "(file)" {
-                    field.clone()
-                } else {
-                    format!("{key}.{field}")
-                },
+                // The path already ends with the unknown field when figment knows where it was.
+                key: if key == "(file)" { field.clone() } else { key },
                 message: format!("unknown key{source}"),
             };
         }

@@ -104,7 +104,7 @@ pub async fn find(
     } else {
         Ok(session)
     };
-    if let Err(_) = &verdict {
+    if verdict.is_err() {
         let mut conn = db.pool().acquire().await?;
         delete(&mut conn, &row.try_get::<String, _>("session_id")?).await?;
     }

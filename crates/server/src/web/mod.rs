@@ -14,11 +14,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, Query};
+use axum::extract::{DefaultBodyLimit, Form, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::Deserialize;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
@@ -68,28 +68,25 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .route("/static/{name}", get(assets::serve))
-        .route("/lang/{code}", get(switch_language))
+        .route("/lang", post(switch_language))
         .fallback(|| async { StatusCode::NOT_FOUND })
         .layer(middleware)
         .with_state(state)
 }
 
 #[derive(Deserialize)]
-struct Next {
+struct LanguageChoice {
+    lang: String,
     next: Option<String>,
 }
 
-/// Remembers the chosen language and returns to the page the visitor came from. Only local
-/// paths are followed, so the link cannot send anyone elsewhere.
-async fn switch_language(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    axum::extract::Path(code): axum::extract::Path<String>,
-    Query(next): Query<Next>,
-) -> Response {
-    let Some(lang) = i18n::Lang::from_code(&code) else {
-        return StatusCode::NOT_FOUND.into_response();
+/// Remembers the chosen language and returns to the page the form was on. Only local paths are
+/// followed, so the form cannot send anyone elsewhere.
+async fn switch_language(State(state): State<AppState>, Form(choice): Form<LanguageChoice>) -> Response {
+    let Some(lang) = i18n::Lang::from_code(&choice.lang) else {
+        return StatusCode::UNPROCESSABLE_ENTITY.into_response();
     };
-    let target = next
+    let target = choice
         .next
         .filter(|n| is_local_path(n))
         .unwrap_or_else(|| "/".to_owned());

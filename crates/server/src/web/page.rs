@@ -37,12 +37,6 @@ impl PageCtx {
         }
     }
 
-    /// The link that switches to the other language and returns to this page.
-    pub fn switch_language_href(&self) -> String {
-        let next: String = form_urlencoded::byte_serialize(self.here.as_bytes()).collect();
-        format!("/lang/{}?next={next}", self.lang.other().code())
-    }
-
     pub fn other_lang(&self) -> &'static str {
         self.lang.other().code()
     }

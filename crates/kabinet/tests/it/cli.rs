@@ -1,0 +1,176 @@
+//! The binary as an operator meets it: help and version, configuration errors with exit code 2,
+//! start-up faults with exit code 1 and one clear line, the demo and admin commands, and a
+//! graceful stop on SIGTERM.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use crate::harness::TempDir;
+
+fn kabinet(dir: &TempDir, args: &[&str]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kabinet"));
+    cmd.current_dir(&dir.0)
+        .args(args)
+        .env_remove("KABINET_DATABASE_URL")
+        .env_remove("KABINET_CONFIG")
+        .env("KABINET_LOG_LEVEL", "warn");
+    cmd
+}
+
+fn run(dir: &TempDir, args: &[&str]) -> Output {
+    kabinet(dir, args).output().expect("binary runs")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[test]
+fn help_and_version_follow_clap_conventions() {
+    let dir = TempDir::new();
+    let help = run(&dir, &["--help"]);
+    assert!(help.status.success());
+    for command in ["serve", "migrate", "demo", "admin"] {
+        assert!(stdout(&help).contains(command), "{command} in help");
+    }
+    let version = run(&dir, &["--version"]);
+    assert_eq!(stdout(&version).trim(), format!("kabinet {}", env!("CARGO_PKG_VERSION")));
+    let serve_help = run(&dir, &["serve", "--help"]);
+    assert!(stdout(&serve_help).contains("--role"));
+}
+
+#[test]
+fn bad_configuration_exits_2_naming_the_key() {
+    let dir = TempDir::new();
+    let out = kabinet(&dir, &["migrate"]).env("KABINET_LISTEN", "not-an-address").output().expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("listen"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked"));
+
+    std::fs::write(dir.0.join("kabinet.toml"), "listen = \"127.0.0.1:9\"\nlisten_port = 1\n").expect("write");
+    let out = run(&dir, &["migrate"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("listen_port") && stderr(&out).contains("unknown key"), "{}", stderr(&out));
+
+    std::fs::write(dir.0.join("kabinet.toml"), "[session]\nidle_timeout_minutes = \"ten\"\n").expect("write");
+    let out = run(&dir, &["migrate"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("session.idle_timeout_minutes"), "{}", stderr(&out));
+
+    let out = run(&dir, &["--config", "missing.toml", "migrate"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("missing.toml"));
+
+    let out = run(&dir, &["serve", "--role", "everything"]);
+    assert_eq!(out.status.code(), Some(2), "clap refuses an unknown role");
+}
+
+#[test]
+fn startup_faults_exit_1_with_one_clear_line() {
+    let dir = TempDir::new();
+    std::fs::write(dir.0.join("not-a-folder"), "x").expect("write");
+    let out = run(&dir, &["--data-dir", "not-a-folder/data", "migrate"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("cannot use the data folder"), "{}", stderr(&out));
+
+    let out = run(&dir, &["--database-url", "postgres://kabinet:hunter2@127.0.0.1:1/kabinet", "migrate"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("cannot open the database"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("hunter2"), "no password in the message");
+
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = taken.local_addr().expect("addr").to_string();
+    let out = run(&dir, &["--listen", &addr, "serve"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("cannot listen on"), "{}", stderr(&out));
+    assert!(!stderr(&out).contains("panicked") && !stderr(&out).contains("backtrace"));
+}
+
+#[test]
+fn migrate_demo_and_admin_commands_work_and_are_idempotent() {
+    let dir = TempDir::new();
+    let out = run(&dir, &["migrate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("schema version"));
+    assert!(dir.0.join("data/master.key").exists(), "key generated on first start");
+
+    let first = run(&dir, &["demo"]);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(stdout(&first).contains("citizen@demo.kabinet.test"));
+    assert!(stdout(&first).contains("(created)"));
+    let second = run(&dir, &["demo"]);
+    assert!(second.status.success());
+    assert!(!stdout(&second).contains("(created)"), "nothing created twice");
+
+    let mut child = kabinet(&dir, &["admin", "create-operator", "--email", "Ops@Example.RU", "--surname", "Петров", "--given-name", "Пётр", "--password-stdin"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child.stdin.take().expect("stdin").write_all(b"long-enough-password\n").expect("write");
+    let out = child.wait_with_output().expect("done");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("operator ops@example.ru created") || stdout(&out).contains("operator Ops@Example.RU created"));
+
+    let again = run(&dir, &["admin", "create-operator", "--email", "ops@example.ru", "--surname", "П", "--given-name", "П"]);
+    assert_eq!(again.status.code(), Some(2), "taken e-mail: {}", stderr(&again));
+    let bad = run(&dir, &["admin", "create-operator", "--email", "not-an-email", "--surname", "П", "--given-name", "П"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(stderr(&bad).contains("e-mail"));
+
+    let generated = run(&dir, &["admin", "create-operator", "--email", "ops2@example.ru", "--surname", "Петров", "--given-name", "Пётр"]);
+    assert!(generated.status.success());
+    assert!(stdout(&generated).contains("password: "));
+
+    let verify = run(&dir, &["admin", "audit", "verify"]);
+    assert!(verify.status.success(), "{}", stderr(&verify));
+    assert!(stdout(&verify).contains("5 records"), "{}", stdout(&verify));
+}
+
+#[test]
+fn serve_prints_where_it_listens_and_stops_gracefully_on_sigterm() {
+    let dir = TempDir::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut child = kabinet(&dir, &["serve", "--demo", "--listen", &listen])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut seen = Vec::new();
+    for line in lines.by_ref() {
+        let line = line.expect("line");
+        let done = line.contains("listening on");
+        seen.push(line);
+        if done {
+            break;
+        }
+    }
+    let text = seen.join("\n");
+    assert!(text.contains(&format!("http://{listen}")), "{text}");
+    assert!(text.contains("Demo-Citizen-2026"), "demo accounts printed: {text}");
+
+    let mut healthy = false;
+    for _ in 0..50 {
+        if std::net::TcpStream::connect(&listen).is_ok() {
+            healthy = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(healthy);
+    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    assert!(status.success());
+    let exit = child.wait().expect("exits");
+    assert!(exit.success(), "graceful stop exits 0: {exit:?}");
+}

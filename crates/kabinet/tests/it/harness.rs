@@ -1,0 +1,241 @@
+//! `TestApp`: the real application in-process, with a cookie-keeping client and a clock the test
+//! moves. `TestDb`: a fresh database of the engine under test.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use domain::ManualClock;
+use jiff::Timestamp;
+use server::config::{Config, Secret};
+use server::{AppState, Application, ServeRole};
+use sqlx::Connection;
+use tokio::sync::oneshot;
+
+/// A temporary folder removed when dropped.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new() -> Self {
+        let dir = std::env::temp_dir().join(format!("kabinet-it-{}", store::new_id()));
+        std::fs::create_dir_all(&dir).expect("create temp dir");
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A fresh, empty database of the engine under test.
+pub struct TestDb {
+    pub url: String,
+    pub is_postgres: bool,
+}
+
+impl TestDb {
+    pub async fn fresh(dir: &TempDir) -> Self {
+        match std::env::var("KABINET_TEST_DATABASE_URL") {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                sqlx::any::install_default_drivers();
+                let schema = format!("t_{}", store::new_id().replace('-', ""));
+                let mut conn = sqlx::AnyConnection::connect(&admin_url)
+                    .await
+                    .expect("connect to KABINET_TEST_DATABASE_URL");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                    .execute(&mut conn)
+                    .await
+                    .expect("create test schema");
+                let _ = conn.close().await;
+                let sep = if admin_url.contains('?') { '&' } else { '?' };
+                TestDb {
+                    url: format!("{admin_url}{sep}options[search_path]={schema}"),
+                    is_postgres: true,
+                }
+            }
+            _ => TestDb {
+                url: format!("sqlite://{}?mode=rwc", dir.0.join("kabinet.db").display()),
+                is_postgres: false,
+            },
+        }
+    }
+}
+
+pub fn start_time() -> Timestamp {
+    "2026-03-02T06:00:00Z".parse().expect("valid timestamp")
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub state: AppState,
+    pub clock: Arc<ManualClock>,
+    pub client: reqwest::Client,
+    pub db_url: String,
+    pub is_postgres: bool,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+    _dir: Arc<TempDir>,
+}
+
+/// How to start a test application.
+pub struct Options {
+    pub role: ServeRole,
+    pub configure: Box<dyn FnOnce(&mut Config) + Send>,
+    pub jobs: Box<dyn FnOnce(server::worker::Registry) -> server::worker::Registry + Send>,
+    /// Share another app's database and folder (several nodes of one installation).
+    pub share_with: Option<(String, Arc<TempDir>, bool)>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            role: ServeRole::All,
+            configure: Box::new(|_| {}),
+            jobs: Box::new(|r| r),
+            share_with: None,
+        }
+    }
+}
+
+impl TestApp {
+    pub async fn spawn() -> Self {
+        Self::spawn_with(Options::default()).await
+    }
+
+    pub async fn spawn_with(options: Options) -> Self {
+        let (dir, url, is_postgres) = match options.share_with {
+            Some((url, dir, pg)) => (dir, url, pg),
+            None => {
+                let dir = Arc::new(TempDir::new());
+                let db = TestDb::fresh(&dir).await;
+                (dir, db.url, db.is_postgres)
+            }
+        };
+        let mut config = Config {
+            listen: "127.0.0.1:0".parse().expect("address"),
+            data_dir: dir.0.join("data"),
+            database_url: Some(Secret::new(url.clone())),
+            ..Config::default()
+        };
+        config.worker.poll_interval_ms = 50;
+        config.database.max_connections = 5;
+        (options.configure)(&mut config);
+        let clock = Arc::new(ManualClock::new(start_time()));
+        let state = server::app::open(config, clock.clone())
+            .await
+            .expect("application opens");
+        let app = Application::build(state.clone(), options.role)
+            .await
+            .expect("application builds")
+            .with_jobs(options.jobs);
+        let base = app
+            .local_addr()
+            .map(|a| format!("http://{a}"))
+            .unwrap_or_default();
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = app
+                .run(async {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        Self {
+            base,
+            state,
+            clock,
+            client: client(),
+            db_url: url,
+            is_postgres,
+            stop: Some(stop),
+            task: Some(task),
+            _dir: dir,
+        }
+    }
+
+    /// Options for another node on this app's database and folder.
+    pub fn sibling(&self) -> Options {
+        Options {
+            share_with: Some((self.db_url.clone(), self._dir.clone(), self.is_postgres)),
+            ..Options::default()
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request is answered")
+    }
+
+    pub async fn get_text(&self, path: &str) -> (u16, String) {
+        let response = self.get(path).await;
+        let status = response.status().as_u16();
+        (status, response.text().await.expect("body"))
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .form(form)
+            .send()
+            .await
+            .expect("request is answered")
+    }
+
+    /// Stops the node and waits until it has stopped (requests and jobs finished).
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects (tests assert them).
+pub fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client builds")
+}
+
+/// The value of the first hidden `_csrf` field in a page.
+pub fn csrf_token(html: &str) -> String {
+    let marker = "name=\"_csrf\" value=\"";
+    let start = html.find(marker).expect("page has a CSRF field") + marker.len();
+    let end = html[start..].find('"').expect("attribute ends") + start;
+    html[start..end].to_owned()
+}
+
+/// Waits (up to ~10 s of real time) until `check` holds.
+pub async fn eventually<F, Fut>(what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..200 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting until {what}");
+}

@@ -1,0 +1,11 @@
+//! The one integration-test binary (each extra test file would be another slow link).
+//! Every test starts the real application on a random port with a fresh database: a SQLite file
+//! in a temporary folder, or a fresh PostgreSQL schema when `KABINET_TEST_DATABASE_URL` is set.
+
+mod audit;
+mod cli;
+mod harness;
+mod jobs;
+mod migrations;
+mod sessions;
+mod shell;

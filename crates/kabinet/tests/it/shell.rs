@@ -1,0 +1,277 @@
+//! The web shell: operations endpoints, the page frame in two languages, errors in both shapes,
+//! security headers, limits and CSRF.
+
+use crate::harness::{Options, TestApp, client, csrf_token};
+
+#[tokio::test]
+async fn health_readiness_and_metrics_answer() {
+    let app = TestApp::spawn().await;
+    let health: serde_json::Value = app.get("/healthz").await.json().await.expect("json");
+    assert_eq!(health["status"], "ok");
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), 200);
+    let ready: serde_json::Value = ready.json().await.expect("json");
+    assert_eq!(ready["database"], "ok");
+
+    let (status, metrics) = app.get_text("/metrics").await;
+    assert_eq!(status, 200);
+    assert!(
+        metrics.contains(r#"kabinet_http_requests_total{route="/healthz",method="GET",status="200"} 1"#),
+        "{metrics}"
+    );
+    assert!(metrics.contains(r#"kabinet_http_request_duration_seconds_bucket{route="/readyz",le="+Inf"} 1"#));
+    assert!(metrics.contains(r#"kabinet_jobs{state="pending"}"#));
+    assert!(metrics.contains("kabinet_database_up 1"));
+}
+
+#[tokio::test]
+async fn readiness_fails_when_the_database_is_gone() {
+    let app = TestApp::spawn().await;
+    app.state.db.close().await;
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), 503);
+    let body: serde_json::Value = ready.json().await.expect("json");
+    assert_eq!(body["database"], "unreachable");
+    // Liveness does not depend on the database.
+    assert_eq!(app.get("/healthz").await.status(), 200);
+}
+
+#[tokio::test]
+async fn metrics_can_require_a_token() {
+    let app = TestApp::spawn_with(Options {
+        configure: Box::new(|c| c.metrics.token = Some(server::config::Secret::new("scrape-me"))),
+        ..Options::default()
+    })
+    .await;
+    assert_eq!(app.get("/metrics").await.status(), 401);
+    let ok = app
+        .client
+        .get(app.url("/metrics"))
+        .bearer_auth("scrape-me")
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(ok.status(), 200);
+}
+
+#[tokio::test]
+async fn openapi_document_is_openapi_3_and_lists_the_endpoints() {
+    let app = TestApp::spawn().await;
+    let doc: serde_json::Value = app.get("/api/openapi.json").await.json().await.expect("json");
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")), "{doc}");
+    for path in ["/healthz", "/readyz", "/metrics", "/api/v1/meta"] {
+        assert!(doc["paths"][path].is_object(), "{path} is documented");
+    }
+    assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+    let meta: serde_json::Value = app.get("/api/v1/meta").await.json().await.expect("json");
+    assert_eq!(meta["api_version"], "v1");
+}
+
+#[tokio::test]
+async fn home_page_is_russian_by_default_and_english_on_request() {
+    let app = TestApp::spawn().await;
+    let (status, html) = app.get_text("/").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(r#"<html lang="ru">"#));
+    assert!(html.contains("Личный кабинет гражданина"));
+    assert!(html.contains(r#"href="/static/app."#), "hashed stylesheet");
+
+    let english = app
+        .client
+        .get(app.url("/"))
+        .header("accept-language", "en-GB,en;q=0.9")
+        .send()
+        .await
+        .expect("answered")
+        .text()
+        .await
+        .expect("body");
+    assert!(english.contains(r#"<html lang="en">"#));
+    assert!(english.contains("personal cabinet"));
+}
+
+#[tokio::test]
+async fn language_switch_is_a_protected_form_that_remembers_the_choice() {
+    let app = TestApp::spawn().await;
+    let (_, html) = app.get_text("/").await;
+    let token = csrf_token(&html);
+
+    let forged = app.post_form("/lang", &[("lang", "en"), ("next", "/")]).await;
+    assert_eq!(forged.status(), 403, "no token, no change");
+
+    let switched = app
+        .post_form("/lang", &[("_csrf", &token), ("lang", "en"), ("next", "/?from=test")])
+        .await;
+    assert_eq!(switched.status(), 303);
+    assert_eq!(switched.headers()["location"], "/?from=test");
+    let (_, html) = app.get_text("/").await;
+    assert!(html.contains(r#"<html lang="en">"#), "the cookie holds the choice");
+
+    let offsite = app
+        .post_form("/lang", &[("_csrf", &token), ("lang", "ru"), ("next", "//evil.example/")])
+        .await;
+    assert_eq!(offsite.headers()["location"], "/", "no open redirect");
+}
+
+#[tokio::test]
+async fn cross_site_posts_are_refused_even_with_a_token() {
+    let app = TestApp::spawn().await;
+    let (_, html) = app.get_text("/").await;
+    let token = csrf_token(&html);
+    let response = app
+        .client
+        .post(app.url("/lang"))
+        .header("origin", "https://evil.example")
+        .form(&[("_csrf", token.as_str()), ("lang", "en")])
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status(), 403);
+    let page = response.text().await.expect("body");
+    assert!(page.contains("Форма устарела"), "explains in Russian: {page}");
+
+    // A token from another visitor's page does not work either.
+    let other = client();
+    let response = other
+        .post(app.url("/lang"))
+        .form(&[("_csrf", token.as_str()), ("lang", "en")])
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.status(), 403);
+}
+
+#[tokio::test]
+async fn unknown_routes_get_a_page_or_json_by_accept() {
+    let app = TestApp::spawn().await;
+    let page = app.get("/no/such/page").await;
+    assert_eq!(page.status(), 404);
+    let request_id = page.headers()["x-request-id"].to_str().expect("ascii").to_owned();
+    let html = page.text().await.expect("body");
+    assert!(html.contains("Страница не найдена"));
+    assert!(html.contains(&request_id), "the page names the request id");
+
+    let json = app
+        .client
+        .get(app.url("/no/such/page"))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(json.status(), 404);
+    let body: serde_json::Value = json.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "not_found");
+    assert!(body["error"]["fields"].is_array());
+
+    let api: serde_json::Value = app
+        .client
+        .get(app.url("/api/v1/nothing"))
+        .header("accept-language", "en")
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(api["error"]["message"], "Page not found");
+}
+
+#[tokio::test]
+async fn wrong_method_and_oversized_bodies_are_answered_in_shape() {
+    let app = TestApp::spawn_with(Options {
+        configure: Box::new(|c| c.http.body_limit_bytes = 4096),
+        ..Options::default()
+    })
+    .await;
+    let wrong = app.client.delete(app.url("/api/v1/meta")).send().await.expect("answered");
+    assert_eq!(wrong.status(), 405);
+    assert!(wrong.headers().contains_key("allow"));
+    let body: serde_json::Value = wrong.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "method_not_allowed");
+
+    let big = "x".repeat(10_000);
+    let too_big = app
+        .client
+        .post(app.url("/api/v1/meta"))
+        .header("content-type", "application/json")
+        .body(big.clone())
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(too_big.status(), 413);
+    let body: serde_json::Value = too_big.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "payload_too_large");
+
+    let (_, html) = app.get_text("/").await;
+    let token = csrf_token(&html);
+    let page = app.post_form("/lang", &[("_csrf", &token), ("lang", "en"), ("x", &big)]).await;
+    assert_eq!(page.status(), 413);
+    assert!(page.text().await.expect("body").contains("Слишком большой запрос"));
+}
+
+#[tokio::test]
+async fn security_headers_are_on_every_response() {
+    let app = TestApp::spawn().await;
+    for path in ["/", "/healthz", "/nope", "/api/openapi.json"] {
+        let response = app.get(path).await;
+        let h = response.headers();
+        let csp = h["content-security-policy"].to_str().expect("ascii");
+        assert!(!csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert!(csp.contains("frame-ancestors 'none'"));
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert!(h.contains_key("referrer-policy"), "{path}");
+        assert!(!h.contains_key("strict-transport-security"), "no HSTS over plain HTTP");
+        assert!(h.contains_key("x-request-id"), "{path}");
+    }
+    let response = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "trace-123")
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.headers()["x-request-id"], "trace-123");
+}
+
+#[tokio::test]
+async fn behind_https_cookies_are_secure_and_hsts_is_sent() {
+    let app = TestApp::spawn_with(Options {
+        configure: Box::new(|c| c.public_url = Some("https://kabinet.example.ru".into())),
+        ..Options::default()
+    })
+    .await;
+    let response = app.get("/").await;
+    assert!(response.headers()["strict-transport-security"]
+        .to_str()
+        .expect("ascii")
+        .contains("max-age="));
+    let cookie = response.headers()["set-cookie"].to_str().expect("ascii");
+    assert!(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+}
+
+#[tokio::test]
+async fn static_assets_are_cached_for_long_and_missing_ones_are_404() {
+    let app = TestApp::spawn().await;
+    let (_, html) = app.get_text("/").await;
+    let start = html.find("/static/app.").expect("stylesheet link");
+    let end = html[start..].find('"').expect("end") + start;
+    let css = app.get(&html[start..end]).await;
+    assert_eq!(css.status(), 200);
+    assert!(css.headers()["cache-control"].to_str().expect("ascii").contains("immutable"));
+    assert!(css.headers()["content-type"].to_str().expect("ascii").starts_with("text/css"));
+    assert_eq!(app.get("/static/app.00000000.css").await.status(), 404);
+}
+
+#[tokio::test]
+async fn pages_are_compressed_when_asked() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .get(app.url("/"))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+}
