@@ -11,7 +11,9 @@ async fn append_many(app: &TestApp, n: usize) {
         let entry = Entry::new(Actor::System, "test.event")
             .subject(&format!("user-{}", i % 7))
             .details(serde_json::json!({ "i": i }));
-        audit::append(&mut tx, &entry, app.state.now()).await.expect("append");
+        audit::append(&mut tx, &entry, app.state.now())
+            .await
+            .expect("append");
         tx.commit().await.expect("commit");
     }
 }
@@ -25,10 +27,11 @@ async fn the_chain_verifies_and_a_record_edited_by_sql_is_named() {
     assert_eq!(broken, None);
 
     // Find a record in the middle of some chain and change it behind Kabinet's back.
-    let (shard, seq): (i64, i64) = sqlx::query_as("SELECT shard, seq FROM audit_log WHERE seq = 2 ORDER BY shard LIMIT 1")
-        .fetch_one(app.state.db.pool())
-        .await
-        .expect("a second record exists");
+    let (shard, seq): (i64, i64) =
+        sqlx::query_as("SELECT shard, seq FROM audit_log WHERE seq = 2 ORDER BY shard LIMIT 1")
+            .fetch_one(app.state.db.pool())
+            .await
+            .expect("a second record exists");
     let tamper = if app.is_postgres {
         vec![
             "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change",
@@ -41,7 +44,12 @@ async fn the_chain_verifies_and_a_record_edited_by_sql_is_named() {
         ]
     };
     for sql in tamper {
-        sqlx::query(sql).bind(shard).bind(seq).execute(app.state.db.pool()).await.expect("tamper");
+        sqlx::query(sql)
+            .bind(shard)
+            .bind(seq)
+            .execute(app.state.db.pool())
+            .await
+            .expect("tamper");
     }
     let (_, broken) = audit::verify(&app.state.db).await.expect("verify");
     let broken = broken.expect("tampering is caught");
@@ -53,16 +61,21 @@ async fn the_chain_verifies_and_a_record_edited_by_sql_is_named() {
 async fn deleting_the_newest_record_is_caught_too() {
     let app = TestApp::spawn().await;
     append_many(&app, 10).await;
-    let (shard, seq): (i64, i64) = sqlx::query_as("SELECT shard, MAX(seq) FROM audit_log GROUP BY shard ORDER BY shard LIMIT 1")
-        .fetch_one(app.state.db.pool())
-        .await
-        .expect("records");
+    let (shard, seq): (i64, i64) = sqlx::query_as(
+        "SELECT shard, MAX(seq) FROM audit_log GROUP BY shard ORDER BY shard LIMIT 1",
+    )
+    .fetch_one(app.state.db.pool())
+    .await
+    .expect("records");
     let drop = if app.is_postgres {
         "ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change"
     } else {
         "DROP TRIGGER audit_log_no_delete"
     };
-    sqlx::query(drop).execute(app.state.db.pool()).await.expect("drop guard");
+    sqlx::query(drop)
+        .execute(app.state.db.pool())
+        .await
+        .expect("drop guard");
     sqlx::query("DELETE FROM audit_log WHERE shard = $1 AND seq = $2")
         .bind(shard)
         .bind(seq)
@@ -82,7 +95,9 @@ async fn the_log_refuses_updates_and_deletes() {
         .execute(app.state.db.pool())
         .await;
     assert!(update.is_err(), "update refused");
-    let delete = sqlx::query("DELETE FROM audit_log").execute(app.state.db.pool()).await;
+    let delete = sqlx::query("DELETE FROM audit_log")
+        .execute(app.state.db.pool())
+        .await;
     assert!(delete.is_err(), "delete refused");
 }
 
@@ -90,9 +105,13 @@ async fn the_log_refuses_updates_and_deletes() {
 async fn a_rolled_back_change_leaves_no_audit_record() {
     let app = TestApp::spawn().await;
     let mut tx = app.state.db.begin().await.expect("tx");
-    audit::append(&mut tx, &Entry::new(Actor::System, "test.rolled_back"), app.state.now())
-        .await
-        .expect("append");
+    audit::append(
+        &mut tx,
+        &Entry::new(Actor::System, "test.rolled_back"),
+        app.state.now(),
+    )
+    .await
+    .expect("append");
     tx.rollback().await.expect("rollback");
     let (checked, broken) = audit::verify(&app.state.db).await.expect("verify");
     assert_eq!((checked, broken), (0, None));

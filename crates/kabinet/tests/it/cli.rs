@@ -39,7 +39,10 @@ fn help_and_version_follow_clap_conventions() {
         assert!(stdout(&help).contains(command), "{command} in help");
     }
     let version = run(&dir, &["--version"]);
-    assert_eq!(stdout(&version).trim(), format!("kabinet {}", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        stdout(&version).trim(),
+        format!("kabinet {}", env!("CARGO_PKG_VERSION"))
+    );
     let serve_help = run(&dir, &["serve", "--help"]);
     assert!(stdout(&serve_help).contains("--role"));
 }
@@ -47,20 +50,39 @@ fn help_and_version_follow_clap_conventions() {
 #[test]
 fn bad_configuration_exits_2_naming_the_key() {
     let dir = TempDir::new();
-    let out = kabinet(&dir, &["migrate"]).env("KABINET_LISTEN", "not-an-address").output().expect("runs");
+    let out = kabinet(&dir, &["migrate"])
+        .env("KABINET_LISTEN", "not-an-address")
+        .output()
+        .expect("runs");
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("listen"), "{}", stderr(&out));
     assert!(!stderr(&out).contains("panicked"));
 
-    std::fs::write(dir.0.join("kabinet.toml"), "listen = \"127.0.0.1:9\"\nlisten_port = 1\n").expect("write");
+    std::fs::write(
+        dir.0.join("kabinet.toml"),
+        "listen = \"127.0.0.1:9\"\nlisten_port = 1\n",
+    )
+    .expect("write");
     let out = run(&dir, &["migrate"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("listen_port") && stderr(&out).contains("unknown key"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("listen_port") && stderr(&out).contains("unknown key"),
+        "{}",
+        stderr(&out)
+    );
 
-    std::fs::write(dir.0.join("kabinet.toml"), "[session]\nidle_timeout_minutes = \"ten\"\n").expect("write");
+    std::fs::write(
+        dir.0.join("kabinet.toml"),
+        "[session]\nidle_timeout_minutes = \"ten\"\n",
+    )
+    .expect("write");
     let out = run(&dir, &["migrate"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("session.idle_timeout_minutes"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("session.idle_timeout_minutes"),
+        "{}",
+        stderr(&out)
+    );
 
     let out = run(&dir, &["--config", "missing.toml", "migrate"]);
     assert_eq!(out.status.code(), Some(2));
@@ -76,18 +98,40 @@ fn startup_faults_exit_1_with_one_clear_line() {
     std::fs::write(dir.0.join("not-a-folder"), "x").expect("write");
     let out = run(&dir, &["--data-dir", "not-a-folder/data", "migrate"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("cannot use the data folder"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot use the data folder"),
+        "{}",
+        stderr(&out)
+    );
 
-    let out = run(&dir, &["--database-url", "postgres://kabinet:hunter2@127.0.0.1:1/kabinet", "migrate"]);
+    let out = run(
+        &dir,
+        &[
+            "--database-url",
+            "postgres://kabinet:hunter2@127.0.0.1:1/kabinet",
+            "migrate",
+        ],
+    );
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("cannot open the database"), "{}", stderr(&out));
-    assert!(!stderr(&out).contains("hunter2"), "no password in the message");
+    assert!(
+        stderr(&out).contains("cannot open the database"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        !stderr(&out).contains("hunter2"),
+        "no password in the message"
+    );
 
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = taken.local_addr().expect("addr").to_string();
     let out = run(&dir, &["--listen", &addr, "serve"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr(&out).contains("cannot listen on"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("cannot listen on"),
+        "{}",
+        stderr(&out)
+    );
     assert!(!stderr(&out).contains("panicked") && !stderr(&out).contains("backtrace"));
 }
 
@@ -97,7 +141,10 @@ fn migrate_demo_and_admin_commands_work_and_are_idempotent() {
     let out = run(&dir, &["migrate"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stdout(&out).contains("schema version"));
-    assert!(dir.0.join("data/master.key").exists(), "key generated on first start");
+    assert!(
+        dir.0.join("data/master.key").exists(),
+        "key generated on first start"
+    );
 
     let first = run(&dir, &["demo"]);
     assert!(first.status.success(), "{}", stderr(&first));
@@ -105,26 +152,91 @@ fn migrate_demo_and_admin_commands_work_and_are_idempotent() {
     assert!(stdout(&first).contains("(created)"));
     let second = run(&dir, &["demo"]);
     assert!(second.status.success());
-    assert!(!stdout(&second).contains("(created)"), "nothing created twice");
+    assert!(
+        !stdout(&second).contains("(created)"),
+        "nothing created twice"
+    );
 
-    let mut child = kabinet(&dir, &["admin", "create-operator", "--email", "Ops@Example.RU", "--surname", "Петров", "--given-name", "Пётр", "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    child.stdin.take().expect("stdin").write_all(b"long-enough-password\n").expect("write");
+    let mut child = kabinet(
+        &dir,
+        &[
+            "admin",
+            "create-operator",
+            "--email",
+            "Ops@Example.RU",
+            "--surname",
+            "Петров",
+            "--given-name",
+            "Пётр",
+            "--password-stdin",
+        ],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"long-enough-password\n")
+        .expect("write");
     let out = child.wait_with_output().expect("done");
     assert!(out.status.success(), "{}", stderr(&out));
-    assert!(stdout(&out).contains("operator ops@example.ru created") || stdout(&out).contains("operator Ops@Example.RU created"));
+    assert!(
+        stdout(&out).contains("operator ops@example.ru created")
+            || stdout(&out).contains("operator Ops@Example.RU created")
+    );
 
-    let again = run(&dir, &["admin", "create-operator", "--email", "ops@example.ru", "--surname", "П", "--given-name", "П"]);
-    assert_eq!(again.status.code(), Some(2), "taken e-mail: {}", stderr(&again));
-    let bad = run(&dir, &["admin", "create-operator", "--email", "not-an-email", "--surname", "П", "--given-name", "П"]);
+    let again = run(
+        &dir,
+        &[
+            "admin",
+            "create-operator",
+            "--email",
+            "ops@example.ru",
+            "--surname",
+            "П",
+            "--given-name",
+            "П",
+        ],
+    );
+    assert_eq!(
+        again.status.code(),
+        Some(2),
+        "taken e-mail: {}",
+        stderr(&again)
+    );
+    let bad = run(
+        &dir,
+        &[
+            "admin",
+            "create-operator",
+            "--email",
+            "not-an-email",
+            "--surname",
+            "П",
+            "--given-name",
+            "П",
+        ],
+    );
     assert_eq!(bad.status.code(), Some(2));
     assert!(stderr(&bad).contains("e-mail"));
 
-    let generated = run(&dir, &["admin", "create-operator", "--email", "ops2@example.ru", "--surname", "Петров", "--given-name", "Пётр"]);
+    let generated = run(
+        &dir,
+        &[
+            "admin",
+            "create-operator",
+            "--email",
+            "ops2@example.ru",
+            "--surname",
+            "Петров",
+            "--given-name",
+            "Пётр",
+        ],
+    );
     assert!(generated.status.success());
     assert!(stdout(&generated).contains("password: "));
 
@@ -158,7 +270,10 @@ fn serve_prints_where_it_listens_and_stops_gracefully_on_sigterm() {
     }
     let text = seen.join("\n");
     assert!(text.contains(&format!("http://{listen}")), "{text}");
-    assert!(text.contains("Demo-Citizen-2026"), "demo accounts printed: {text}");
+    assert!(
+        text.contains("Demo-Citizen-2026"),
+        "demo accounts printed: {text}"
+    );
 
     let mut healthy = false;
     for _ in 0..50 {
@@ -169,7 +284,10 @@ fn serve_prints_where_it_listens_and_stops_gracefully_on_sigterm() {
         std::thread::sleep(Duration::from_millis(100));
     }
     assert!(healthy);
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().expect("kill");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
     assert!(status.success());
     let exit = child.wait().expect("exits");
     assert!(exit.success(), "graceful stop exits 0: {exit:?}");

@@ -9,7 +9,9 @@ use crate::harness::TestApp;
 
 /// Signs the demo citizen in directly in the store (sign-in pages come with the accounts issue).
 async fn session_for_demo_citizen(app: &TestApp) -> String {
-    provision::seed_demo(&app.state).await.expect("demo accounts");
+    provision::seed_demo(&app.state)
+        .await
+        .expect("demo accounts");
     let mut conn = app.state.db.pool().acquire().await.expect("connection");
     let user_id = store::users::id_by_login(&mut conn, "citizen@demo.kabinet.test")
         .await
@@ -69,7 +71,10 @@ async fn a_session_ends_after_the_idle_timeout() {
 
     app.clock.advance(SignedDuration::from_mins(11));
     let (html, cleared) = page_as(&app, &token).await;
-    assert!(!html.contains("Иванова М. П."), "idle session no longer opens pages");
+    assert!(
+        !html.contains("Иванова М. П."),
+        "idle session no longer opens pages"
+    );
     assert!(cleared.expect("cookie cleared").contains("Max-Age=0"));
     // And it is gone from the database, not only hidden.
     let again = page_as(&app, &token).await.0;

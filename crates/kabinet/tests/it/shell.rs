@@ -16,10 +16,16 @@ async fn health_readiness_and_metrics_answer() {
     let (status, metrics) = app.get_text("/metrics").await;
     assert_eq!(status, 200);
     assert!(
-        metrics.contains(r#"kabinet_http_requests_total{route="/healthz",method="GET",status="200"} 1"#),
+        metrics.contains(
+            r#"kabinet_http_requests_total{route="/healthz",method="GET",status="200"} 1"#
+        ),
         "{metrics}"
     );
-    assert!(metrics.contains(r#"kabinet_http_request_duration_seconds_bucket{route="/readyz",le="+Inf"} 1"#));
+    assert!(
+        metrics.contains(
+            r#"kabinet_http_request_duration_seconds_bucket{route="/readyz",le="+Inf"} 1"#
+        )
+    );
     assert!(metrics.contains(r#"kabinet_jobs{state="pending"}"#));
     assert!(metrics.contains("kabinet_database_up 1"));
 }
@@ -57,8 +63,16 @@ async fn metrics_can_require_a_token() {
 #[tokio::test]
 async fn openapi_document_is_openapi_3_and_lists_the_endpoints() {
     let app = TestApp::spawn().await;
-    let doc: serde_json::Value = app.get("/api/openapi.json").await.json().await.expect("json");
-    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")), "{doc}");
+    let doc: serde_json::Value = app
+        .get("/api/openapi.json")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")),
+        "{doc}"
+    );
     for path in ["/healthz", "/readyz", "/metrics", "/api/v1/meta"] {
         assert!(doc["paths"][path].is_object(), "{path} is documented");
     }
@@ -96,19 +110,34 @@ async fn language_switch_is_a_protected_form_that_remembers_the_choice() {
     let (_, html) = app.get_text("/").await;
     let token = csrf_token(&html);
 
-    let forged = app.post_form("/lang", &[("lang", "en"), ("next", "/")]).await;
+    let forged = app
+        .post_form("/lang", &[("lang", "en"), ("next", "/")])
+        .await;
     assert_eq!(forged.status(), 403, "no token, no change");
 
     let switched = app
-        .post_form("/lang", &[("_csrf", &token), ("lang", "en"), ("next", "/?from=test")])
+        .post_form(
+            "/lang",
+            &[("_csrf", &token), ("lang", "en"), ("next", "/?from=test")],
+        )
         .await;
     assert_eq!(switched.status(), 303);
     assert_eq!(switched.headers()["location"], "/?from=test");
     let (_, html) = app.get_text("/").await;
-    assert!(html.contains(r#"<html lang="en">"#), "the cookie holds the choice");
+    assert!(
+        html.contains(r#"<html lang="en">"#),
+        "the cookie holds the choice"
+    );
 
     let offsite = app
-        .post_form("/lang", &[("_csrf", &token), ("lang", "ru"), ("next", "//evil.example/")])
+        .post_form(
+            "/lang",
+            &[
+                ("_csrf", &token),
+                ("lang", "ru"),
+                ("next", "//evil.example/"),
+            ],
+        )
         .await;
     assert_eq!(offsite.headers()["location"], "/", "no open redirect");
 }
@@ -128,7 +157,10 @@ async fn cross_site_posts_are_refused_even_with_a_token() {
         .expect("answered");
     assert_eq!(response.status(), 403);
     let page = response.text().await.expect("body");
-    assert!(page.contains("Форма устарела"), "explains in Russian: {page}");
+    assert!(
+        page.contains("Форма устарела"),
+        "explains in Russian: {page}"
+    );
 
     // A token from another visitor's page does not work either.
     let other = client();
@@ -146,7 +178,10 @@ async fn unknown_routes_get_a_page_or_json_by_accept() {
     let app = TestApp::spawn().await;
     let page = app.get("/no/such/page").await;
     assert_eq!(page.status(), 404);
-    let request_id = page.headers()["x-request-id"].to_str().expect("ascii").to_owned();
+    let request_id = page.headers()["x-request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
     let html = page.text().await.expect("body");
     assert!(html.contains("Страница не найдена"));
     assert!(html.contains(&request_id), "the page names the request id");
@@ -183,7 +218,12 @@ async fn wrong_method_and_oversized_bodies_are_answered_in_shape() {
         ..Options::default()
     })
     .await;
-    let wrong = app.client.delete(app.url("/api/v1/meta")).send().await.expect("answered");
+    let wrong = app
+        .client
+        .delete(app.url("/api/v1/meta"))
+        .send()
+        .await
+        .expect("answered");
     assert_eq!(wrong.status(), 405);
     assert!(wrong.headers().contains_key("allow"));
     let body: serde_json::Value = wrong.json().await.expect("json");
@@ -204,9 +244,16 @@ async fn wrong_method_and_oversized_bodies_are_answered_in_shape() {
 
     let (_, html) = app.get_text("/").await;
     let token = csrf_token(&html);
-    let page = app.post_form("/lang", &[("_csrf", &token), ("lang", "en"), ("x", &big)]).await;
+    let page = app
+        .post_form("/lang", &[("_csrf", &token), ("lang", "en"), ("x", &big)])
+        .await;
     assert_eq!(page.status(), 413);
-    assert!(page.text().await.expect("body").contains("Слишком большой запрос"));
+    assert!(
+        page.text()
+            .await
+            .expect("body")
+            .contains("Слишком большой запрос")
+    );
 }
 
 #[tokio::test]
@@ -221,7 +268,10 @@ async fn security_headers_are_on_every_response() {
         assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
         assert_eq!(h["x-frame-options"], "DENY", "{path}");
         assert!(h.contains_key("referrer-policy"), "{path}");
-        assert!(!h.contains_key("strict-transport-security"), "no HSTS over plain HTTP");
+        assert!(
+            !h.contains_key("strict-transport-security"),
+            "no HSTS over plain HTTP"
+        );
         assert!(h.contains_key("x-request-id"), "{path}");
     }
     let response = app
@@ -242,12 +292,17 @@ async fn behind_https_cookies_are_secure_and_hsts_is_sent() {
     })
     .await;
     let response = app.get("/").await;
-    assert!(response.headers()["strict-transport-security"]
-        .to_str()
-        .expect("ascii")
-        .contains("max-age="));
+    assert!(
+        response.headers()["strict-transport-security"]
+            .to_str()
+            .expect("ascii")
+            .contains("max-age=")
+    );
     let cookie = response.headers()["set-cookie"].to_str().expect("ascii");
-    assert!(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
 }
 
 #[tokio::test]
@@ -258,8 +313,18 @@ async fn static_assets_are_cached_for_long_and_missing_ones_are_404() {
     let end = html[start..].find('"').expect("end") + start;
     let css = app.get(&html[start..end]).await;
     assert_eq!(css.status(), 200);
-    assert!(css.headers()["cache-control"].to_str().expect("ascii").contains("immutable"));
-    assert!(css.headers()["content-type"].to_str().expect("ascii").starts_with("text/css"));
+    assert!(
+        css.headers()["cache-control"]
+            .to_str()
+            .expect("ascii")
+            .contains("immutable")
+    );
+    assert!(
+        css.headers()["content-type"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("text/css")
+    );
     assert_eq!(app.get("/static/app.00000000.css").await.status(), 404);
 }
 

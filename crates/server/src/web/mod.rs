@@ -82,7 +82,10 @@ struct LanguageChoice {
 
 /// Remembers the chosen language and returns to the page the form was on. Only local paths are
 /// followed, so the form cannot send anyone elsewhere.
-async fn switch_language(State(state): State<AppState>, Form(choice): Form<LanguageChoice>) -> Response {
+async fn switch_language(
+    State(state): State<AppState>,
+    Form(choice): Form<LanguageChoice>,
+) -> Response {
     let Some(lang) = i18n::Lang::from_code(&choice.lang) else {
         return StatusCode::UNPROCESSABLE_ENTITY.into_response();
     };
