@@ -6,8 +6,15 @@
 pub mod clock;
 pub mod contact;
 pub mod ids;
+pub mod inn;
+pub mod password;
+pub mod person;
 pub mod role;
+pub mod snils;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use contact::{Email, Phone};
+pub use inn::Inn;
+pub use person::{PersonName, Sex};
 pub use role::Role;
+pub use snils::Snils;

@@ -215,6 +215,7 @@ async fn serve(args: ServeArgs, config: Config) -> Result<(), Failure> {
     if args.demo {
         seed_demo(&state).await?;
     }
+    let shutdown = server::app::shutdown_signal();
     let app = Application::build(state.clone(), role).await?;
     match app.local_addr() {
         Some(addr) => {
@@ -239,7 +240,7 @@ async fn serve(args: ServeArgs, config: Config) -> Result<(), Failure> {
             state.db.dialect().name()
         ),
     }
-    app.run(server::app::shutdown_signal()).await?;
+    app.run(shutdown).await?;
     Ok(())
 }
 

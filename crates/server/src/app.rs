@@ -40,6 +40,8 @@ pub enum StartupError {
     Key(#[from] KeyError),
     #[error("{0}")]
     Store(#[from] store::StoreError),
+    #[error("configuration error: {0}")]
+    Channels(#[from] crate::channels::ChannelConfigError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -75,6 +77,7 @@ pub async fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Sta
         max_connections: config.database.max_connections,
         acquire_timeout: Duration::from_secs(config.database.acquire_timeout_secs),
     };
+    let channels = crate::channels::Channels::from_config(&config)?;
     let db = Db::connect(config.database_url().expose(), &options).await?;
     db.migrate().await?;
 
@@ -85,6 +88,7 @@ pub async fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Sta
         keys: Arc::new(Keys::new(master)),
         metrics: Arc::new(Metrics::default()),
         jobs_enqueued: Arc::new(Notify::new()),
+        channels: Arc::new(channels),
     })
 }
 
@@ -192,25 +196,34 @@ fn hostname() -> String {
         .unwrap_or_else(|| "node".to_owned())
 }
 
-/// Completes on Ctrl-C or SIGTERM (what container runtimes and systemd send).
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Completes on Ctrl-C or SIGTERM (what container runtimes and systemd send). The handlers are
+/// installed when this is called, not when first polled, so a signal that comes right after
+/// start-up is not lost (and does not kill the process).
+pub fn shutdown_signal() -> impl Future<Output = ()> + Send + 'static {
     #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let terminate = signal(SignalKind::terminate()).ok();
+        let interrupt = signal(SignalKind::interrupt()).ok();
+        async move {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = wait(terminate) => {}
+                _ = wait(interrupt) => {}
             }
-            Err(_) => std::future::pending::<()>().await,
+            tracing::info!("shutting down");
         }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {}
-        _ = terminate => {}
     }
-    tracing::info!("shutting down");
+    #[cfg(not(unix))]
+    async {
+        let _ = tokio::signal::ctrl_c().await;
+        tracing::info!("shutting down");
+    }
 }

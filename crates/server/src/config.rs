@@ -64,6 +64,82 @@ pub struct Config {
     pub session: SessionConfig,
     pub worker: WorkerConfig,
     pub metrics: MetricsConfig,
+    pub sms: SmsConfig,
+    pub email: EmailConfig,
+    pub sandbox: SandboxConfig,
+}
+
+/// Which SMS operator carries codes and notices.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmsGatewayKind {
+    /// Messages stay in the database and show on the operators' sandbox page.
+    #[default]
+    Sandbox,
+    /// An HTTP gateway: POST of JSON `{"to","text","sender"}` with a bearer token.
+    Http,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmsConfig {
+    pub gateway: SmsGatewayKind,
+    pub url: Option<String>,
+    pub token: Option<Secret>,
+    /// Sender name registered with the operator.
+    pub sender: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain connection (a relay on the same host or network only).
+    None,
+    /// Upgrade with STARTTLS (port 587).
+    #[default]
+    Starttls,
+    /// TLS from the first byte (port 465).
+    Tls,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmailConfig {
+    /// Without a host, e-mail goes to the sandbox outbox.
+    pub smtp_host: Option<String>,
+    pub smtp_port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<Secret>,
+    /// The From address: `Кабинет <no-reply@kabinet.example.ru>`.
+    pub from: String,
+}
+
+impl Default for EmailConfig {
+    fn default() -> Self {
+        Self {
+            smtp_host: None,
+            smtp_port: 587,
+            tls: SmtpTls::Starttls,
+            username: None,
+            password: None,
+            from: "Кабинет <no-reply@kabinet.localhost>".to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SandboxConfig {
+    /// The sandbox channels and their operators' page. Turn off in production: then SMS must go
+    /// through a gateway and e-mail through SMTP.
+    pub enabled: bool,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self { enabled: true }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -125,6 +201,9 @@ impl Default for Config {
             session: SessionConfig::default(),
             worker: WorkerConfig::default(),
             metrics: MetricsConfig::default(),
+            sms: SmsConfig::default(),
+            email: EmailConfig::default(),
+            sandbox: SandboxConfig::default(),
         }
     }
 }
@@ -181,6 +260,9 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "session",
     "worker",
     "metrics",
+    "sms",
+    "email",
+    "sandbox",
 ];
 
 /// Variables with the prefix that belong to tools around Kabinet, not to its configuration.
@@ -336,6 +418,27 @@ impl Config {
         }
         if self.worker.poll_interval_ms < 10 {
             return bad("worker.poll_interval_ms", "must be at least 10");
+        }
+        if self.sms.gateway == SmsGatewayKind::Http {
+            match &self.sms.url {
+                Some(url) if url.starts_with("https://") || url.starts_with("http://") => {}
+                _ => return bad("sms.url", "the HTTP gateway needs its URL (https://…)"),
+            }
+        }
+        if !self.sandbox.enabled && self.sms.gateway == SmsGatewayKind::Sandbox {
+            return bad(
+                "sms.gateway",
+                "the sandbox is turned off: configure the http gateway",
+            );
+        }
+        if !self.sandbox.enabled && self.email.smtp_host.is_none() {
+            return bad(
+                "email.smtp_host",
+                "the sandbox is turned off: configure an SMTP server",
+            );
+        }
+        if let Err(e) = self.email.from.parse::<lettre::message::Mailbox>() {
+            return bad("email.from", &format!("is not an address: {e}"));
         }
         if self.worker.lease_secs < 5 {
             return bad("worker.lease_secs", "must be at least 5");

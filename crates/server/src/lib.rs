@@ -4,6 +4,7 @@
 //! sessions, CSRF, headers, languages) and [`features`] (one folder per feature).
 
 pub mod app;
+pub mod channels;
 pub mod config;
 pub mod features;
 pub mod keys;

@@ -6,6 +6,7 @@ use domain::Clock;
 use store::Db;
 use tokio::sync::Notify;
 
+use crate::channels::Channels;
 use crate::config::Config;
 use crate::keys::MasterKey;
 use crate::metrics::Metrics;
@@ -19,18 +20,22 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Wakes this node's worker when a request enqueued a job, so it need not wait for the poll.
     pub jobs_enqueued: Arc<Notify>,
+    pub channels: Arc<Channels>,
 }
 
 /// Keys derived from the master key, one per purpose.
 pub struct Keys {
     pub master: MasterKey,
     pub csrf: [u8; 32],
+    /// One-time codes are stored as an HMAC under this key.
+    pub codes: [u8; 32],
 }
 
 impl Keys {
     pub fn new(master: MasterKey) -> Self {
         Self {
             csrf: master.derive("csrf"),
+            codes: master.derive("codes"),
             master,
         }
     }
@@ -39,5 +44,10 @@ impl Keys {
 impl AppState {
     pub fn now(&self) -> jiff::Timestamp {
         self.clock.now()
+    }
+
+    /// Tells this node's worker that a committed change queued a job.
+    pub fn wake_worker(&self) {
+        self.jobs_enqueued.notify_waiters();
     }
 }

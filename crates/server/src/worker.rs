@@ -25,6 +25,12 @@ pub enum JobError {
     Permanent(String),
 }
 
+impl From<sqlx::Error> for JobError {
+    fn from(err: sqlx::Error) -> Self {
+        JobError::Retry(err.to_string())
+    }
+}
+
 impl From<store::StoreError> for JobError {
     fn from(err: store::StoreError) -> Self {
         JobError::Retry(err.to_string())

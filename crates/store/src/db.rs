@@ -190,12 +190,20 @@ impl Db {
 }
 
 /// Paired migration files: the same version and name for each engine (a test checks the pairs).
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../migrations/sqlite/0001_foundation.sql"),
-    include_str!("../migrations/postgres/0001_foundation.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/sqlite/0001_foundation.sql"),
+        include_str!("../migrations/postgres/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "accounts",
+        include_str!("../migrations/sqlite/0002_accounts.sql"),
+        include_str!("../migrations/postgres/0002_accounts.sql"),
+    ),
+];
 
 fn migrator(dialect: Dialect) -> Migrator {
     let migrations: Vec<Migration> = MIGRATIONS

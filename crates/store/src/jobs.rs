@@ -151,12 +151,13 @@ pub async fn claim(
     }))
 }
 
-/// Marks a claimed job done. Returns `false` when the lease was lost meanwhile (another worker
+/// Marks a claimed job done and drops its payload (messages carry one-time codes; nothing needs
+/// them once delivered). Returns `false` when the lease was lost meanwhile (another worker
 /// took the job over); the caller only logs that.
 pub async fn complete(db: &Db, job: &ClaimedJob, now: Timestamp) -> Result<bool, StoreError> {
     let done = sqlx::query(
-        "UPDATE jobs SET state = 'done', locked_by = NULL, locked_until = NULL, last_error = NULL, \
-         updated_at = $1 WHERE id = $2 AND state = 'running' AND locked_by = $3 AND attempts = $4",
+        "UPDATE jobs SET state = 'done', payload = '{}', locked_by = NULL, locked_until = NULL, \
+         last_error = NULL, updated_at = $1 WHERE id = $2 AND state = 'running' AND locked_by = $3 AND attempts = $4",
     )
     .bind(micros(now))
     .bind(&job.id)

@@ -9,10 +9,16 @@
 //! caller's transaction, so that the change, its audit record and its jobs commit together.
 
 pub mod audit;
+pub mod codes;
+pub mod consents;
 pub mod db;
 pub mod error;
 pub mod jobs;
+pub mod logins;
+pub mod outbox;
+pub mod registrations;
 pub mod sessions;
+pub mod tokens;
 pub mod users;
 
 pub use db::{Db, Dialect, Tx};

@@ -2,6 +2,7 @@
 
 use domain::Role;
 use jiff::Timestamp;
+use serde::Serialize;
 use sqlx::{AnyConnection, Row};
 
 use crate::db::Db;
@@ -139,6 +140,238 @@ pub async fn count_by_role(db: &Db, role: Role) -> Result<i64, StoreError> {
         .fetch_one(db.pool())
         .await?;
     Ok(n)
+}
+
+/// What sign-in needs to know about an account.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub id: String,
+    pub password_hash: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub failed_logins: i64,
+    pub lockouts: i64,
+    pub locked_until: Option<Timestamp>,
+}
+
+/// The account a login names: phone (E.164), e-mail (lower-case) or SNILS (11 digits).
+pub async fn credentials_by_login(
+    conn: &mut AnyConnection,
+    login: &str,
+) -> Result<Option<Credentials>, StoreError> {
+    let row = sqlx::query(
+        "SELECT id, password_hash, phone, email, failed_logins, lockouts, locked_until FROM users \
+         WHERE phone = $1 OR email = $1 OR snils = $1",
+    )
+    .bind(login)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|row| {
+        Ok(Credentials {
+            id: row.try_get("id")?,
+            password_hash: row.try_get("password_hash")?,
+            phone: row.try_get("phone")?,
+            email: row.try_get("email")?,
+            failed_logins: row.try_get("failed_logins")?,
+            lockouts: row.try_get("lockouts")?,
+            locked_until: row
+                .try_get::<Option<i64>, _>("locked_until")?
+                .map(crate::from_micros),
+        })
+    })
+    .transpose()
+}
+
+/// Counts a failed sign-in; when `lock_until` is given the account is locked until then and the
+/// failure count starts again.
+pub async fn record_failed_login(
+    conn: &mut AnyConnection,
+    id: &str,
+    lock_until: Option<Timestamp>,
+) -> Result<(), StoreError> {
+    match lock_until {
+        Some(until) => {
+            sqlx::query(
+                "UPDATE users SET failed_logins = 0, lockouts = lockouts + 1, locked_until = $1 WHERE id = $2",
+            )
+            .bind(micros(until))
+            .bind(id)
+            .execute(conn)
+            .await?;
+        }
+        None => {
+            sqlx::query("UPDATE users SET failed_logins = failed_logins + 1 WHERE id = $1")
+                .bind(id)
+                .execute(conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// A successful sign-in forgets earlier failures (the growth of lock periods stays).
+pub async fn record_successful_login(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// An operator lifts a lock (and the growth of lock periods).
+pub async fn unlock(conn: &mut AnyConnection, id: &str) -> Result<bool, StoreError> {
+    let n = sqlx::query(
+        "UPDATE users SET failed_logins = 0, lockouts = 0, locked_until = NULL WHERE id = $1",
+    )
+    .bind(id)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+pub async fn set_password_hash(
+    conn: &mut AnyConnection,
+    id: &str,
+    hash: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
+        .bind(hash)
+        .bind(micros(now))
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Accounts with a lock in force, for the operators' page.
+pub async fn locked(db: &Db, now: Timestamp) -> Result<Vec<(UserSummary, Timestamp)>, StoreError> {
+    let sql = format!(
+        "SELECT {SUMMARY_COLUMNS}, users.locked_until FROM users WHERE users.locked_until > $1 \
+         ORDER BY users.locked_until DESC LIMIT 200"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(micros(now))
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter()
+        .map(|row| {
+            Ok((
+                summary_from_row(row)?,
+                crate::from_micros(row.try_get("locked_until")?),
+            ))
+        })
+        .collect()
+}
+
+pub async fn mark_phone_verified(
+    conn: &mut AnyConnection,
+    id: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET phone_verified_at = $1, updated_at = $1 WHERE id = $2")
+        .bind(micros(now))
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Confirms the e-mail address if it is still the account's address. False otherwise.
+pub async fn mark_email_verified(
+    conn: &mut AnyConnection,
+    id: &str,
+    email: &str,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let n = sqlx::query(
+        "UPDATE users SET email_verified_at = $1, updated_at = $1 WHERE id = $2 AND email = $3",
+    )
+    .bind(micros(now))
+    .bind(id)
+    .bind(email)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Everything the profile holds: the one read model later forms autofill from.
+#[derive(Debug, Clone, Serialize)]
+pub struct Profile {
+    pub id: String,
+    pub role: String,
+    pub surname: String,
+    pub given_name: String,
+    pub patronymic: Option<String>,
+    pub phone: Option<String>,
+    pub phone_verified: bool,
+    pub email: Option<String>,
+    pub email_verified: bool,
+    pub identity_level: String,
+    pub birth_date: Option<String>,
+    pub sex: Option<String>,
+    pub place_of_birth: Option<String>,
+    pub snils: Option<String>,
+    pub inn: Option<String>,
+    /// JSON: series, number, issued_on, issuer, division_code
+    pub passport: Option<serde_json::Value>,
+    /// JSON: region, city, street, house, flat, postcode
+    pub registration_address: Option<serde_json::Value>,
+    pub actual_address: Option<serde_json::Value>,
+    pub locale: String,
+    pub time_zone: String,
+    pub created_at: Timestamp,
+}
+
+fn json_column(
+    row: &sqlx::any::AnyRow,
+    name: &str,
+) -> Result<Option<serde_json::Value>, StoreError> {
+    let text: Option<String> = row.try_get(name)?;
+    Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
+}
+
+pub async fn profile(db: &Db, id: &str) -> Result<Option<Profile>, StoreError> {
+    let row = sqlx::query(
+        "SELECT id, role, surname, given_name, patronymic, phone, phone_verified_at, email, \
+         email_verified_at, identity_level, birth_date, sex, place_of_birth, snils, inn, passport, \
+         registration_address, actual_address, locale, time_zone, created_at FROM users WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(|row| {
+        Ok(Profile {
+            id: row.try_get("id")?,
+            role: row.try_get("role")?,
+            surname: row.try_get("surname")?,
+            given_name: row.try_get("given_name")?,
+            patronymic: row.try_get("patronymic")?,
+            phone: row.try_get("phone")?,
+            phone_verified: row
+                .try_get::<Option<i64>, _>("phone_verified_at")?
+                .is_some(),
+            email: row.try_get("email")?,
+            email_verified: row
+                .try_get::<Option<i64>, _>("email_verified_at")?
+                .is_some(),
+            identity_level: row.try_get("identity_level")?,
+            birth_date: row.try_get("birth_date")?,
+            sex: row.try_get("sex")?,
+            place_of_birth: row.try_get("place_of_birth")?,
+            snils: row.try_get("snils")?,
+            inn: row.try_get("inn")?,
+            passport: json_column(&row, "passport")?,
+            registration_address: json_column(&row, "registration_address")?,
+            actual_address: json_column(&row, "actual_address")?,
+            locale: row.try_get("locale")?,
+            time_zone: row.try_get("time_zone")?,
+            created_at: crate::from_micros(row.try_get("created_at")?),
+        })
+    })
+    .transpose()
 }
 
 #[cfg(test)]

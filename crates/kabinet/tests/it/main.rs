@@ -2,6 +2,7 @@
 //! Every test starts the real application on a random port with a fresh database: a SQLite file
 //! in a temporary folder, or a fresh PostgreSQL schema when `KABINET_TEST_DATABASE_URL` is set.
 
+mod accounts;
 mod audit;
 mod cli;
 mod harness;
@@ -9,3 +10,4 @@ mod jobs;
 mod migrations;
 mod sessions;
 mod shell;
+mod smtp;

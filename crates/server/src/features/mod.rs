@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod home;
 pub mod ops;
+pub mod profile;
 pub mod system;
 
 use axum::Router;
@@ -14,7 +15,10 @@ use crate::worker::{self, Registry};
 
 /// Every feature's pages.
 pub fn page_router() -> Router<AppState> {
-    Router::new().merge(home::pages())
+    Router::new()
+        .merge(home::pages())
+        .merge(accounts::pages::pages())
+        .merge(profile::pages())
 }
 
 #[derive(OpenApi)]
@@ -33,9 +37,11 @@ pub fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(ops::api())
         .merge(system::api())
+        .merge(accounts::api::api())
 }
 
 /// Every feature's background jobs.
 pub fn jobs() -> Registry {
-    Registry::default().on(worker::MAINTENANCE, worker::maintenance)
+    let registry = Registry::default().on(worker::MAINTENANCE, worker::maintenance);
+    crate::channels::register_jobs(registry)
 }

@@ -112,6 +112,11 @@ pub struct LayoutTexts {
     pub switch_language: &'static str,
     pub version: &'static str,
     pub request_id: &'static str,
+    pub nav_profile: &'static str,
+    pub sign_in: &'static str,
+    pub register: &'static str,
+    pub sign_out: &'static str,
+    pub account_label: &'static str,
 }
 
 pub static LAYOUT_RU: LayoutTexts = LayoutTexts {
@@ -126,6 +131,11 @@ pub static LAYOUT_RU: LayoutTexts = LayoutTexts {
     switch_language: "English",
     version: "Версия",
     request_id: "Номер запроса",
+    nav_profile: "Профиль",
+    sign_in: "Войти",
+    register: "Регистрация",
+    sign_out: "Выйти",
+    account_label: "Учётная запись",
 };
 
 pub static LAYOUT_EN: LayoutTexts = LayoutTexts {
@@ -140,6 +150,11 @@ pub static LAYOUT_EN: LayoutTexts = LayoutTexts {
     switch_language: "Русский",
     version: "Version",
     request_id: "Request number",
+    nav_profile: "Profile",
+    sign_in: "Sign in",
+    register: "Create account",
+    sign_out: "Sign out",
+    account_label: "Account",
 };
 
 pub fn layout(lang: Lang) -> &'static LayoutTexts {

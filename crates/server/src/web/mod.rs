@@ -2,9 +2,11 @@
 //! CSRF, security headers, languages, assets and the page frame. Features build on it.
 
 pub mod assets;
+pub mod auth;
 pub mod context;
 pub mod cookies;
 pub mod errors;
+pub mod forms;
 pub mod headers;
 pub mod i18n;
 pub mod page;

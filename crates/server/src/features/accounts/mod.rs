@@ -1,5 +1,11 @@
-//! Accounts. This issue's foundation has only what the command line needs (password hashing,
-//! creating operator and demo accounts); registration and sign-in come with the accounts issue.
+//! Accounts: registration with a phone code and e-mail link, sign-in by password or SMS code
+//! with lockout, sessions and API tokens, recovery, and accounts made from the console.
 
+pub mod api;
+pub mod codes;
+pub mod device;
+pub mod pages;
 pub mod password;
 pub mod provision;
+pub mod service;
+pub mod texts;
