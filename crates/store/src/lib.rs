@@ -16,6 +16,7 @@ pub mod error;
 pub mod jobs;
 pub mod logins;
 pub mod outbox;
+pub mod recovery;
 pub mod registrations;
 pub mod sessions;
 pub mod tokens;

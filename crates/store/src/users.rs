@@ -182,6 +182,34 @@ pub async fn credentials_by_login(
     .transpose()
 }
 
+/// The account whose *confirmed* phone or e-mail this is (codes go only to confirmed contacts).
+pub async fn by_confirmed_contact(
+    conn: &mut AnyConnection,
+    contact: &str,
+) -> Result<Option<Credentials>, StoreError> {
+    let row = sqlx::query(
+        "SELECT id, password_hash, phone, email, failed_logins, lockouts, locked_until FROM users \
+         WHERE (phone = $1 AND phone_verified_at IS NOT NULL) OR (email = $1 AND email_verified_at IS NOT NULL)",
+    )
+    .bind(contact)
+    .fetch_optional(conn)
+    .await?;
+    row.map(|row| {
+        Ok(Credentials {
+            id: row.try_get("id")?,
+            password_hash: row.try_get("password_hash")?,
+            phone: row.try_get("phone")?,
+            email: row.try_get("email")?,
+            failed_logins: row.try_get("failed_logins")?,
+            lockouts: row.try_get("lockouts")?,
+            locked_until: row
+                .try_get::<Option<i64>, _>("locked_until")?
+                .map(crate::from_micros),
+        })
+    })
+    .transpose()
+}
+
 /// Counts a failed sign-in; when `lock_until` is given the account is locked until then and the
 /// failure count starts again.
 pub async fn record_failed_login(

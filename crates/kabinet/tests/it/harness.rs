@@ -189,6 +189,21 @@ impl TestApp {
             .expect("request is answered")
     }
 
+    /// A second browser on the same running app (its own cookies). It does not own the node.
+    pub fn with_client(&self, client: reqwest::Client) -> TestApp {
+        TestApp {
+            base: self.base.clone(),
+            state: self.state.clone(),
+            clock: self.clock.clone(),
+            client,
+            db_url: self.db_url.clone(),
+            is_postgres: self.is_postgres,
+            stop: None,
+            task: None,
+            _dir: self._dir.clone(),
+        }
+    }
+
     /// Stops the node and waits until it has stopped (requests and jobs finished).
     pub async fn stop(mut self) {
         if let Some(stop) = self.stop.take() {

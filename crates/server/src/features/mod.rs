@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod home;
+pub mod operator;
 pub mod ops;
 pub mod profile;
 pub mod system;
@@ -19,6 +20,7 @@ pub fn page_router() -> Router<AppState> {
         .merge(home::pages())
         .merge(accounts::pages::pages())
         .merge(profile::pages())
+        .merge(operator::pages())
 }
 
 #[derive(OpenApi)]

@@ -7,5 +7,7 @@ pub mod device;
 pub mod pages;
 pub mod password;
 pub mod provision;
+pub mod recovery;
+pub mod recovery_pages;
 pub mod service;
 pub mod texts;

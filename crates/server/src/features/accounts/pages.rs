@@ -32,6 +32,7 @@ pub fn pages() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/logout/everywhere", post(logout_everywhere))
         .route("/confirm-email", get(confirm_email))
+        .merge(super::recovery_pages::pages())
 }
 
 pub fn meta(info: &RequestInfo) -> RequestMeta {
@@ -42,11 +43,11 @@ pub fn meta(info: &RequestInfo) -> RequestMeta {
     }
 }
 
-fn texts(lang: Lang) -> &'static Texts {
+pub(super) fn texts(lang: Lang) -> &'static Texts {
     lang.pick(&texts::RU, &texts::EN)
 }
 
-fn code_message(err: &CodeError) -> Msg {
+pub(super) fn code_message(err: &CodeError) -> Msg {
     match err {
         CodeError::Wrong { .. } | CodeError::NoCode => texts::CODE_WRONG,
         CodeError::Expired => texts::CODE_EXPIRED,
@@ -58,7 +59,7 @@ fn code_message(err: &CodeError) -> Msg {
     }
 }
 
-fn unexpected(err: AccountError) -> PageError {
+pub(super) fn unexpected(err: AccountError) -> PageError {
     PageError::Internal(err.to_string())
 }
 
@@ -283,6 +284,7 @@ async fn resend(
 struct LoginQuery {
     next: Option<String>,
     signed_out: Option<String>,
+    recovered: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -312,7 +314,10 @@ async fn login_form(page: PageCtx, Query(query): Query<LoginQuery>) -> LoginPage
         login: String::new(),
         next: query.next.filter(|n| is_local_path(n)).unwrap_or_default(),
         errors: FormErrors::default(),
-        notice: query.signed_out.map(|_| t.signed_out),
+        notice: query
+            .signed_out
+            .map(|_| t.signed_out)
+            .or(query.recovered.map(|_| t.recovered)),
         page,
     }
 }
@@ -377,7 +382,7 @@ fn login_again(page: PageCtx, form: LoginForm, issues: &[FieldIssue]) -> Respons
 }
 
 /// Sets the new session's cookie and goes on.
-fn signed_in_redirect(state: &AppState, token: &str, to: &str) -> Response {
+pub(super) fn signed_in_redirect(state: &AppState, token: &str, to: &str) -> Response {
     let cookie = cookies::set(
         SESSION_COOKIE,
         token,
