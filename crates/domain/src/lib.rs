@@ -7,6 +7,7 @@ pub mod clock;
 pub mod contact;
 pub mod ids;
 pub mod inn;
+pub mod passport;
 pub mod password;
 pub mod person;
 pub mod role;

@@ -402,6 +402,60 @@ pub async fn profile(db: &Db, id: &str) -> Result<Option<Profile>, StoreError> {
     .transpose()
 }
 
+/// The editable part of a profile, validated by the profile feature.
+#[derive(Debug, Clone, Default)]
+pub struct ProfileChange {
+    pub surname: String,
+    pub given_name: String,
+    pub patronymic: Option<String>,
+    pub birth_date: Option<String>,
+    pub sex: Option<String>,
+    pub place_of_birth: Option<String>,
+    pub snils: Option<String>,
+    pub inn: Option<String>,
+    pub passport: Option<serde_json::Value>,
+    pub registration_address: Option<serde_json::Value>,
+    pub actual_address: Option<serde_json::Value>,
+    pub identity_level: String,
+    /// Name, date of birth or passport changed: documents issued before may need replacing.
+    pub key_data_changed: bool,
+}
+
+/// Saves a profile. A SNILS taken by another account gives [`StoreError::UniqueViolation`].
+pub async fn save_profile(
+    conn: &mut AnyConnection,
+    id: &str,
+    change: &ProfileChange,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let json = |v: &Option<serde_json::Value>| v.as_ref().map(|v| v.to_string());
+    sqlx::query(
+        "UPDATE users SET surname = $1, given_name = $2, patronymic = $3, birth_date = $4, sex = $5, \
+         place_of_birth = $6, snils = $7, inn = $8, passport = $9, registration_address = $10, \
+         actual_address = $11, identity_level = $12, \
+         key_data_changed_at = CASE WHEN $13 = 1 THEN $14 ELSE key_data_changed_at END, updated_at = $14 \
+         WHERE id = $15",
+    )
+    .bind(&change.surname)
+    .bind(&change.given_name)
+    .bind(change.patronymic.as_deref())
+    .bind(change.birth_date.as_deref())
+    .bind(change.sex.as_deref())
+    .bind(change.place_of_birth.as_deref())
+    .bind(change.snils.as_deref())
+    .bind(change.inn.as_deref())
+    .bind(json(&change.passport))
+    .bind(json(&change.registration_address))
+    .bind(json(&change.actual_address))
+    .bind(&change.identity_level)
+    .bind(i64::from(change.key_data_changed))
+    .bind(micros(now))
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

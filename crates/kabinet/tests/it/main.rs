@@ -8,6 +8,7 @@ mod cli;
 mod harness;
 mod jobs;
 mod migrations;
+mod profile;
 mod recovery;
 mod sessions;
 mod shell;

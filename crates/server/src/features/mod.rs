@@ -30,9 +30,24 @@ pub fn page_router() -> Router<AppState> {
         description = "The JSON API of Kabinet, a citizen's personal cabinet: for the mobile app and for agency systems. Errors have one shape: `{\"error\":{\"code\",\"message\",\"fields\"}}`; messages are in Russian unless `Accept-Language` asks for English.",
         license(name = "AGPL-3.0-or-later")
     ),
-    components(schemas(crate::web::errors::ErrorBody))
+    components(schemas(crate::web::errors::ErrorBody)),
+    modifiers(&BearerAuth)
 )]
 struct ApiDoc;
+
+/// Declares the bearer-token scheme that authenticated operations name.
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
 
 /// Every feature's documented endpoints; the OpenAPI document is made from this.
 pub fn api_router() -> OpenApiRouter<AppState> {
@@ -40,6 +55,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(ops::api())
         .merge(system::api())
         .merge(accounts::api::api())
+        .merge(profile::api::api())
 }
 
 /// Every feature's background jobs.

@@ -1,4 +1,9 @@
-//! The profile: personal data, contacts, identity level and consents.
+//! The profile: personal data, contacts, identity level and consents. It is the one read model
+//! (`store::users::Profile`) later forms autofill from.
+
+pub mod api;
+pub mod edit;
+pub mod service;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -15,7 +20,10 @@ use crate::web::errors::PageError;
 use crate::web::page::PageCtx;
 
 pub fn pages() -> Router<AppState> {
-    Router::new().route("/profile", get(profile))
+    Router::new().route("/profile", get(profile)).route(
+        "/profile/edit",
+        get(edit::edit_form).post(edit::edit_submit),
+    )
 }
 
 pub struct Texts {
@@ -41,6 +49,17 @@ pub struct Texts {
     pub sessions: &'static str,
     pub sign_out: &'static str,
     pub sign_out_everywhere: &'static str,
+    pub edit: &'static str,
+    pub birth_date: &'static str,
+    pub snils: &'static str,
+    pub inn: &'static str,
+    pub passport: &'static str,
+    pub reg_address: &'static str,
+    pub act_address: &'static str,
+    pub not_given: &'static str,
+    pub saved: &'static str,
+    pub level_now_standard: &'static str,
+    pub level_dropped: &'static str,
 }
 
 static RU: Texts = Texts {
@@ -66,6 +85,17 @@ static RU: Texts = Texts {
     sessions: "Сеансы",
     sign_out: "Выйти",
     sign_out_everywhere: "Выйти на всех устройствах",
+    edit: "Изменить личные данные",
+    birth_date: "Дата рождения",
+    snils: "СНИЛС",
+    inn: "ИНН",
+    passport: "Паспорт",
+    reg_address: "Адрес регистрации",
+    act_address: "Фактический адрес",
+    not_given: "не указано",
+    saved: "Изменения сохранены.",
+    level_now_standard: "Паспорт и СНИЛС прошли проверку: у вас стандартная учётная запись.",
+    level_dropped: "Вы изменили ФИО, дату рождения или паспорт, поэтому уровень учётной записи снижен до стандартного. Чтобы вернуть подтверждённый уровень, подтвердите личность снова (в МФЦ или другим способом).",
 };
 
 static EN: Texts = Texts {
@@ -91,6 +121,17 @@ static EN: Texts = Texts {
     sessions: "Sessions",
     sign_out: "Sign out",
     sign_out_everywhere: "Sign out on all devices",
+    edit: "Edit personal data",
+    birth_date: "Date of birth",
+    snils: "SNILS",
+    inn: "INN",
+    passport: "Passport",
+    reg_address: "Registration address",
+    act_address: "Actual address",
+    not_given: "not given",
+    saved: "Your changes are saved.",
+    level_now_standard: "Your passport and SNILS passed the checks: you have a standard account.",
+    level_dropped: "You changed your name, date of birth or passport, so your account level went down to standard. Confirm your identity again (at a service centre or another way) to get the confirmed level back.",
 };
 
 #[derive(Template, WebTemplate)]
@@ -101,6 +142,8 @@ struct ProfilePage {
     profile: Profile,
     consents: Vec<(String, String, String)>,
     welcome: bool,
+    notice: Option<&'static str>,
+    fields: service::ProfileFields,
 }
 
 impl ProfilePage {
@@ -125,6 +168,50 @@ impl ProfilePage {
         }
     }
 
+    fn passport(&self) -> String {
+        let f = &self.fields;
+        if f.passport_number.is_empty() {
+            return String::new();
+        }
+        format!(
+            "{} {}, {} {}, {}",
+            f.passport_series,
+            f.passport_number,
+            f.passport_issued_on,
+            f.passport_issuer,
+            f.passport_division_code
+        )
+    }
+
+    fn address(&self, actual: bool) -> String {
+        let f = &self.fields;
+        let parts = if actual && !f.actual_same {
+            [
+                &f.act_postcode,
+                &f.act_region,
+                &f.act_city,
+                &f.act_street,
+                &f.act_house,
+                &f.act_flat,
+            ]
+        } else {
+            [
+                &f.reg_postcode,
+                &f.reg_region,
+                &f.reg_city,
+                &f.reg_street,
+                &f.reg_house,
+                &f.reg_flat,
+            ]
+        };
+        parts
+            .iter()
+            .filter(|p| !p.is_empty())
+            .map(|p| p.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     fn phone(&self) -> String {
         self.profile
             .phone
@@ -138,6 +225,9 @@ impl ProfilePage {
 #[derive(Deserialize)]
 struct ProfileQuery {
     welcome: Option<String>,
+    saved: Option<String>,
+    level_standard: Option<String>,
+    level_dropped: Option<String>,
 }
 
 /// A civil rendering of an instant in the user's zone: `24.11.2026 09:30`.
@@ -177,11 +267,20 @@ async fn profile(
         .ok_or(PageError::NotFound)?;
     let consents = store::consents::for_user(&state.db, &profile.id).await?;
     let t = page.lang.pick(&RU, &EN);
+    let notice = if q.level_dropped.is_some() {
+        Some(t.level_dropped)
+    } else if q.level_standard.is_some() {
+        Some(t.level_now_standard)
+    } else {
+        q.saved.map(|_| t.saved)
+    };
     Ok(ProfilePage {
         consents: consent_rows(&consents, t, &profile.time_zone),
+        fields: service::ProfileFields::from_profile(&profile),
         t,
         profile,
         welcome: q.welcome.is_some(),
+        notice,
         page,
     })
 }

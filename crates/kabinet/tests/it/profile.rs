@@ -1,0 +1,235 @@
+//! The profile: editing personal data with every field checked, the identity level following
+//! passport and SNILS, and the same through the API.
+
+use crate::accounts::{PASSWORD, registered_citizen};
+use crate::harness::{TestApp, client, csrf_token};
+
+fn full_profile<'a>(token: &'a str) -> Vec<(&'static str, &'a str)> {
+    vec![
+        ("_csrf", token),
+        ("surname", "Петрова"),
+        ("given_name", "Анна"),
+        ("patronymic", "Сергеевна"),
+        ("birth_date", "29.02.2000"),
+        ("sex", "female"),
+        ("place_of_birth", "г. Пермь"),
+        ("snils", "112-233-445 95"),
+        ("inn", "500100732259"),
+        ("passport_series", "57 14"),
+        ("passport_number", "123456"),
+        ("passport_issued_on", "15.03.2014"),
+        ("passport_issuer", "ОУФМС России по Пермскому краю"),
+        ("passport_division_code", "590001"),
+        ("reg_region", "Пермский край"),
+        ("reg_city", "Пермь"),
+        ("reg_street", "ул. Ленина"),
+        ("reg_house", "1"),
+        ("reg_flat", "10"),
+        ("reg_postcode", "614000"),
+        ("actual_same", "yes"),
+    ]
+}
+
+#[tokio::test]
+async fn passport_and_snils_make_the_account_standard_and_are_shown() {
+    let app = TestApp::spawn().await;
+    registered_citizen(&app, "+79120000021", "profile@example.ru").await;
+    let (status, html) = app.get_text("/profile/edit").await;
+    assert_eq!(status, 200);
+    let token = csrf_token(&html);
+    let saved = app.post_form("/profile/edit", &full_profile(&token)).await;
+    assert_eq!(saved.status(), 303);
+    assert_eq!(saved.headers()["location"], "/profile?level_standard=1");
+    let (_, profile) = app.get_text("/profile?level_standard=1").await;
+    assert!(profile.contains("стандартная учётная запись"));
+    assert!(profile.contains("Стандартная"));
+    assert!(profile.contains("112-233-445 95"));
+    assert!(profile.contains("5714 123456"), "{profile}");
+    assert!(profile.contains("590-001"));
+    assert!(profile.contains("29.02.2000"));
+    assert!(profile.contains("614000, Пермский край, Пермь, ул. Ленина, 1, 10"));
+
+    // SNILS now signs in too.
+    let fresh = app.with_client(client());
+    let html = fresh.get_text("/login").await.1;
+    let r = fresh
+        .post_form(
+            "/login",
+            &[
+                ("_csrf", &csrf_token(&html)),
+                ("login", "112-233-445 95"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "sign-in by SNILS");
+
+    // Removing the passport drops the account back to simplified.
+    let mut without = full_profile(&token);
+    for (k, v) in without.iter_mut() {
+        if k.starts_with("passport_") {
+            *v = "";
+        }
+    }
+    let r = app.post_form("/profile/edit", &without).await;
+    assert_eq!(r.status(), 303);
+    let (_, profile) = app.get_text("/profile").await;
+    assert!(profile.contains("Упрощённая"));
+}
+
+#[tokio::test]
+async fn every_field_is_checked_and_the_form_keeps_what_was_typed() {
+    let app = TestApp::spawn().await;
+    registered_citizen(&app, "+79120000022", "checks@example.ru").await;
+    let (_, html) = app.get_text("/profile/edit").await;
+    let token = csrf_token(&html);
+    let mut bad = full_profile(&token);
+    let set = |form: &mut Vec<(&'static str, &str)>, key: &str, value: &'static str| {
+        for (k, v) in form.iter_mut() {
+            if *k == key {
+                *v = value;
+            }
+        }
+    };
+    set(&mut bad, "snils", "112-233-445 96");
+    set(&mut bad, "inn", "7707083893");
+    set(&mut bad, "passport_division_code", "59-0001");
+    set(&mut bad, "passport_issued_on", "15.03.2010");
+    set(&mut bad, "reg_postcode", "6140");
+    set(&mut bad, "given_name", "");
+    let r = app.post_form("/profile/edit", &bad).await;
+    assert_eq!(r.status(), 422);
+    let page = r.text().await.expect("body");
+    for expected in [
+        "Контрольное число СНИЛС",
+        "ИНН физического лица — 12 цифр",
+        "Код подразделения — 6 цифр",
+        "Паспорт выдаётся с 14 лет",
+        "Индекс — 6 цифр",
+        "Заполните поле",
+    ] {
+        assert!(page.contains(expected), "{expected}");
+    }
+    assert!(
+        page.contains(r#"value="112-233-445 96""#),
+        "typed values kept"
+    );
+    let (_, profile) = app.get_text("/profile").await;
+    assert!(profile.contains("Упрощённая"), "nothing was saved");
+}
+
+#[tokio::test]
+async fn a_snils_of_another_account_is_refused() {
+    let app = TestApp::spawn().await;
+    registered_citizen(&app, "+79120000023", "first-snils@example.ru").await;
+    let (_, html) = app.get_text("/profile/edit").await;
+    assert_eq!(
+        app.post_form("/profile/edit", &full_profile(&csrf_token(&html)))
+            .await
+            .status(),
+        303
+    );
+
+    let other = app.with_client(client());
+    registered_citizen(&other, "+79120000024", "second-snils@example.ru").await;
+    let (_, html) = other.get_text("/profile/edit").await;
+    let r = other
+        .post_form("/profile/edit", &full_profile(&csrf_token(&html)))
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text()
+            .await
+            .expect("body")
+            .contains("уже указан в другой учётной записи")
+    );
+}
+
+#[tokio::test]
+async fn the_api_reads_and_patches_the_profile() {
+    let app = TestApp::spawn().await;
+    registered_citizen(&app, "+79120000025", "api-profile@example.ru").await;
+    let http = client();
+    let issued: serde_json::Value = http
+        .post(app.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({ "login": "+79120000025", "password": PASSWORD }))
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("json");
+    let token = issued["token"].as_str().expect("token").to_owned();
+
+    let profile: serde_json::Value = http
+        .get(app.url("/api/v1/profile"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(profile["identity_level"], "simplified");
+    assert_eq!(profile["phone"], "+79120000025");
+    assert_eq!(profile["fields"]["surname"], "Петрова");
+
+    let patched = http
+        .patch(app.url("/api/v1/profile"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({
+            "snils": "11223344595", "passport_series": "5714", "passport_number": "123456",
+            "passport_issued_on": "2014-03-15", "passport_issuer": "ОУФМС", "passport_division_code": "590-001",
+            "birth_date": "2000-02-29"
+        }))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(patched.status(), 200);
+    let patched: serde_json::Value = patched.json().await.expect("json");
+    assert_eq!(patched["profile"]["identity_level"], "standard");
+    assert_eq!(patched["change"]["level_before"], "simplified");
+    assert_eq!(
+        patched["profile"]["fields"]["given_name"], "Анна",
+        "untouched fields stay"
+    );
+
+    let invalid = http
+        .patch(app.url("/api/v1/profile"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "inn": "123" }))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(invalid.status(), 422);
+    let body: serde_json::Value = invalid.json().await.expect("json");
+    assert_eq!(body["error"]["fields"][0]["field"], "inn");
+
+    let unknown = http
+        .patch(app.url("/api/v1/profile"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "identity_level": "confirmed" }))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(unknown.status(), 422, "the level cannot be written");
+    let still: serde_json::Value = http
+        .get(app.url("/api/v1/profile"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(still["identity_level"], "standard");
+
+    assert_eq!(
+        http.get(app.url("/api/v1/profile"))
+            .send()
+            .await
+            .expect("answered")
+            .status(),
+        401
+    );
+}
