@@ -181,9 +181,9 @@ fn address(
             issues.push(FieldIssue::new(field, "too_long", TOO_LONG));
         }
     }
-    if !postcode.is_empty()
-        && !(postcode.len() == 6 && postcode.chars().all(|c| c.is_ascii_digit()))
-    {
+    let postcode_ok = postcode.is_empty()
+        || (postcode.len() == 6 && postcode.chars().all(|c| c.is_ascii_digit()));
+    if !postcode_ok {
         issues.push(FieldIssue::new(fields[5], "format", POSTCODE_FORMAT));
     }
     (issues.len() == before).then(|| {
