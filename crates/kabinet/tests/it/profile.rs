@@ -4,7 +4,7 @@
 use crate::accounts::{PASSWORD, registered_citizen};
 use crate::harness::{TestApp, client, csrf_token};
 
-fn full_profile<'a>(token: &'a str) -> Vec<(&'static str, &'a str)> {
+fn full_profile(token: &str) -> Vec<(&'static str, &str)> {
     vec![
         ("_csrf", token),
         ("surname", "Петрова"),
