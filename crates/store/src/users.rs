@@ -456,6 +456,43 @@ pub async fn save_profile(
     Ok(())
 }
 
+/// Replaces the phone with a confirmed new one. A phone of another account gives
+/// [`StoreError::UniqueViolation`].
+pub async fn set_phone(
+    conn: &mut AnyConnection,
+    id: &str,
+    phone: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE users SET phone = $1, phone_verified_at = $2, updated_at = $2 WHERE id = $3",
+    )
+    .bind(phone)
+    .bind(micros(now))
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Replaces the e-mail with a confirmed new one.
+pub async fn set_email(
+    conn: &mut AnyConnection,
+    id: &str,
+    email: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE users SET email = $1, email_verified_at = $2, updated_at = $2 WHERE id = $3",
+    )
+    .bind(email)
+    .bind(micros(now))
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

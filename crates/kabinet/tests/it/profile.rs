@@ -233,3 +233,112 @@ async fn the_api_reads_and_patches_the_profile() {
         401
     );
 }
+
+#[tokio::test]
+async fn changing_the_password_needs_the_current_one_and_ends_other_sessions() {
+    let app = TestApp::spawn().await;
+    registered_citizen(&app, "+79120000026", "pw@example.ru").await;
+    let other_device = app.with_client(client());
+    let html = other_device.get_text("/login").await.1;
+    other_device
+        .post_form(
+            "/login",
+            &[
+                ("_csrf", &csrf_token(&html)),
+                ("login", "+79120000026"),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(other_device.get("/profile").await.status(), 200);
+
+    let (status, html) = app.get_text("/profile/password").await;
+    assert_eq!(status, 200, "{html}");
+    let token = csrf_token(&html);
+    let wrong = app
+        .post_form(
+            "/profile/password",
+            &[
+                ("_csrf", &token),
+                ("current", "nope"),
+                ("password", "Novyi-Parol-2027#"),
+                ("password_confirm", "Novyi-Parol-2027#"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status(), 422);
+    assert!(
+        wrong
+            .text()
+            .await
+            .expect("body")
+            .contains("Текущий пароль указан неверно")
+    );
+
+    let ok = app
+        .post_form(
+            "/profile/password",
+            &[
+                ("_csrf", &token),
+                ("current", PASSWORD),
+                ("password", "Novyi-Parol-2027#"),
+                ("password_confirm", "Novyi-Parol-2027#"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status(), 303);
+    assert_eq!(
+        app.get("/profile").await.status(),
+        200,
+        "this session stays"
+    );
+    assert_eq!(
+        other_device.get("/profile").await.status(),
+        303,
+        "other sessions end"
+    );
+    let sms =
+        crate::accounts::sms_where(&app, "+79120000026", |b| b.contains("пароль изменён")).await;
+    assert!(sms.contains("Кабинет"));
+}
+
+#[tokio::test]
+async fn a_new_phone_is_confirmed_by_a_code_sent_to_it_and_the_old_one_is_told() {
+    let app = TestApp::spawn().await;
+    registered_citizen(&app, "+79120000027", "phone-change@example.ru").await;
+    let (_, html) = app.get_text("/profile/contacts").await;
+    let token = csrf_token(&html);
+    let same = app
+        .post_form(
+            "/profile/contacts",
+            &[("_csrf", &token), ("phone", "8 912 000 00 27")],
+        )
+        .await;
+    assert_eq!(same.status(), 422);
+
+    let r = app
+        .post_form(
+            "/profile/contacts",
+            &[("_csrf", &token), ("phone", "+7 912 000-00-28")],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let path = r.headers()["location"].to_str().expect("ascii").to_owned();
+    let code =
+        crate::accounts::six_digits(&crate::accounts::latest_sms(&app, "+79120000028").await);
+    let (_, page) = app.get_text(&path).await;
+    assert!(page.contains("+7 912 ***-**-28"));
+    let done = app
+        .post_form(&path, &[("_csrf", &csrf_token(&page)), ("code", &code)])
+        .await;
+    assert_eq!(done.status(), 303);
+    let (_, profile) = app.get_text("/profile").await;
+    assert!(profile.contains("+7 912 ***-**-28"));
+    let notice = crate::accounts::sms_where(&app, "+79120000027", |b| b.contains("контакты")).await;
+    assert!(notice.contains("изменены"));
+
+    // Another user's session cannot use this user's challenge.
+    let other = app.with_client(client());
+    registered_citizen(&other, "+79120000029", "other-change@example.ru").await;
+    assert_eq!(other.get(&path).await.status(), 404);
+}

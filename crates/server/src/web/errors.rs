@@ -33,6 +33,9 @@ pub enum PageError {
     CsrfRejected,
     #[error("request body too large")]
     PayloadTooLarge,
+    /// A link or step that no longer works, with what to do instead.
+    #[error("gone")]
+    Gone(Msg),
     #[error("service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0}")]
@@ -58,6 +61,7 @@ impl PageError {
             PageError::NotFound => StatusCode::NOT_FOUND,
             PageError::Forbidden | PageError::CsrfRejected => StatusCode::FORBIDDEN,
             PageError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            PageError::Gone(_) => StatusCode::GONE,
             PageError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             PageError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -73,6 +77,10 @@ impl IntoResponse for PageError {
         }
         let text = match self {
             PageError::CsrfRejected => CSRF_TEXT,
+            PageError::Gone(body) => ErrorText {
+                title: Msg::new("Ссылка недействительна", "The link no longer works"),
+                body,
+            },
             _ => error_text(self.status()),
         };
         error_page(self.status(), text, None)

@@ -47,7 +47,7 @@ pub(super) fn texts(lang: Lang) -> &'static Texts {
     lang.pick(&texts::RU, &texts::EN)
 }
 
-pub(super) fn code_message(err: &CodeError) -> Msg {
+pub fn code_message(err: &CodeError) -> Msg {
     match err {
         CodeError::Wrong { .. } | CodeError::NoCode => texts::CODE_WRONG,
         CodeError::Expired => texts::CODE_EXPIRED,

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod edit;
+pub mod security;
 pub mod service;
 
 use askama::Template;
@@ -20,10 +21,13 @@ use crate::web::errors::PageError;
 use crate::web::page::PageCtx;
 
 pub fn pages() -> Router<AppState> {
-    Router::new().route("/profile", get(profile)).route(
-        "/profile/edit",
-        get(edit::edit_form).post(edit::edit_submit),
-    )
+    Router::new()
+        .route("/profile", get(profile))
+        .route(
+            "/profile/edit",
+            get(edit::edit_form).post(edit::edit_submit),
+        )
+        .merge(security::pages())
 }
 
 pub struct Texts {
@@ -50,6 +54,8 @@ pub struct Texts {
     pub sign_out: &'static str,
     pub sign_out_everywhere: &'static str,
     pub edit: &'static str,
+    pub change_password: &'static str,
+    pub change_contacts: &'static str,
     pub birth_date: &'static str,
     pub snils: &'static str,
     pub inn: &'static str,
@@ -86,6 +92,8 @@ static RU: Texts = Texts {
     sign_out: "Выйти",
     sign_out_everywhere: "Выйти на всех устройствах",
     edit: "Изменить личные данные",
+    change_password: "Сменить пароль",
+    change_contacts: "Изменить телефон или почту",
     birth_date: "Дата рождения",
     snils: "СНИЛС",
     inn: "ИНН",
@@ -122,6 +130,8 @@ static EN: Texts = Texts {
     sign_out: "Sign out",
     sign_out_everywhere: "Sign out on all devices",
     edit: "Edit personal data",
+    change_password: "Change password",
+    change_contacts: "Change phone or e-mail",
     birth_date: "Date of birth",
     snils: "SNILS",
     inn: "INN",
