@@ -538,6 +538,22 @@ async fn wrong_passwords_lock_the_account_and_the_owner_is_told() {
         .await
         .expect("history");
     assert!(history.iter().any(|e| e.result == "locked"));
+    let page = visitor
+        .get(app.url("/profile/logins"))
+        .send()
+        .await
+        .expect("answered")
+        .text()
+        .await
+        .expect("body");
+    for shown in [
+        "неверный пароль",
+        "вход заблокирован",
+        "успешно",
+        "127.0.0.1",
+    ] {
+        assert!(page.contains(shown), "history shows {shown}");
+    }
     assert_eq!(
         history
             .iter()

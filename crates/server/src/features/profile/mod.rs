@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod edit;
+pub mod logins;
 pub mod security;
 pub mod service;
 
@@ -56,6 +57,7 @@ pub struct Texts {
     pub edit: &'static str,
     pub change_password: &'static str,
     pub change_contacts: &'static str,
+    pub login_history: &'static str,
     pub birth_date: &'static str,
     pub snils: &'static str,
     pub inn: &'static str,
@@ -94,6 +96,7 @@ static RU: Texts = Texts {
     edit: "Изменить личные данные",
     change_password: "Сменить пароль",
     change_contacts: "Изменить телефон или почту",
+    login_history: "История входов",
     birth_date: "Дата рождения",
     snils: "СНИЛС",
     inn: "ИНН",
@@ -132,6 +135,7 @@ static EN: Texts = Texts {
     edit: "Edit personal data",
     change_password: "Change password",
     change_contacts: "Change phone or e-mail",
+    login_history: "Sign-in history",
     birth_date: "Date of birth",
     snils: "SNILS",
     inn: "INN",
