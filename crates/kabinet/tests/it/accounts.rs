@@ -552,7 +552,7 @@ async fn wrong_passwords_lock_the_account_and_the_owner_is_told() {
         "успешно",
         "127.0.0.1",
     ] {
-        assert!(page.contains(shown), "history shows {shown}");
+        assert!(page.contains(shown), "history shows {shown}: {page}");
     }
     assert_eq!(
         history

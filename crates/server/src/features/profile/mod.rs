@@ -28,6 +28,7 @@ pub fn pages() -> Router<AppState> {
             "/profile/edit",
             get(edit::edit_form).post(edit::edit_submit),
         )
+        .route("/profile/logins", get(logins::logins))
         .merge(security::pages())
 }
 
