@@ -99,14 +99,7 @@ impl Db {
         let sqlite_file = match dialect {
             Dialect::Sqlite => {
                 // WAL is a property of the file: set it once, before the pool opens.
-                let mut first = sqlx::AnyConnection::connect_with(&connect_options)
-                    .await
-                    .map_err(unreachable)?;
-                first
-                    .execute("PRAGMA journal_mode = WAL")
-                    .await
-                    .map_err(unreachable)?;
-                first.close().await.map_err(unreachable)?;
+                set_wal(&connect_options).await.map_err(unreachable)?;
                 Some(sqlite_path(url))
             }
             Dialect::Postgres => None,
@@ -186,6 +179,32 @@ impl Db {
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// Puts the SQLite file in WAL mode. Changing the journal mode needs a lock that the busy timeout
+/// does not wait for, so when several nodes open a new file at once the loser retries briefly.
+async fn set_wal(options: &AnyConnectOptions) -> Result<(), sqlx::Error> {
+    let mut attempt = 0;
+    loop {
+        let outcome = async {
+            let mut conn = sqlx::AnyConnection::connect_with(options).await?;
+            let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
+                .fetch_one(&mut conn)
+                .await?;
+            if !mode.eq_ignore_ascii_case("wal") {
+                conn.execute("PRAGMA journal_mode = WAL").await?;
+            }
+            conn.close().await
+        }
+        .await;
+        match outcome {
+            Err(sqlx::Error::Database(e)) if attempt < 50 && e.message().contains("locked") => {
+                attempt += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            other => return other,
+        }
     }
 }
 
