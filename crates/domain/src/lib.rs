@@ -13,6 +13,9 @@ pub mod person;
 pub mod role;
 pub mod snils;
 
+#[cfg(test)]
+mod properties;
+
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use contact::{Email, Phone};
 pub use inn::Inn;
