@@ -1,0 +1,160 @@
+// The citizen's and the operator's journeys, each done with the mouse, with the keyboard only,
+// with JavaScript off, and at phone width; every page visited is checked by axe-core.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startService } from '../lib/service.mjs';
+import { launch, modes, check, saveFailure } from '../lib/browser.mjs';
+import { actor } from '../lib/act.mjs';
+
+const PASSWORD = 'Zorkiy-Ezh-2026!';
+let service;
+let browser;
+let operator;
+
+before(async () => {
+  service = await startService();
+  browser = await launch();
+  const context = await browser.newContext(modes.desktop);
+  operator = await context.newPage();
+  await operator.goto(`${service.base}/login`);
+  await operator.fill('[name="login"]', 'operator@demo.kabinet.test');
+  await operator.fill('[name="password"]', 'Demo-Operator-2026');
+  await Promise.all([operator.waitForNavigation(), operator.click('button[type="submit"]')]);
+});
+
+after(async () => {
+  await browser?.close();
+  await service?.stop();
+});
+
+/** The newest SMS to a phone, read from the sandbox outbox by the demo operator. */
+async function smsCode(phone, notBefore = '') {
+  for (let i = 0; i < 100; i++) {
+    await operator.goto(`${service.base}/operator/outbox?to=${encodeURIComponent(phone)}`);
+    const bodies = await operator.locator('.message-body').allTextContents();
+    const code = bodies.length ? /\d{6}/.exec(bodies[0]) : null;
+    if (code && code[0] !== notBefore) return code[0];
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no SMS to ${phone}`);
+}
+
+async function emailLink(address) {
+  for (let i = 0; i < 100; i++) {
+    const letters = service.smtp.to(address);
+    for (const letter of letters) {
+      const m = /https?:\/\/[^\s"<]*\/confirm-email\?token=[A-Za-z0-9_-]+/.exec(letter);
+      if (m) return new URL(m[0]).pathname + new URL(m[0]).search;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`no letter to ${address}`);
+}
+
+let counter = 0;
+function uniquePhone(mode) {
+  counter += 1;
+  const base = { desktop: 1, keyboard: 2, nojs: 3, mobile: 4 }[mode];
+  return `+7912${base}${String(Date.now() % 10000).padStart(4, '0')}${String(counter).padStart(2, '0')}`;
+}
+
+async function journey(mode, name, body) {
+  const context = await browser.newContext(modes[mode]);
+  const page = await context.newPage();
+  page.__noScript = mode === 'nojs';
+  try {
+    await body(page, actor(page, mode === 'keyboard'));
+  } catch (err) {
+    await saveFailure(page, `${mode}-${name}-failed`);
+    throw err;
+  } finally {
+    await context.close();
+  }
+}
+
+for (const mode of ['desktop', 'keyboard', 'nojs', 'mobile']) {
+  describe(`${mode}`, () => {
+    test('the home page is Russian and switches to English and back', () =>
+      journey(mode, 'home', async (page, act) => {
+        await page.goto(`${service.base}/`);
+        assert.equal(await page.getAttribute('html', 'lang'), 'ru');
+        await check(page, `${mode}-home-ru`);
+        await act.press('English');
+        assert.equal(await page.getAttribute('html', 'lang'), 'en');
+        await check(page, `${mode}-home-en`);
+        await act.press('Русский');
+        assert.equal(await page.getAttribute('html', 'lang'), 'ru');
+      }));
+
+    test('a citizen registers, confirms phone and e-mail, signs out and in again', () =>
+      journey(mode, 'register', async (page, act) => {
+        const phone = uniquePhone(mode);
+        const email = `e2e-${mode}-${counter}@example.ru`;
+        await page.goto(`${service.base}/register`);
+        await check(page, `${mode}-register`);
+
+        // A first try with mistakes shows the error summary and keeps what was typed.
+        await act.fill('surname', 'Смирнова');
+        await act.fill('given_name', 'Ольга');
+        await act.fill('phone', phone);
+        await act.fill('email', email);
+        await act.fill('password', 'short');
+        await act.press('Зарегистрироваться');
+        assert.ok(await page.locator('.error-summary').isVisible(), 'error summary shown');
+        assert.equal(await page.inputValue('[name="surname"]'), 'Смирнова');
+        await check(page, `${mode}-register-errors`);
+
+        await act.fill('password', PASSWORD);
+        await act.check('consent_terms');
+        await act.check('consent_personal_data');
+        await act.press('Зарегистрироваться');
+        assert.match(page.url(), /\/register\/[0-9a-f-]+$/);
+        await check(page, `${mode}-confirm`);
+
+        const code = await smsCode(phone);
+        await act.fill('code', code);
+        await act.press('Подтвердить');
+        assert.match(page.url(), /\/profile/);
+        assert.ok((await page.textContent('main')).includes('Смирнова Ольга'));
+        await check(page, `${mode}-profile`);
+
+        const link = await emailLink(email);
+        await page.goto(`${service.base}${link}`);
+        await check(page, `${mode}-email-confirmed`);
+        await page.goto(`${service.base}/profile`);
+        assert.ok(!(await page.textContent('main')).includes('не подтверждён'), 'both contacts confirmed');
+
+        await act.press('Выйти');
+        assert.match(page.url(), /\/login/);
+        await check(page, `${mode}-signed-out`);
+
+        await act.fill('login', phone.replace('+7', '8 '));
+        await act.fill('password', 'Wrong-Password-1');
+        await act.press('Войти');
+        assert.ok((await page.textContent('.error-summary')).includes('Неверный логин или пароль'));
+        await check(page, `${mode}-login-error`);
+        await act.fill('password', PASSWORD);
+        await act.press('Войти');
+        assert.match(page.url(), /\/profile$/);
+        await page.goto(`${service.base}/profile/logins`);
+        await check(page, `${mode}-logins`);
+        await page.goto(`${service.base}/profile/edit`);
+        await check(page, `${mode}-profile-edit`);
+      }));
+  });
+}
+
+test('the operator pages pass the same checks', async () => {
+  for (const path of ['/operator', '/operator/outbox', '/operator/locks', '/operator/recovery', '/operator/jobs']) {
+    await operator.goto(`${service.base}${path}`);
+    await check(operator, `operator${path.replaceAll('/', '-')}`);
+  }
+});
+
+test('the anonymous pages pass the same checks', () =>
+  journey('desktop', 'anonymous', async (page) => {
+    for (const path of ['/login', '/login/code', '/recover', '/recover/request', '/no-such-page']) {
+      await page.goto(`${service.base}${path}`);
+      await check(page, `anonymous${path.replaceAll('/', '-')}`);
+    }
+  }));
