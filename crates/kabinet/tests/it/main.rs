@@ -12,4 +12,5 @@ mod profile;
 mod recovery;
 mod sessions;
 mod shell;
+mod sms_gateway;
 mod smtp;

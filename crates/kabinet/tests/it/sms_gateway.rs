@@ -1,0 +1,137 @@
+//! The HTTP SMS gateway adapter against a real HTTP server started by the test: the JSON body and
+//! bearer token it sends, a retry after the gateway fails, and a refusal that goes to the
+//! dead-letter list.
+
+use std::sync::{Arc, Mutex};
+
+use axum::Json;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use jiff::SignedDuration;
+
+use crate::accounts::start_registration;
+use crate::harness::{Options, TestApp, eventually};
+
+#[derive(Default)]
+struct Gateway {
+    received: Vec<(Option<String>, serde_json::Value)>,
+    /// Statuses to answer, in order; 200 when they run out.
+    script: Vec<u16>,
+}
+
+async fn start_gateway(script: Vec<u16>) -> (String, Arc<Mutex<Gateway>>) {
+    let state = Arc::new(Mutex::new(Gateway {
+        script,
+        ..Gateway::default()
+    }));
+    let shared = state.clone();
+    let app = axum::Router::new().route(
+        "/send",
+        post(
+            move |headers: HeaderMap, Json(body): Json<serde_json::Value>| {
+                let shared = shared.clone();
+                async move {
+                    let mut gateway = shared.lock().expect("lock");
+                    let auth = headers
+                        .get("authorization")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_owned);
+                    gateway.received.push((auth, body));
+                    let status = if gateway.script.is_empty() {
+                        200
+                    } else {
+                        gateway.script.remove(0)
+                    };
+                    StatusCode::from_u16(status).unwrap_or(StatusCode::OK)
+                }
+            },
+        ),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/send", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, state)
+}
+
+fn with_gateway(url: String) -> Options {
+    Options {
+        configure: Box::new(move |c| {
+            c.sms.gateway = server::config::SmsGatewayKind::Http;
+            c.sms.url = Some(url);
+            c.sms.token = Some(server::config::Secret::new("gw-token"));
+            c.sms.sender = Some("Kabinet".into());
+        }),
+        ..Options::default()
+    }
+}
+
+#[tokio::test]
+async fn codes_go_to_the_gateway_and_a_failure_is_retried() {
+    let (url, gateway) = start_gateway(vec![503]).await;
+    let app = TestApp::spawn_with(with_gateway(url)).await;
+    start_registration(&app, "+79120000031", "gw@example.ru").await;
+
+    eventually("the gateway is called once", || async {
+        gateway.lock().expect("lock").received.len() == 1
+    })
+    .await;
+    app.clock.advance(SignedDuration::from_secs(11));
+    app.state.wake_worker();
+    eventually("the retry reaches the gateway", || async {
+        gateway.lock().expect("lock").received.len() == 2
+    })
+    .await;
+
+    let gw = gateway.lock().expect("lock");
+    let (auth, body) = &gw.received[1];
+    assert_eq!(auth.as_deref(), Some("Bearer gw-token"));
+    assert_eq!(body["to"], "+79120000031");
+    assert_eq!(body["sender"], "Kabinet");
+    assert!(
+        body["text"]
+            .as_str()
+            .expect("text")
+            .contains("код подтверждения")
+    );
+    drop(gw);
+    assert!(
+        store::outbox::list(&app.state.db, None, 5)
+            .await
+            .expect("outbox")
+            .is_empty(),
+        "nothing in the sandbox"
+    );
+}
+
+#[tokio::test]
+async fn a_message_the_gateway_refuses_goes_to_the_dead_letter_list() {
+    let (url, gateway) = start_gateway(vec![400]).await;
+    let app = TestApp::spawn_with(with_gateway(url)).await;
+    start_registration(&app, "+79120000032", "gw2@example.ru").await;
+    eventually("the refusal is recorded", || async {
+        !store::jobs::list(&app.state.db, store::jobs::state::DEAD, 5)
+            .await
+            .expect("list")
+            .is_empty()
+    })
+    .await;
+    let dead = store::jobs::list(&app.state.db, store::jobs::state::DEAD, 5)
+        .await
+        .expect("list");
+    assert_eq!(dead[0].kind, "channel.sms");
+    assert!(
+        dead[0]
+            .last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("400"))
+    );
+    assert_eq!(
+        gateway.lock().expect("lock").received.len(),
+        1,
+        "not retried"
+    );
+}
