@@ -86,8 +86,7 @@ async fn codes_go_to_the_gateway_and_a_failure_is_retried() {
     })
     .await;
 
-    let gw = gateway.lock().expect("lock");
-    let (auth, body) = &gw.received[1];
+    let (auth, body) = gateway.lock().expect("lock").received[1].clone();
     assert_eq!(auth.as_deref(), Some("Bearer gw-token"));
     assert_eq!(body["to"], "+79120000031");
     assert_eq!(body["sender"], "Kabinet");
@@ -97,7 +96,6 @@ async fn codes_go_to_the_gateway_and_a_failure_is_retried() {
             .expect("text")
             .contains("код подтверждения")
     );
-    drop(gw);
     assert!(
         store::outbox::list(&app.state.db, None, 5)
             .await
