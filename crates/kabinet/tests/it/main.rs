@@ -10,6 +10,7 @@ mod jobs;
 mod migrations;
 mod profile;
 mod recovery;
+mod scoping;
 mod sessions;
 mod shell;
 mod sms_gateway;

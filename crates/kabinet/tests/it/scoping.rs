@@ -1,0 +1,86 @@
+//! The owner-scoping matrix: for every `/api/v1` path that takes an id, user B asks for user A's
+//! object and gets 404. The list of paths comes from the OpenAPI document, so a new endpoint
+//! fails this test until it is given a fixture here — nobody has to remember to add it.
+
+use crate::accounts::{PASSWORD, registered_citizen};
+use crate::harness::{TestApp, client};
+
+async fn token_for(app: &TestApp, login: &str) -> (String, String) {
+    let issued: serde_json::Value = client()
+        .post(app.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({ "login": login, "password": PASSWORD }))
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("json");
+    (
+        issued["token"].as_str().expect("token").to_owned(),
+        issued["token_id"].as_str().expect("id").to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn another_users_ids_are_not_found_on_every_api_path() {
+    let app = TestApp::spawn().await;
+    registered_citizen(&app, "+79120000041", "owner-a@example.ru").await;
+    let b_app = app.with_client(client());
+    registered_citizen(&b_app, "+79120000042", "owner-b@example.ru").await;
+    let (_a_token, a_token_id) = token_for(&app, "+79120000041").await;
+    let (b_token, _) = token_for(&app, "+79120000042").await;
+
+    let doc: serde_json::Value = app
+        .get("/api/openapi.json")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let paths = doc["paths"].as_object().expect("paths");
+    let mut checked = 0;
+    for (path, operations) in paths {
+        if !path.starts_with("/api/v1/") || !path.contains('{') {
+            continue;
+        }
+        // An object of user A for each path with an id.
+        let a_object = match path.as_str() {
+            "/api/v1/auth/tokens/{id}" => a_token_id.clone(),
+            other => panic!("{other} takes an id but has no owner-scoping fixture in scoping.rs"),
+        };
+        let url = app.url(&path.replace("{id}", &a_object));
+        for method in operations.as_object().expect("operations").keys() {
+            let method =
+                reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+            let response = client()
+                .request(method.clone(), &url)
+                .bearer_auth(&b_token)
+                .json(&serde_json::json!({}))
+                .send()
+                .await
+                .expect("answered");
+            assert_eq!(response.status(), 404, "{method} {path} as another user");
+            let body: serde_json::Value = response.json().await.expect("json");
+            assert_eq!(body["error"]["code"], "not_found");
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "at least one path was checked");
+    // And user A's object is still there.
+    let (a_token, _) = token_for(&app, "+79120000041").await;
+    let tokens: serde_json::Value = client()
+        .get(app.url("/api/v1/auth/tokens"))
+        .bearer_auth(&a_token)
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        tokens
+            .as_array()
+            .expect("list")
+            .iter()
+            .any(|t| t["id"] == a_token_id.as_str())
+    );
+}
