@@ -340,3 +340,55 @@ async fn pages_are_compressed_when_asked() {
         .expect("answered");
     assert_eq!(response.headers()["content-encoding"], "gzip");
 }
+
+/// Regression tests for what schemathesis found.
+#[tokio::test]
+async fn every_json_body_operation_declares_the_framework_errors() {
+    let app = TestApp::spawn().await;
+    let doc: serde_json::Value = app
+        .get("/api/openapi.json")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("operations") {
+            if op.get("requestBody").is_none() {
+                continue;
+            }
+            for code in ["400", "413", "415", "422"] {
+                assert!(
+                    op["responses"][code].is_object(),
+                    "{method} {path} declares {code}"
+                );
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 4);
+    let not_json = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .body("x")
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(not_json.status(), 415);
+    let body: serde_json::Value = not_json.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "unsupported_media_type");
+}
+
+#[tokio::test]
+async fn operations_endpoints_answer_other_methods_with_405_not_a_csrf_refusal() {
+    let app = TestApp::spawn().await;
+    for path in ["/healthz", "/readyz", "/metrics"] {
+        let response = app
+            .client
+            .post(app.url(path))
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(response.status(), 405, "{path}");
+    }
+}

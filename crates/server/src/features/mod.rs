@@ -35,6 +35,56 @@ pub fn page_router() -> Router<AppState> {
 )]
 struct ApiDoc;
 
+/// Every operation that takes a JSON body can also answer 400 (malformed JSON), 413 (too large),
+/// 415 (not JSON) and 422 (wrong fields): the framework's answers, in our error shape. Declared
+/// once here so that no endpoint forgets them.
+pub struct BodyErrors;
+
+impl utoipa::Modify for BodyErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let error = |description: &str| {
+            ResponseBuilder::new()
+                .description(description)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+                &mut item.get,
+            ];
+            for operation in operations.into_iter().flatten() {
+                if operation.request_body.is_none() {
+                    continue;
+                }
+                let responses = &mut operation.responses.responses;
+                for (code, description) in [
+                    ("400", "Malformed JSON"),
+                    ("413", "Body too large"),
+                    (
+                        "415",
+                        "The body is not JSON (Content-Type: application/json)",
+                    ),
+                    ("422", "Fields missing, unknown or of the wrong type"),
+                ] {
+                    responses
+                        .entry(code.to_owned())
+                        .or_insert_with(|| error(description).into());
+                }
+            }
+        }
+    }
+}
+
 /// Declares the bearer-token scheme that authenticated operations name.
 struct BearerAuth;
 
@@ -49,7 +99,8 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-/// Every feature's documented endpoints; the OpenAPI document is made from this.
+/// Every feature's documented endpoints; the OpenAPI document is made from this (finish it with
+/// [`BodyErrors`] once the routes are in).
 pub fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(ops::api())

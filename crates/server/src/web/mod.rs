@@ -34,7 +34,8 @@ use cookies::Lifetime;
 /// The whole application: every feature's pages and API, the OpenAPI document, assets, and one
 /// middleware stack around them all.
 pub fn router(state: AppState) -> Router {
-    let (api, openapi) = crate::features::api_router().split_for_parts();
+    let (api, mut openapi) = crate::features::api_router().split_for_parts();
+    utoipa::Modify::modify(&crate::features::BodyErrors, &mut openapi);
     let openapi = Arc::new(openapi);
 
     let config = &state.config;

@@ -38,7 +38,12 @@ pub struct CurrentSession(pub Option<Arc<ActiveSession>>);
 pub struct CsrfToken(pub String);
 
 pub async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if req.uri().path().starts_with("/api/") || req.uri().path().starts_with("/static/") {
+    // The API, assets and operations endpoints never use cookies: no session, no CSRF.
+    let path = req.uri().path();
+    if path.starts_with("/api/")
+        || path.starts_with("/static/")
+        || matches!(path, "/healthz" | "/readyz" | "/metrics")
+    {
         return next.run(req).await;
     }
     match with_session(state, req, next).await {
