@@ -5,6 +5,7 @@
 
 pub mod clock;
 pub mod contact;
+pub mod documents;
 pub mod ids;
 pub mod inn;
 pub mod passport;
