@@ -222,6 +222,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0002_accounts.sql"),
         include_str!("../migrations/postgres/0002_accounts.sql"),
     ),
+    (
+        3,
+        "documents",
+        include_str!("../migrations/sqlite/0003_documents.sql"),
+        include_str!("../migrations/postgres/0003_documents.sql"),
+    ),
 ];
 
 fn migrator(dialect: Dialect) -> Migrator {

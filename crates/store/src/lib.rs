@@ -15,6 +15,7 @@ pub mod db;
 pub mod error;
 pub mod jobs;
 pub mod logins;
+pub mod objects;
 pub mod outbox;
 pub mod recovery;
 pub mod registrations;

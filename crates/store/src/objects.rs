@@ -1,0 +1,507 @@
+//! Files at rest: an object store (a local folder by default, any S3-compatible service at scale)
+//! holding each file encrypted with its own data key.
+//!
+//! Format of an object: a 9-byte header (`KBNE`, format version 1, plaintext chunk size as u32
+//! big-endian) followed by frames, each a chunk of plaintext sealed with AES-256-GCM. A frame's
+//! nonce is its index (u64 big-endian) followed by a flag that is 1 on the last frame, so frames
+//! cannot be reordered, dropped or the object cut short without decryption failing (the STREAM
+//! construction of Hoang, Reyhanitabar, Rogaway and Vizár). Every frame but the last holds exactly
+//! one chunk; the last holds the rest, possibly nothing. Only one chunk is in memory at a time.
+//!
+//! The data key is random per file and stored only wrapped: sealed by the key-wrapping key (derived
+//! from the master key) with the object's key as associated data, so a wrapped key cannot be moved
+//! to another object.
+
+use std::pin::Pin;
+use std::sync::Arc;
+
+use aes_gcm::aead::{Aead, KeyInit, Nonce, Payload};
+use aes_gcm::{Aes256Gcm, Key};
+use base64::Engine;
+use bytes::{Bytes, BytesMut};
+use futures_util::{Stream, StreamExt};
+use object_store::path::Path as ObjectPath;
+use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
+use sha2::{Digest, Sha256};
+
+const MAGIC: &[u8; 4] = b"KBNE";
+const FORMAT: u8 = 1;
+const HEADER_LEN: usize = 9;
+/// Plaintext per frame. Small enough to keep memory flat, large enough that the 16-byte tags
+/// cost 0.02%.
+pub const CHUNK: usize = 64 * 1024;
+const TAG: usize = 16;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ObjectError {
+    #[error("object store: {0}")]
+    Store(#[from] object_store::Error),
+    #[error("the stored object is damaged or was altered")]
+    Corrupt,
+    #[error("the file's checksum does not match the one recorded at upload")]
+    Checksum,
+    #[error("configuration: {0}")]
+    Config(String),
+}
+
+/// Where objects live.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Local {
+        root: std::path::PathBuf,
+    },
+    S3 {
+        bucket: String,
+        region: String,
+        endpoint: Option<String>,
+        access_key_id: Option<String>,
+        secret_access_key: Option<String>,
+        allow_http: bool,
+    },
+}
+
+/// The encrypted object store.
+#[derive(Clone)]
+pub struct Vault {
+    store: Arc<dyn ObjectStore>,
+    wrapping_key: [u8; 32],
+    /// Multipart part size: S3 wants at least 5 MiB per part; a local folder is happy with less,
+    /// which keeps memory low during uploads.
+    part_size: usize,
+    description: String,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.description)
+    }
+}
+
+/// What was stored: recorded beside the document so the file can be read back and checked.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub object_key: String,
+    pub wrapped_key: String,
+    pub sha256: String,
+    pub size: u64,
+}
+
+fn nonce(index: u64, last: bool) -> Nonce<Aes256Gcm> {
+    let mut n = [0u8; 12];
+    n[..8].copy_from_slice(&index.to_be_bytes());
+    n[11] = u8::from(last);
+    Nonce::<Aes256Gcm>::from(n)
+}
+
+impl Vault {
+    pub fn open(backend: &Backend, wrapping_key: [u8; 32]) -> Result<Self, ObjectError> {
+        match backend {
+            Backend::Local { root } => {
+                std::fs::create_dir_all(root)
+                    .map_err(|e| ObjectError::Config(format!("{}: {e}", root.display())))?;
+                let store = object_store::local::LocalFileSystem::new_with_prefix(root)?
+                    .with_automatic_cleanup(true);
+                Ok(Self {
+                    store: Arc::new(store),
+                    wrapping_key,
+                    part_size: 256 * 1024,
+                    description: format!("local folder {}", root.display()),
+                })
+            }
+            Backend::S3 {
+                bucket,
+                region,
+                endpoint,
+                access_key_id,
+                secret_access_key,
+                allow_http,
+            } => {
+                let mut builder = object_store::aws::AmazonS3Builder::from_env()
+                    .with_bucket_name(bucket)
+                    .with_region(region)
+                    .with_allow_http(*allow_http);
+                if let Some(endpoint) = endpoint {
+                    builder = builder
+                        .with_endpoint(endpoint)
+                        .with_virtual_hosted_style_request(false);
+                }
+                if let Some(id) = access_key_id {
+                    builder = builder.with_access_key_id(id);
+                }
+                if let Some(secret) = secret_access_key {
+                    builder = builder.with_secret_access_key(secret);
+                }
+                Ok(Self {
+                    store: Arc::new(builder.build()?),
+                    wrapping_key,
+                    part_size: 5 * 1024 * 1024,
+                    description: format!(
+                        "S3 bucket {bucket} at {}",
+                        endpoint.as_deref().unwrap_or("AWS")
+                    ),
+                })
+            }
+        }
+    }
+
+    fn wrap(&self, data_key: &[u8; 32], object_key: &str) -> String {
+        let cipher = Aes256Gcm::new(&Key::<Aes256Gcm>::from(self.wrapping_key));
+        let mut n = [0u8; 12];
+        rand::fill(&mut n);
+        let sealed = cipher
+            .encrypt(
+                &Nonce::<Aes256Gcm>::from(n),
+                Payload {
+                    msg: data_key,
+                    aad: object_key.as_bytes(),
+                },
+            )
+            .unwrap_or_default();
+        let mut out = n.to_vec();
+        out.extend_from_slice(&sealed);
+        base64::engine::general_purpose::STANDARD.encode(out)
+    }
+
+    fn unwrap_key(&self, wrapped: &str, object_key: &str) -> Result<[u8; 32], ObjectError> {
+        let raw = base64::engine::general_purpose::STANDARD
+            .decode(wrapped)
+            .map_err(|_| ObjectError::Corrupt)?;
+        if raw.len() < 12 {
+            return Err(ObjectError::Corrupt);
+        }
+        let (n, sealed) = raw.split_at(12);
+        let n: [u8; 12] = n.try_into().map_err(|_| ObjectError::Corrupt)?;
+        let cipher = Aes256Gcm::new(&Key::<Aes256Gcm>::from(self.wrapping_key));
+        let key = cipher
+            .decrypt(
+                &Nonce::<Aes256Gcm>::from(n),
+                Payload {
+                    msg: sealed,
+                    aad: object_key.as_bytes(),
+                },
+            )
+            .map_err(|_| ObjectError::Corrupt)?;
+        key.try_into().map_err(|_| ObjectError::Corrupt)
+    }
+
+    /// Starts writing a new object under `object_key`.
+    pub async fn create(&self, object_key: &str) -> Result<Upload, ObjectError> {
+        let path = ObjectPath::from(object_key);
+        let multipart = self.store.put_multipart(&path).await?;
+        let mut writer = WriteMultipart::new_with_chunk_size(multipart, self.part_size);
+        let mut header = Vec::with_capacity(HEADER_LEN);
+        header.extend_from_slice(MAGIC);
+        header.push(FORMAT);
+        header.extend_from_slice(&(CHUNK as u32).to_be_bytes());
+        writer.write(&header);
+        let mut data_key = [0u8; 32];
+        rand::fill(&mut data_key);
+        Ok(Upload {
+            writer,
+            cipher: Aes256Gcm::new(&Key::<Aes256Gcm>::from(data_key)),
+            wrapped_key: self.wrap(&data_key, object_key),
+            object_key: object_key.to_owned(),
+            pending: BytesMut::with_capacity(CHUNK * 2),
+            index: 0,
+            hasher: Sha256::new(),
+            size: 0,
+        })
+    }
+
+    /// Reads an object back as a stream of plaintext chunks. The stream ends with an error if the
+    /// object was altered or its content does not hash to `sha256`.
+    pub async fn read(
+        &self,
+        object_key: &str,
+        wrapped_key: &str,
+        sha256: &str,
+    ) -> Result<PlainStream, ObjectError> {
+        let data_key = self.unwrap_key(wrapped_key, object_key)?;
+        let result = self.store.get(&ObjectPath::from(object_key)).await?;
+        let reader = Reader {
+            inner: result.into_stream().boxed(),
+            cipher: Aes256Gcm::new(&Key::<Aes256Gcm>::from(data_key)),
+            buffer: BytesMut::new(),
+            header_seen: false,
+            index: 0,
+            hasher: Sha256::new(),
+            expected: sha256.to_owned(),
+            done: false,
+        };
+        Ok(futures_util::stream::unfold(reader, |mut r| async move {
+            r.next_chunk().await.map(|item| (item, r))
+        })
+        .boxed())
+    }
+
+    /// Removes an object; one that is already gone counts as removed.
+    pub async fn delete(&self, object_key: &str) -> Result<(), ObjectError> {
+        match self.store.delete(&ObjectPath::from(object_key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Whether an object exists (for tests and the consistency check).
+    pub async fn exists(&self, object_key: &str) -> Result<bool, ObjectError> {
+        match self.store.head(&ObjectPath::from(object_key)).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Lists every object key (operations: finding objects without a row).
+    pub async fn list(&self) -> Result<Vec<String>, ObjectError> {
+        let mut out = Vec::new();
+        let mut listing = self.store.list(None);
+        while let Some(meta) = listing.next().await {
+            out.push(meta?.location.to_string());
+        }
+        Ok(out)
+    }
+}
+
+pub type PlainStream = Pin<Box<dyn Stream<Item = Result<Bytes, ObjectError>> + Send>>;
+
+/// An object being written. Dropping it without [`Upload::finish`] leaves no object behind once
+/// [`Upload::abort`] runs; callers abort on every error path.
+pub struct Upload {
+    writer: WriteMultipart,
+    cipher: Aes256Gcm,
+    wrapped_key: String,
+    object_key: String,
+    pending: BytesMut,
+    index: u64,
+    hasher: Sha256,
+    size: u64,
+}
+
+impl Upload {
+    pub fn size(&self) -> u64 {
+        self.size
+    }
+
+    fn seal(&mut self, plain: &[u8], last: bool) {
+        let frame = self
+            .cipher
+            .encrypt(&nonce(self.index, last), plain)
+            .unwrap_or_default();
+        self.index += 1;
+        self.writer.write(&frame);
+    }
+
+    /// Adds plaintext; full chunks are sealed and handed to the store as they fill.
+    pub async fn write(&mut self, data: &[u8]) -> Result<(), ObjectError> {
+        self.hasher.update(data);
+        self.size += data.len() as u64;
+        self.pending.extend_from_slice(data);
+        // Keep at least one byte back so that the last frame is sealed as last by `finish`.
+        while self.pending.len() > CHUNK {
+            let chunk = self.pending.split_to(CHUNK);
+            self.seal(&chunk, false);
+        }
+        self.writer.wait_for_capacity(2).await?;
+        Ok(())
+    }
+
+    pub async fn finish(mut self) -> Result<Stored, ObjectError> {
+        let rest = std::mem::take(&mut self.pending);
+        self.seal(&rest, true);
+        let sha256 = hex(&self.hasher.finalize_reset());
+        self.writer.finish().await?;
+        Ok(Stored {
+            object_key: self.object_key,
+            wrapped_key: self.wrapped_key,
+            sha256,
+            size: self.size,
+        })
+    }
+
+    pub async fn abort(self) {
+        if let Err(e) = self.writer.abort().await {
+            tracing::warn!(error = %e, object = %self.object_key, "could not abort an upload");
+        }
+    }
+}
+
+struct Reader {
+    inner: Pin<Box<dyn Stream<Item = object_store::Result<Bytes>> + Send>>,
+    cipher: Aes256Gcm,
+    buffer: BytesMut,
+    header_seen: bool,
+    index: u64,
+    hasher: Sha256,
+    expected: String,
+    done: bool,
+}
+
+impl Reader {
+    fn open(&mut self, frame: &[u8], last: bool) -> Result<Bytes, ObjectError> {
+        let plain = self
+            .cipher
+            .decrypt(&nonce(self.index, last), frame)
+            .map_err(|_| ObjectError::Corrupt)?;
+        self.index += 1;
+        self.hasher.update(&plain);
+        Ok(Bytes::from(plain))
+    }
+
+    async fn next_chunk(&mut self) -> Option<Result<Bytes, ObjectError>> {
+        if self.done {
+            return None;
+        }
+        let result = self.step().await;
+        if result.is_err() {
+            self.done = true;
+        }
+        match result {
+            Ok(Some(bytes)) => Some(Ok(bytes)),
+            Ok(None) => None,
+            Err(e) => Some(Err(e)),
+        }
+    }
+
+    async fn step(&mut self) -> Result<Option<Bytes>, ObjectError> {
+        loop {
+            if !self.header_seen && self.buffer.len() >= HEADER_LEN {
+                let header = self.buffer.split_to(HEADER_LEN);
+                if &header[..4] != MAGIC
+                    || header[4] != FORMAT
+                    || header[5..9] != (CHUNK as u32).to_be_bytes()
+                {
+                    return Err(ObjectError::Corrupt);
+                }
+                self.header_seen = true;
+            }
+            if self.header_seen && self.buffer.len() > CHUNK + TAG {
+                let frame = self.buffer.split_to(CHUNK + TAG);
+                return self.open(&frame, false).map(Some);
+            }
+            match self.inner.next().await {
+                Some(bytes) => self.buffer.extend_from_slice(&bytes?),
+                None => {
+                    self.done = true;
+                    if !self.header_seen || self.buffer.len() < TAG {
+                        return Err(ObjectError::Corrupt);
+                    }
+                    let frame = std::mem::take(&mut self.buffer);
+                    let plain = self.open(&frame, true)?;
+                    if hex(&self.hasher.finalize_reset()) != self.expected {
+                        return Err(ObjectError::Checksum);
+                    }
+                    return Ok(Some(plain));
+                }
+            }
+        }
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vault(dir: &std::path::Path) -> Vault {
+        Vault::open(
+            &Backend::Local {
+                root: dir.to_path_buf(),
+            },
+            [7u8; 32],
+        )
+        .unwrap()
+    }
+
+    async fn put(v: &Vault, key: &str, data: &[u8], piece: usize) -> Stored {
+        let mut up = v.create(key).await.unwrap();
+        for part in data.chunks(piece.max(1)) {
+            up.write(part).await.unwrap();
+        }
+        if data.is_empty() {
+            up.write(&[]).await.unwrap();
+        }
+        up.finish().await.unwrap()
+    }
+
+    async fn get(v: &Vault, s: &Stored) -> Result<Vec<u8>, ObjectError> {
+        let mut stream = v.read(&s.object_key, &s.wrapped_key, &s.sha256).await?;
+        let mut out = Vec::new();
+        while let Some(chunk) = stream.next().await {
+            out.extend_from_slice(&chunk?);
+        }
+        Ok(out)
+    }
+
+    fn temp() -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("kabinet-vault-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[tokio::test]
+    async fn round_trips_at_every_size_around_the_chunk_boundaries() {
+        let dir = temp();
+        let v = vault(&dir);
+        for size in [0, 1, CHUNK - 1, CHUNK, CHUNK + 1, 3 * CHUNK, 3 * CHUNK + 17] {
+            let data: Vec<u8> = (0..size).map(|i| (i * 31 % 251) as u8).collect();
+            let stored = put(&v, &format!("t/{size}"), &data, 10_000).await;
+            assert_eq!(stored.size, size as u64);
+            assert_eq!(get(&v, &stored).await.unwrap(), data, "size {size}");
+            // Not stored in the clear.
+            let raw = std::fs::read(dir.join("t").join(size.to_string())).unwrap();
+            if size > 64 {
+                assert!(!raw.windows(64).any(|w| w == &data[..64]));
+            }
+        }
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[tokio::test]
+    async fn altered_truncated_or_swapped_objects_are_refused() {
+        let dir = temp();
+        let v = vault(&dir);
+        let data = vec![42u8; 2 * CHUNK + 5];
+        let stored = put(&v, "a", &data, CHUNK).await;
+        let path = dir.join("a");
+        let original = std::fs::read(&path).unwrap();
+
+        let mut flipped = original.clone();
+        flipped[HEADER_LEN + 100] ^= 1;
+        std::fs::write(&path, &flipped).unwrap();
+        assert!(matches!(get(&v, &stored).await, Err(ObjectError::Corrupt)));
+
+        // Cut after the first full frame: the remaining frame was not sealed as the last.
+        std::fs::write(&path, &original[..HEADER_LEN + CHUNK + TAG]).unwrap();
+        assert!(matches!(get(&v, &stored).await, Err(ObjectError::Corrupt)));
+
+        std::fs::write(&path, &original).unwrap();
+        assert_eq!(get(&v, &stored).await.unwrap(), data);
+
+        // A wrapped key only opens its own object.
+        let other = put(&v, "b", b"other", 5).await;
+        assert!(matches!(
+            v.read("b", &stored.wrapped_key, &other.sha256).await,
+            Err(ObjectError::Corrupt)
+        ));
+        // A checksum that does not match is reported at the end.
+        let mut wrong = stored.clone();
+        wrong.sha256 = "0".repeat(64);
+        assert!(matches!(get(&v, &wrong).await, Err(ObjectError::Checksum)));
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[tokio::test]
+    async fn an_aborted_upload_leaves_nothing() {
+        let dir = temp();
+        let v = vault(&dir);
+        let mut up = v.create("gone").await.unwrap();
+        up.write(&vec![1u8; 3 * CHUNK]).await.unwrap();
+        up.abort().await;
+        assert!(!v.exists("gone").await.unwrap());
+        assert!(v.list().await.unwrap().is_empty());
+        std::fs::remove_dir_all(dir).ok();
+    }
+}
