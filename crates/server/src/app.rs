@@ -42,6 +42,8 @@ pub enum StartupError {
     Store(#[from] store::StoreError),
     #[error("configuration error: {0}")]
     Channels(#[from] crate::channels::ChannelConfigError),
+    #[error("cannot open the file store: {0}")]
+    Objects(#[from] store::objects::ObjectError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -80,12 +82,17 @@ pub async fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Sta
     let channels = crate::channels::Channels::from_config(&config)?;
     let db = Db::connect(config.database_url().expose(), &options).await?;
     db.migrate().await?;
+    crate::features::documents::catalogue::seed(&db, clock.now()).await?;
+    let keys = Keys::new(master);
+    let vault = store::objects::Vault::open(&config.storage_backend(), keys.files)?;
+    tracing::debug!(store = ?vault, "document files");
 
     Ok(AppState {
         config: Arc::new(config),
         db,
         clock,
-        keys: Arc::new(Keys::new(master)),
+        vault,
+        keys: Arc::new(keys),
         metrics: Arc::new(Metrics::default()),
         jobs_enqueued: Arc::new(Notify::new()),
         channels: Arc::new(channels),

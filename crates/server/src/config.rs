@@ -67,6 +67,65 @@ pub struct Config {
     pub sms: SmsConfig,
     pub email: EmailConfig,
     pub sandbox: SandboxConfig,
+    pub storage: StorageConfig,
+    pub documents: DocumentsConfig,
+}
+
+/// Where document files are kept (always encrypted).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageBackend {
+    /// A folder: `path`, default `data_dir/files`.
+    #[default]
+    Local,
+    /// Any S3-compatible service (AWS, MinIO, Ceph, Yandex Object Storage …).
+    S3,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    pub backend: StorageBackend,
+    pub path: Option<PathBuf>,
+    pub s3_bucket: Option<String>,
+    pub s3_region: String,
+    /// For services other than AWS: `https://storage.yandexcloud.net`, `http://minio:9000`.
+    pub s3_endpoint: Option<String>,
+    pub s3_access_key_id: Option<String>,
+    pub s3_secret_access_key: Option<Secret>,
+    /// Allow `http://` endpoints (a store on the same private network only).
+    pub s3_allow_http: bool,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self {
+            backend: StorageBackend::Local,
+            path: None,
+            s3_bucket: None,
+            s3_region: "us-east-1".to_owned(),
+            s3_endpoint: None,
+            s3_access_key_id: None,
+            s3_secret_access_key: None,
+            s3_allow_http: false,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DocumentsConfig {
+    /// Largest request that carries files (a form with several scans); each file is also held to
+    /// its kind's limit.
+    pub max_upload_bytes: usize,
+}
+
+impl Default for DocumentsConfig {
+    fn default() -> Self {
+        Self {
+            max_upload_bytes: 64 * 1024 * 1024,
+        }
+    }
 }
 
 /// Which SMS operator carries codes and notices.
@@ -204,6 +263,35 @@ impl Default for Config {
             sms: SmsConfig::default(),
             email: EmailConfig::default(),
             sandbox: SandboxConfig::default(),
+            storage: StorageConfig::default(),
+            documents: DocumentsConfig::default(),
+        }
+    }
+}
+
+impl Config {
+    /// The object store these settings describe.
+    pub fn storage_backend(&self) -> store::objects::Backend {
+        match self.storage.backend {
+            StorageBackend::Local => store::objects::Backend::Local {
+                root: self
+                    .storage
+                    .path
+                    .clone()
+                    .unwrap_or_else(|| self.data_dir.join("files")),
+            },
+            StorageBackend::S3 => store::objects::Backend::S3 {
+                bucket: self.storage.s3_bucket.clone().unwrap_or_default(),
+                region: self.storage.s3_region.clone(),
+                endpoint: self.storage.s3_endpoint.clone(),
+                access_key_id: self.storage.s3_access_key_id.clone(),
+                secret_access_key: self
+                    .storage
+                    .s3_secret_access_key
+                    .as_ref()
+                    .map(|s| s.expose().to_owned()),
+                allow_http: self.storage.s3_allow_http,
+            },
         }
     }
 }
@@ -400,6 +488,27 @@ impl Config {
         }
         if self.http.body_limit_bytes < 1024 {
             return bad("http.body_limit_bytes", "must be at least 1024");
+        }
+        if self.storage.backend == StorageBackend::S3 && self.storage.s3_bucket.is_none() {
+            return bad(
+                "storage.s3_bucket",
+                "is required when storage.backend is s3",
+            );
+        }
+        if let Some(endpoint) = &self.storage.s3_endpoint
+            && !(endpoint.starts_with("https://")
+                || (self.storage.s3_allow_http && endpoint.starts_with("http://")))
+        {
+            return bad(
+                "storage.s3_endpoint",
+                "must start with https:// (or http:// with storage.s3_allow_http = true)",
+            );
+        }
+        if self.documents.max_upload_bytes < 1024 * 1024 {
+            return bad(
+                "documents.max_upload_bytes",
+                "must be at least 1048576 (1 MiB)",
+            );
         }
         if self.http.request_timeout_secs == 0 {
             return bad("http.request_timeout_secs", "must be at least 1");

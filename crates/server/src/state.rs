@@ -21,6 +21,8 @@ pub struct AppState {
     /// Wakes this node's worker when a request enqueued a job, so it need not wait for the poll.
     pub jobs_enqueued: Arc<Notify>,
     pub channels: Arc<Channels>,
+    /// Document files, encrypted at rest.
+    pub vault: store::objects::Vault,
 }
 
 /// Keys derived from the master key, one per purpose.
@@ -29,6 +31,8 @@ pub struct Keys {
     pub csrf: [u8; 32],
     /// One-time codes are stored as an HMAC under this key.
     pub codes: [u8; 32],
+    /// Wraps the per-file data keys of stored documents.
+    pub files: [u8; 32],
 }
 
 impl Keys {
@@ -36,6 +40,7 @@ impl Keys {
         Self {
             csrf: master.derive("csrf"),
             codes: master.derive("codes"),
+            files: master.derive("files"),
             master,
         }
     }

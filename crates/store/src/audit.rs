@@ -275,6 +275,28 @@ pub async fn for_subject(db: &Db, user_id: &str, limit: i64) -> Result<Vec<Recor
     rows.iter().map(record_from_row).collect()
 }
 
+/// Records about one object of one user's data (a document's history), newest first.
+pub async fn for_object(
+    db: &Db,
+    subject_id: &str,
+    object_kind: &str,
+    object_id: &str,
+    limit: i64,
+) -> Result<Vec<Record>, StoreError> {
+    let sql = format!(
+        "SELECT {RECORD_COLUMNS} FROM audit_log WHERE object_kind = $1 AND object_id = $2 \
+         AND subject_id = $3 ORDER BY at DESC, seq DESC LIMIT $4"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(object_kind)
+        .bind(object_id)
+        .bind(subject_id)
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter().map(record_from_row).collect()
+}
+
 /// The first place where a chain does not hold.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Break {

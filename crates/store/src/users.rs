@@ -351,6 +351,9 @@ pub struct Profile {
     pub locale: String,
     pub time_zone: String,
     pub created_at: Timestamp,
+    /// When the surname, names or date of birth last changed (documents issued before need
+    /// replacing).
+    pub key_data_changed_at: Option<Timestamp>,
 }
 
 fn json_column(
@@ -365,7 +368,8 @@ pub async fn profile(db: &Db, id: &str) -> Result<Option<Profile>, StoreError> {
     let row = sqlx::query(
         "SELECT id, role, surname, given_name, patronymic, phone, phone_verified_at, email, \
          email_verified_at, identity_level, birth_date, sex, place_of_birth, snils, inn, passport, \
-         registration_address, actual_address, locale, time_zone, created_at FROM users WHERE id = $1",
+         registration_address, actual_address, locale, time_zone, created_at, key_data_changed_at \
+         FROM users WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(db.pool())
@@ -397,6 +401,9 @@ pub async fn profile(db: &Db, id: &str) -> Result<Option<Profile>, StoreError> {
             locale: row.try_get("locale")?,
             time_zone: row.try_get("time_zone")?,
             created_at: crate::from_micros(row.try_get("created_at")?),
+            key_data_changed_at: row
+                .try_get::<Option<i64>, _>("key_data_changed_at")?
+                .map(crate::from_micros),
         })
     })
     .transpose()
@@ -419,6 +426,9 @@ pub struct ProfileChange {
     pub identity_level: String,
     /// Name, date of birth or passport changed: documents issued before may need replacing.
     pub key_data_changed: bool,
+    /// The holder's name or date of birth changed from one value to another (not merely filled
+    /// in): documents issued before need replacing.
+    pub holder_data_changed: bool,
 }
 
 /// Saves a profile. A SNILS taken by another account gives [`StoreError::UniqueViolation`].
@@ -448,7 +458,7 @@ pub async fn save_profile(
     .bind(json(&change.registration_address))
     .bind(json(&change.actual_address))
     .bind(&change.identity_level)
-    .bind(i64::from(change.key_data_changed))
+    .bind(i64::from(change.holder_data_changed))
     .bind(micros(now))
     .bind(id)
     .execute(conn)

@@ -30,6 +30,35 @@ async fn another_users_ids_are_not_found_on_every_api_path() {
     let (_a_token, a_token_id) = token_for(&app, "+79120000041").await;
     let (b_token, _) = token_for(&app, "+79120000042").await;
 
+    // A document of user A with a file.
+    let (a_token0, _) = token_for(&app, "+79120000041").await;
+    let created: serde_json::Value = client()
+        .post(app.url("/api/v1/documents"))
+        .bearer_auth(&a_token0)
+        .json(&serde_json::json!({ "kind": "other", "title": "Договор" }))
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("json");
+    let a_document = created["id"].as_str().expect("document id").to_owned();
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(crate::documents::scan_pdf("a", 10)).file_name("a.pdf"),
+    );
+    let files: serde_json::Value = client()
+        .post(app.url(&format!("/api/v1/documents/{a_document}/files")))
+        .bearer_auth(&a_token0)
+        .multipart(form)
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("json");
+    let a_file = files[0]["id"].as_str().expect("file id").to_owned();
+
     let doc: serde_json::Value = app
         .get("/api/openapi.json")
         .await
@@ -45,9 +74,14 @@ async fn another_users_ids_are_not_found_on_every_api_path() {
         // An object of user A for each path with an id.
         let a_object = match path.as_str() {
             "/api/v1/auth/tokens/{id}" => a_token_id.clone(),
+            p if p.starts_with("/api/v1/documents/{id}") => a_document.clone(),
             other => panic!("{other} takes an id but has no owner-scoping fixture in scoping.rs"),
         };
-        let url = app.url(&path.replace("{id}", &a_object));
+        let url = app.url(
+            &path
+                .replace("{id}", &a_object)
+                .replace("{file_id}", &a_file),
+        );
         for method in operations.as_object().expect("operations").keys() {
             let method =
                 reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");

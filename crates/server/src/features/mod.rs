@@ -1,6 +1,7 @@
 //! The features, one folder each: pages, API handlers, templates and texts together.
 
 pub mod accounts;
+pub mod documents;
 pub mod home;
 pub mod operator;
 pub mod ops;
@@ -107,10 +108,12 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(system::api())
         .merge(accounts::api::api())
         .merge(profile::api::api())
+        .merge(documents::api::api())
 }
 
 /// Every feature's background jobs.
 pub fn jobs() -> Registry {
     let registry = Registry::default().on(worker::MAINTENANCE, worker::maintenance);
-    crate::channels::register_jobs(registry)
+    let registry = crate::channels::register_jobs(registry);
+    documents::register_jobs(registry)
 }

@@ -19,7 +19,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::context::{current_lang, current_request_id};
-use super::i18n::{Lang, Msg};
+use super::i18n::{Lang, Msg, Text};
 use super::page::PageCtx;
 
 /// Why a page could not be shown.
@@ -120,7 +120,7 @@ pub struct ApiError {
     pub code: &'static str,
     pub message: Msg,
     pub detail: Option<String>,
-    pub fields: Vec<(String, &'static str, Msg)>,
+    pub fields: Vec<(String, &'static str, Text)>,
 }
 
 impl ApiError {
@@ -152,6 +152,11 @@ impl ApiError {
     }
 
     pub fn field(mut self, name: &str, code: &'static str, message: Msg) -> Self {
+        self.fields.push((name.to_owned(), code, message.into()));
+        self
+    }
+
+    pub fn field_text(mut self, name: &str, code: &'static str, message: Text) -> Self {
         self.fields.push((name.to_owned(), code, message));
         self
     }

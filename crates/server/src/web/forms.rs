@@ -52,6 +52,17 @@ impl FormErrors {
         }
     }
 
+    /// Adds a message for a field (joined to the one it may already have).
+    pub fn push(&mut self, field: &'static str, message: &str) {
+        match self.items.iter_mut().find(|(f, _)| *f == field) {
+            Some((_, text)) => {
+                text.push_str(". ");
+                text.push_str(message);
+            }
+            None => self.items.push((field, message.to_owned())),
+        }
+    }
+
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }

@@ -78,6 +78,35 @@ pub fn negotiate(chosen: Option<&str>, accept_language: Option<&str>) -> Lang {
     offers.first().map(|(_, l)| *l).unwrap_or(Lang::Ru)
 }
 
+/// A message in both languages made at run time (with numbers or names in it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Text {
+    pub ru: String,
+    pub en: String,
+}
+
+impl Text {
+    pub fn new(ru: impl Into<String>, en: impl Into<String>) -> Self {
+        Self {
+            ru: ru.into(),
+            en: en.into(),
+        }
+    }
+
+    pub fn get(&self, lang: Lang) -> &str {
+        match lang {
+            Lang::Ru => &self.ru,
+            Lang::En => &self.en,
+        }
+    }
+}
+
+impl From<Msg> for Text {
+    fn from(m: Msg) -> Self {
+        Self::new(m.ru, m.en)
+    }
+}
+
 /// A message in both languages, for errors raised far from any request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Msg {

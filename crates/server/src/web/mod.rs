@@ -25,7 +25,6 @@ use serde::Deserialize;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 use crate::state::AppState;
@@ -41,6 +40,7 @@ pub fn router(state: AppState) -> Router {
     let config = &state.config;
     let timeout = Duration::from_secs(config.http.request_timeout_secs);
     let body_limit = config.http.body_limit_bytes;
+    let upload_limit = config.documents.max_upload_bytes;
 
     // Outermost first. The context comes first so that every later layer (and the log line)
     // knows the request id and language; errors are finished inside compression so that their
@@ -56,9 +56,9 @@ pub fn router(state: AppState) -> Router {
             timeout,
         ))
         .layer(from_fn_with_state(state.clone(), session::middleware))
-        // Innermost, since it changes the body type that the middleware above expects.
-        .layer(RequestBodyLimitLayer::new(body_limit))
-        .layer(DefaultBodyLimit::max(body_limit));
+        // Innermost, since it changes the body that the middleware above reads.
+        .layer(from_fn_with_state(state.clone(), limit_body))
+        .layer(DefaultBodyLimit::max(body_limit.max(upload_limit)));
 
     Router::new()
         .merge(crate::features::page_router())
@@ -75,6 +75,40 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { StatusCode::NOT_FOUND })
         .layer(middleware)
         .with_state(state)
+}
+
+/// Caps every request body: forms and JSON at `http.body_limit_bytes`, file uploads (multipart
+/// requests to the documents) at `documents.max_upload_bytes`. A declared length over the cap is
+/// refused before reading; a body that grows past it fails as it streams.
+async fn limit_body(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let is_upload = req
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"))
+        && (req.uri().path().starts_with("/documents")
+            || req.uri().path().starts_with("/api/v1/documents"));
+    let limit = if is_upload {
+        state.config.documents.max_upload_bytes
+    } else {
+        state.config.http.body_limit_bytes
+    };
+    let declared = req
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return StatusCode::PAYLOAD_TOO_LARGE.into_response();
+    }
+    let (parts, body) = req.into_parts();
+    let limited = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+    next.run(axum::extract::Request::from_parts(parts, limited))
+        .await
 }
 
 #[derive(Deserialize)]

@@ -388,6 +388,11 @@ pub fn validate(
         || patronymic != current.patronymic
         || birth_date != current.birth_date
         || passport != current.passport;
+    let refilled = |old: &Option<String>, new: &Option<String>| old.is_some() && old != new;
+    let holder_data_changed = surname != current.surname
+        || given_name != current.given_name
+        || refilled(&current.patronymic, &patronymic)
+        || refilled(&current.birth_date, &birth_date);
     let identity_level = next_level(
         &current.identity_level,
         passport.is_some() && snils.is_some(),
@@ -407,6 +412,7 @@ pub fn validate(
         actual_address,
         identity_level: identity_level.to_owned(),
         key_data_changed,
+        holder_data_changed,
     })
 }
 

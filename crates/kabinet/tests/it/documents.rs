@@ -1,0 +1,459 @@
+//! My documents and the registry through the API: a passport with a scan, its status by the
+//! holder's age, a byte-identical download, search by word form, the trash and its purge, and
+//! refusals that say why and leave nothing behind.
+
+use crate::accounts::{PASSWORD, registered_citizen};
+use crate::harness::{TestApp, client};
+
+pub async fn api_token(app: &TestApp, login: &str) -> String {
+    let issued: serde_json::Value = client()
+        .post(app.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({ "login": login, "password": PASSWORD }))
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("json");
+    issued["token"].as_str().expect("token").to_owned()
+}
+
+pub struct Api<'a> {
+    pub app: &'a TestApp,
+    pub token: String,
+}
+
+impl Api<'_> {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        let mut req = client()
+            .request(method, self.app.url(path))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        let r = req.send().await.expect("answered");
+        let status = r.status().as_u16();
+        let text = r.text().await.expect("body");
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
+        )
+    }
+
+    pub async fn upload(&self, path: &str, name: &str, bytes: Vec<u8>) -> (u16, serde_json::Value) {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+        );
+        let r = client()
+            .post(self.app.url(path))
+            .bearer_auth(&self.token)
+            .multipart(form)
+            .send()
+            .await
+            .expect("answered");
+        let status = r.status().as_u16();
+        (status, r.json().await.unwrap_or(serde_json::Value::Null))
+    }
+}
+
+/// A citizen with a date of birth in the profile, and their API token.
+pub async fn citizen_born<'a>(app: &'a TestApp, phone: &str, email: &str, born: &str) -> Api<'a> {
+    registered_citizen(app, phone, email).await;
+    let api = Api {
+        app,
+        token: api_token(app, phone).await,
+    };
+    let (status, body) = api
+        .send(
+            reqwest::Method::PATCH,
+            "/api/v1/profile",
+            Some(serde_json::json!({ "birth_date": born })),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    api
+}
+
+pub fn scan_pdf(words: &str, size: usize) -> Vec<u8> {
+    let mut v = format!("%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n% {words}\n").into_bytes();
+    let filler: Vec<u8> = (0..size).map(|i| b'a' + (i % 26) as u8).collect();
+    v.extend_from_slice(b"2 0 obj << /Length ");
+    v.extend_from_slice(filler.len().to_string().as_bytes());
+    v.extend_from_slice(b" >> stream\n");
+    v.extend_from_slice(&filler);
+    v.extend_from_slice(b"\nendstream endobj\ntrailer << /Root 1 0 R >>\nstartxref\n9\n%%EOF\n");
+    v
+}
+
+pub fn passport_body(api_surname: &str, given: &str) -> serde_json::Value {
+    serde_json::json!({
+        "kind": "passport_rf",
+        "number": "57 20 123456",
+        "issuer": "ГУ МВД России по Пермскому краю",
+        "issued_on": "2020-06-01",
+        "description": "Скан для поездки в командировку",
+        "tags": ["личное"],
+        "fields": {
+            "surname": api_surname, "given_name": given,
+            "birth_date": "2006-05-01", "division_code": "590-001"
+        }
+    })
+}
+
+async fn names(api: &Api<'_>) -> (String, String) {
+    let (_, profile) = api
+        .send(reqwest::Method::GET, "/api/v1/profile", None)
+        .await;
+    (
+        profile["fields"]["surname"]
+            .as_str()
+            .expect("surname")
+            .to_owned(),
+        profile["fields"]["given_name"]
+            .as_str()
+            .expect("given name")
+            .to_owned(),
+    )
+}
+
+#[tokio::test]
+async fn a_passport_with_a_scan_is_stored_assessed_found_downloaded_trashed_and_restored() {
+    let app = TestApp::spawn().await;
+    let api = citizen_born(&app, "+79120000051", "docs@example.ru", "2006-05-01").await;
+    let (surname, given) = names(&api).await;
+    use reqwest::Method as M;
+
+    let (status, doc) = api
+        .send(
+            M::POST,
+            "/api/v1/documents",
+            Some(passport_body(&surname, &given)),
+        )
+        .await;
+    assert_eq!(status, 201, "{doc}");
+    let id = doc["id"].as_str().expect("id").to_owned();
+    assert_eq!(doc["number"], "57 20 123456");
+    // Born 2006-05-01: the 20th birthday is within 90 days of 2026-03-02.
+    assert_eq!(doc["status"], "needs_replacement");
+    assert_eq!(doc["status_reason"], "age_reached");
+    assert_eq!(doc["replace_from"], "2026-05-01");
+    assert_eq!(doc["valid_until"], "2026-07-30");
+
+    let scan = scan_pdf("паспорт", 300_000);
+    let (status, files) = api
+        .upload(
+            &format!("/api/v1/documents/{id}/files"),
+            "Паспорт скан.pdf",
+            scan.clone(),
+        )
+        .await;
+    assert_eq!(status, 201, "{files}");
+    let file_id = files[0]["id"].as_str().expect("file id").to_owned();
+    assert_eq!(files[0]["content_type"], "application/pdf");
+    assert_eq!(files[0]["name"], "Паспорт скан.pdf");
+
+    // Stored encrypted: the object on disk is not the scan.
+    let objects = app.state.vault.list().await.expect("objects");
+    assert_eq!(objects.len(), 1);
+
+    let download = client()
+        .get(app.url(&format!("/api/v1/documents/{id}/files/{file_id}")))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.headers()["content-type"], "application/pdf");
+    let disposition = download.headers()["content-disposition"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    assert!(
+        disposition.contains("filename*=UTF-8''%D0%9F%D0%B0%D1%81%D0%BF%D0%BE%D1%80%D1%82"),
+        "{disposition}"
+    );
+    assert_eq!(
+        download.bytes().await.expect("body").to_vec(),
+        scan,
+        "byte-identical"
+    );
+
+    // The registry shows it with the summary.
+    let (_, registry) = api.send(M::GET, "/api/v1/registry", None).await;
+    assert_eq!(registry["today"], "2026-03-02");
+    assert_eq!(registry["summary"]["needs_replacement"], 1);
+    assert_eq!(registry["items"][0]["id"], id.as_str());
+
+    // Found by other word forms of its description.
+    for q in ["командировки", "командировкой", "поездка", "ЛИЧНОЕ"]
+    {
+        let (_, found) = api
+            .send(
+                M::GET,
+                &format!("/api/v1/documents?q={}", urlencode(q)),
+                None,
+            )
+            .await;
+        assert_eq!(found["total"], 1, "search {q}: {found}");
+    }
+    let (_, none) = api
+        .send(
+            M::GET,
+            "/api/v1/documents?q=%D0%B4%D0%BE%D0%B3%D0%BE%D0%B2%D0%BE%D1%80",
+            None,
+        )
+        .await;
+    assert_eq!(none["total"], 0);
+
+    // A new version of the scan; the old one stays downloadable.
+    let second = scan_pdf("паспорт, вторая версия", 1000);
+    let (status, v2) = api
+        .upload(
+            &format!("/api/v1/documents/{id}/files/{file_id}"),
+            "second.pdf",
+            second.clone(),
+        )
+        .await;
+    assert_eq!(status, 201, "{v2}");
+    assert_eq!(v2[0]["version"], 2);
+    let (_, listed) = api
+        .send(M::GET, &format!("/api/v1/documents/{id}/files"), None)
+        .await;
+    assert_eq!(listed.as_array().expect("files").len(), 2);
+    let old = client()
+        .get(app.url(&format!("/api/v1/documents/{id}/files/{file_id}")))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(old.bytes().await.expect("body").to_vec(), scan);
+
+    // Delete → trash → restore.
+    let (status, _) = api
+        .send(M::DELETE, &format!("/api/v1/documents/{id}"), None)
+        .await;
+    assert_eq!(status, 204);
+    let (_, active) = api.send(M::GET, "/api/v1/documents", None).await;
+    assert_eq!(active["total"], 0);
+    let (_, trashed) = api
+        .send(M::GET, "/api/v1/documents?state=trashed", None)
+        .await;
+    assert_eq!(trashed["total"], 1);
+    let (_, found) = api.send(M::GET, "/api/v1/documents?q=%D0%BA%D0%BE%D0%BC%D0%B0%D0%BD%D0%B4%D0%B8%D1%80%D0%BE%D0%B2%D0%BA%D0%B0", None).await;
+    assert_eq!(
+        found["total"], 0,
+        "trashed documents are not in the active search"
+    );
+    let (status, restored) = api
+        .send(M::POST, &format!("/api/v1/documents/{id}/restore"), None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(restored["state"], "active");
+
+    // The history names every step.
+    let (_, history) = api
+        .send(M::GET, &format!("/api/v1/documents/{id}/history"), None)
+        .await;
+    let actions: Vec<&str> = history
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter_map(|h| h["action"].as_str())
+        .collect();
+    for wanted in [
+        "document.created",
+        "document.file_added",
+        "document.downloaded",
+        "document.file_replaced",
+        "document.deleted",
+        "document.restored",
+    ] {
+        assert!(actions.contains(&wanted), "{wanted} in {actions:?}");
+    }
+    app.stop().await;
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn wrong_fields_and_bad_files_are_refused_with_reasons_and_leave_nothing() {
+    let app = TestApp::spawn().await;
+    let api = citizen_born(&app, "+79120000052", "refuse@example.ru", "2006-05-01").await;
+    let (surname, given) = names(&api).await;
+    use reqwest::Method as M;
+
+    let mut body = passport_body("Сидоров", &given);
+    body["number"] = "57 20 12345".into();
+    body["issued_on"] = "2019-01-01".into();
+    let (status, err) = api.send(M::POST, "/api/v1/documents", Some(body)).await;
+    assert_eq!(status, 422);
+    let fields: Vec<(&str, &str)> = err["error"]["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| {
+            (
+                f["field"].as_str().unwrap_or(""),
+                f["code"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert!(fields.contains(&("number", "format")), "{err}");
+    assert!(
+        fields.contains(&("fields.surname", "profile_mismatch")),
+        "{err}"
+    );
+    assert!(
+        fields.contains(&("issued_on", "too_young")),
+        "issued at 12: {err}"
+    );
+    let (_, list) = api.send(M::GET, "/api/v1/documents", None).await;
+    assert_eq!(list["total"], 0, "nothing half-written");
+
+    let (_, doc) = api
+        .send(
+            M::POST,
+            "/api/v1/documents",
+            Some(passport_body(&surname, &given)),
+        )
+        .await;
+    let id = doc["id"].as_str().expect("id").to_owned();
+    let path = format!("/api/v1/documents/{id}/files");
+    let (status, err) = api
+        .upload(&path, "virus.pdf", b"MZ\x90\x00 not a pdf at all".to_vec())
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(err["error"]["fields"][0]["code"], "file_type");
+    assert!(
+        err["error"]["fields"][0]["message"]
+            .as_str()
+            .expect("message")
+            .contains("virus.pdf")
+    );
+    // Identity documents take scans up to 5 MB.
+    let (status, err) = api
+        .upload(&path, "big.pdf", scan_pdf("x", 5 * 1024 * 1024 + 10))
+        .await;
+    assert_eq!(status, 422, "{err}");
+    assert_eq!(err["error"]["fields"][0]["code"], "file_too_large");
+    let (status, err) = api
+        .upload(&path, "cut.pdf", scan_pdf("x", 100)[..80].to_vec())
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(err["error"]["fields"][0]["code"], "pdf_damaged");
+    assert!(
+        app.state.vault.list().await.expect("objects").is_empty(),
+        "refused uploads leave no object"
+    );
+    let (_, files) = api.send(M::GET, &path, None).await;
+    assert_eq!(files.as_array().expect("files").len(), 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_trash_is_purged_after_30_days_rows_objects_and_all() {
+    let app = TestApp::spawn().await;
+    let api = citizen_born(&app, "+79120000053", "purge@example.ru", "1990-01-15").await;
+    use reqwest::Method as M;
+    let (status, doc) = api.send(M::POST, "/api/v1/documents", Some(serde_json::json!({
+        "kind": "other", "title": "Договор аренды", "expires_on": "2027-01-31", "tags": ["квартира"]
+    }))).await;
+    assert_eq!(status, 201, "{doc}");
+    assert_eq!(doc["status"], "valid");
+    let id = doc["id"].as_str().expect("id").to_owned();
+    let (status, _) = api
+        .upload(
+            &format!("/api/v1/documents/{id}/files"),
+            "dogovor.pdf",
+            scan_pdf("договор", 10),
+        )
+        .await;
+    assert_eq!(status, 201);
+    api.send(M::DELETE, &format!("/api/v1/documents/{id}"), None)
+        .await;
+
+    use server::features::documents::service;
+    app.clock.advance(jiff::SignedDuration::from_hours(24 * 29));
+    assert_eq!(
+        service::purge_expired_trash(&app.state)
+            .await
+            .expect("purge"),
+        0,
+        "still restorable on day 29"
+    );
+    app.clock.advance(jiff::SignedDuration::from_hours(24 * 2));
+    assert_eq!(
+        service::purge_expired_trash(&app.state)
+            .await
+            .expect("purge"),
+        1
+    );
+    let api = Api {
+        app: &app,
+        token: api_token(&app, "+79120000053").await,
+    };
+    assert!(app.state.vault.list().await.expect("objects").is_empty());
+    let (status, _) = api
+        .send(M::GET, &format!("/api/v1/documents/{id}"), None)
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = api
+        .send(M::POST, &format!("/api/v1/documents/{id}/restore"), None)
+        .await;
+    assert_eq!(status, 404);
+    let (_, profile) = api.send(M::GET, "/api/v1/profile", None).await;
+    let owner = profile["id"].as_str().expect("owner id");
+    let history = store::audit::for_object(&app.state.db, owner, "document", &id, 10)
+        .await
+        .expect("audit");
+    assert_eq!(
+        history[0].action, "document.purged",
+        "the purge is recorded"
+    );
+    assert_eq!(history[0].actor_kind, "system");
+    let (ok, broken) = store::audit::verify(&app.state.db).await.expect("verify");
+    assert!(ok > 0 && broken.is_none());
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn expired_documents_move_to_the_archive_and_stay_readable() {
+    let app = TestApp::spawn().await;
+    let api = citizen_born(&app, "+79120000054", "archive@example.ru", "1990-01-15").await;
+    use reqwest::Method as M;
+    let (_, doc) = api.send(M::POST, "/api/v1/documents", Some(serde_json::json!({
+        "kind": "osago", "number": "ХХХ 0123456789", "issued_on": "2025-03-01", "fields": { "plate": "А123ВС59" }
+    }))).await;
+    assert_eq!(doc["valid_until"], "2026-02-28", "{doc}");
+    assert_eq!(doc["status"], "expired");
+    let id = doc["id"].as_str().expect("id").to_owned();
+    use server::features::documents::service;
+    assert_eq!(
+        service::archive_expired(&app.state).await.expect("sweep"),
+        1
+    );
+    let (_, archived) = api
+        .send(M::GET, "/api/v1/documents?state=archived", None)
+        .await;
+    assert_eq!(archived["items"][0]["id"], id.as_str());
+    assert_eq!(archived["items"][0]["archive_reason"], "expired");
+    let (_, registry) = api.send(M::GET, "/api/v1/registry", None).await;
+    assert_eq!(registry["items"].as_array().expect("items").len(), 0);
+    app.stop().await;
+}
