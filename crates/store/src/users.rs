@@ -112,6 +112,20 @@ fn summary_from_row(row: &sqlx::any::AnyRow) -> Result<UserSummary, StoreError> 
 pub(crate) const SUMMARY_COLUMNS: &str = "users.id, users.role, users.surname, users.given_name, users.patronymic, users.locale, \
      users.time_zone";
 
+/// Fills in the date of birth (demo data and verified imports; the profile form has its own path).
+pub async fn set_birth_date(
+    conn: &mut AnyConnection,
+    id: &str,
+    birth_date: &str,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET birth_date = $2 WHERE id = $1")
+        .bind(id)
+        .bind(birth_date)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
 pub async fn summary(db: &Db, id: &str) -> Result<Option<UserSummary>, StoreError> {
     let sql = format!("SELECT {SUMMARY_COLUMNS} FROM users WHERE id = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))

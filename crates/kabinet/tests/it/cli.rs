@@ -242,7 +242,12 @@ fn migrate_demo_and_admin_commands_work_and_are_idempotent() {
 
     let verify = run(&dir, &["admin", "audit", "verify"]);
     assert!(verify.status.success(), "{}", stderr(&verify));
-    assert!(stdout(&verify).contains("5 records"), "{}", stdout(&verify));
+    // Three accounts, two operators created by hand, six demo documents.
+    assert!(
+        stdout(&verify).contains("11 records"),
+        "{}",
+        stdout(&verify)
+    );
 }
 
 #[test]

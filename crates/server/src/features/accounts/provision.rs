@@ -142,8 +142,14 @@ pub fn demo_accounts() -> Vec<AccountSpec> {
 pub async fn seed_demo(state: &AppState) -> Result<Vec<(AccountSpec, bool)>, ProvisionError> {
     let mut out = Vec::new();
     for spec in demo_accounts() {
-        let created = create(state, &spec, true).await?.is_some();
-        out.push((spec, created));
+        let created = create(state, &spec, true).await?;
+        if let Some(id) = &created
+            && spec.role == Role::Citizen
+            && let Err(e) = crate::features::documents::demo::seed(state, id).await
+        {
+            tracing::warn!(error = %e, "demo documents not added");
+        }
+        out.push((spec, created.is_some()));
     }
     Ok(out)
 }

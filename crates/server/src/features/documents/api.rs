@@ -170,7 +170,7 @@ pub struct DocumentList {
 
 /// The user's documents, filtered, searched, sorted and paged.
 #[utoipa::path(get, path = "/api/v1/documents", tag = "documents", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, description = "Documents", body = DocumentList), (status = 401, description = "No valid token", body = ErrorBody), (status = 422, description = "Invalid filter", body = ErrorBody)))]
+    responses((status = 200, description = "Documents", body = DocumentList), (status = 400, description = "Malformed query (a number that is not one)", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody), (status = 422, description = "Invalid filter", body = ErrorBody)))]
 async fn list_documents(
     State(state): State<AppState>,
     Extension(info): Extension<RequestInfo>,

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod catalogue;
+pub mod demo;
 pub mod inspect;
 pub mod listing;
 pub mod service;
