@@ -167,18 +167,21 @@ pub async fn run_one(state: &AppState, registry: &Registry, job: ClaimedJob) {
 /// Kind of the hourly housekeeping job.
 pub const MAINTENANCE: &str = "system.maintenance";
 
-/// Every worker offers the hourly housekeeping job; its unique key lets only one per hour in,
+/// Every worker offers the hourly housekeeping jobs (its own and the features'); its unique key lets only one per hour in,
 /// however many nodes run.
 async fn schedule_maintenance(state: AppState, mut shutdown: watch::Receiver<bool>) {
     while !*shutdown.borrow() {
         let now = state.now();
         let hour = now.as_second().div_euclid(3600);
-        let job = NewJob::new(MAINTENANCE, serde_json::json!({}), now)
-            .unique(format!("{MAINTENANCE}:{hour}"))
-            .max_attempts(3);
         let enqueued = async {
             let mut conn = state.db.pool().acquire().await?;
-            jobs::enqueue(&mut conn, &job, now).await
+            for kind in std::iter::once(MAINTENANCE).chain(crate::features::hourly_jobs()) {
+                let job = NewJob::new(kind, serde_json::json!({}), now)
+                    .unique(format!("{kind}:{hour}"))
+                    .max_attempts(3);
+                jobs::enqueue(&mut conn, &job, now).await?;
+            }
+            Ok::<_, store::StoreError>(())
         }
         .await;
         if let Err(err) = enqueued {

@@ -111,6 +111,15 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(documents::api::api())
 }
 
+/// Jobs that run every hour (idempotent sweeps), offered by every worker, let in once per hour.
+pub fn hourly_jobs() -> impl Iterator<Item = &'static str> {
+    [
+        documents::service::PURGE_JOB,
+        documents::service::ARCHIVE_JOB,
+    ]
+    .into_iter()
+}
+
 /// Every feature's background jobs.
 pub fn jobs() -> Registry {
     let registry = Registry::default().on(worker::MAINTENANCE, worker::maintenance);
