@@ -14,7 +14,7 @@ use sqlx::{AnyConnection, Row};
 
 use crate::db::Db;
 use crate::error::StoreError;
-use crate::{from_micros, micros};
+use crate::{from_micros, hex, micros};
 
 /// Number of independent chains (fixed by the first migration, which seeds their heads).
 pub const SHARDS: i64 = 16;
@@ -368,10 +368,6 @@ pub async fn verify(db: &Db) -> Result<(u64, Option<Break>), StoreError> {
         }
     }
     Ok((checked, None))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -35,6 +35,11 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
+/// Lower-case hexadecimal of a digest.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 pub(crate) fn micros(t: Timestamp) -> i64 {
     t.as_microsecond()
 }

@@ -24,6 +24,8 @@ use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
 use sha2::{Digest, Sha256};
 
+use crate::hex;
+
 const MAGIC: &[u8; 4] = b"KBNE";
 const FORMAT: u8 = 1;
 const HEADER_LEN: usize = 9;
@@ -395,10 +397,6 @@ impl Reader {
             }
         }
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

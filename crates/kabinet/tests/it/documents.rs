@@ -2,20 +2,11 @@
 //! holder's age, a byte-identical download, search by word form, the trash and its purge, and
 //! refusals that say why and leave nothing behind.
 
-use crate::accounts::{PASSWORD, registered_citizen};
+use crate::accounts::registered_citizen;
 use crate::harness::{TestApp, client};
 
 pub async fn api_token(app: &TestApp, login: &str) -> String {
-    let issued: serde_json::Value = client()
-        .post(app.url("/api/v1/auth/login"))
-        .json(&serde_json::json!({ "login": login, "password": PASSWORD }))
-        .send()
-        .await
-        .expect("answered")
-        .json()
-        .await
-        .expect("json");
-    issued["token"].as_str().expect("token").to_owned()
+    crate::scoping::token_for(app, login).await.0
 }
 
 pub struct Api<'a> {

@@ -5,7 +5,7 @@
 use crate::accounts::{PASSWORD, registered_citizen};
 use crate::harness::{TestApp, client};
 
-async fn token_for(app: &TestApp, login: &str) -> (String, String) {
+pub async fn token_for(app: &TestApp, login: &str) -> (String, String) {
     let issued: serde_json::Value = client()
         .post(app.url("/api/v1/auth/login"))
         .json(&serde_json::json!({ "login": login, "password": PASSWORD }))

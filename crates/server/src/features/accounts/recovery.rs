@@ -316,13 +316,7 @@ pub const SNILS_CHECK: Msg = Msg::new(
 
 /// A civil date typed as `ДД.ММ.ГГГГ` or `ГГГГ-ММ-ДД`, not in the future and not absurdly old.
 pub fn parse_date(input: &str, today: jiff::civil::Date) -> Option<jiff::civil::Date> {
-    let input = input.trim();
-    let date = if let Some((d, rest)) = input.split_once('.') {
-        let (m, y) = rest.split_once('.')?;
-        jiff::civil::Date::new(y.parse().ok()?, m.parse().ok()?, d.parse().ok()?).ok()?
-    } else {
-        input.parse::<jiff::civil::Date>().ok()?
-    };
+    let date = domain::documents::parse_date(input).ok()?;
     (date <= today && date.year() >= 1900).then_some(date)
 }
 

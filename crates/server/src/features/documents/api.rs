@@ -208,9 +208,7 @@ async fn full_view(
     lang: crate::web::i18n::Lang,
 ) -> Result<DocumentView, ApiError> {
     let doc = service::get(state, user_id, id).await?;
-    let profile = service::load_profile(state, user_id).await?;
-    let catalogue = Catalogue::load(&state.db).await?;
-    let today = service::today(state, &profile.time_zone);
+    let assessor = service::Assessor::load(state, user_id).await?;
     let mut conn = state
         .db
         .pool()
@@ -218,11 +216,7 @@ async fn full_view(
         .await
         .map_err(ApiError::internal)?;
     let files = store::documents::files(&mut conn, user_id, id).await?;
-    Ok(document_view(
-        &service::assess_one(doc, &catalogue, &profile, today),
-        &files,
-        lang,
-    ))
+    Ok(document_view(&assessor.assess(doc), &files, lang))
 }
 
 /// Adds a document (files are added after, with `POST /api/v1/documents/{id}/files`).

@@ -80,22 +80,6 @@ impl Kind {
             active: row.active,
         })
     }
-
-    pub fn to_row(&self, position: i64) -> KindRow {
-        KindRow {
-            code: self.code.clone(),
-            schema: self.schema.code().to_owned(),
-            name_ru: self.name_ru.clone(),
-            name_en: self.name_en.clone(),
-            rule: serde_json::to_string(&self.rule).unwrap_or_default(),
-            lead_days: i64::from(self.lead_days),
-            max_file_bytes: self.max_file_bytes,
-            renewal_ru: self.renewal_ru.clone(),
-            renewal_en: self.renewal_en.clone(),
-            position,
-            active: self.active,
-        }
-    }
 }
 
 /// Every kind, in the operator's order.

@@ -4,7 +4,6 @@ use domain::documents::parse_date;
 use store::documents::Filter;
 
 use super::api::ListQuery;
-use super::catalogue::Catalogue;
 use super::service::{self, Assessed, DocumentError};
 use crate::state::AppState;
 
@@ -78,27 +77,9 @@ impl Listing {
         state: &AppState,
         user_id: &str,
     ) -> Result<(Vec<Assessed>, usize), DocumentError> {
-        let profile = service::load_profile(state, user_id).await?;
-        let today = service::today(state, &profile.time_zone);
-        let catalogue = Catalogue::load(&state.db).await?;
-        let rows = store::documents::list(&state.db, user_id, &self.filter).await?;
-        let mut all: Vec<Assessed> = rows
-            .into_iter()
-            .map(|d| service::assess_one(d, &catalogue, &profile, today))
-            .collect();
+        let (mut all, _) = service::assessed(state, user_id, &self.filter).await?;
         match self.sort {
-            Sort::Urgency => all.sort_by(|a, b| {
-                (
-                    a.assessment.status,
-                    a.assessment.deadline.is_none(),
-                    a.assessment.deadline,
-                )
-                    .cmp(&(
-                        b.assessment.status,
-                        b.assessment.deadline.is_none(),
-                        b.assessment.deadline,
-                    ))
-            }),
+            Sort::Urgency => all.sort_by(service::by_urgency),
             Sort::Title => all.sort_by_key(|a| a.doc.data.title.to_lowercase()),
             Sort::Issued => all.sort_by(|a, b| b.doc.data.issued_on.cmp(&a.doc.data.issued_on)),
             Sort::Added => all.sort_by_key(|a| std::cmp::Reverse(a.doc.created_at)),

@@ -191,10 +191,14 @@ fn same_name(a: &str, b: &str) -> bool {
 
 /// Today's date where the user lives.
 pub fn today(state: &AppState, time_zone: &str) -> Date {
-    let zone = jiff::tz::TimeZone::get(time_zone).unwrap_or_else(|_| {
+    state.now().to_zoned_datetime(zone(time_zone)).date()
+}
+
+/// The user's time zone (Europe/Moscow, the default, if the name is unknown).
+fn zone(name: &str) -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::get(name).unwrap_or_else(|_| {
         jiff::tz::TimeZone::get("Europe/Moscow").unwrap_or(jiff::tz::TimeZone::UTC)
-    });
-    state.now().to_zoned_datetime(zone).date()
+    })
 }
 
 /// What the profile offers to fill a kind's field with.
@@ -1088,7 +1092,7 @@ pub struct Assessed {
 
 /// The date the profile's key data last changed, in the user's zone.
 fn key_change_date(profile: &Profile) -> Option<Date> {
-    let zone = jiff::tz::TimeZone::get(&profile.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+    let zone = zone(&profile.time_zone);
     profile
         .key_data_changed_at
         .map(|t| t.to_zoned_datetime(zone.clone()).date())
@@ -1147,41 +1151,66 @@ pub fn assess_one(
     }
 }
 
+/// What computing statuses needs: the holder's profile, their today and the catalogue.
+pub struct Assessor {
+    pub profile: Profile,
+    pub today: Date,
+    pub catalogue: Catalogue,
+}
+
+impl Assessor {
+    pub async fn load(state: &AppState, user_id: &str) -> Result<Self, DocumentError> {
+        let profile = load_profile(state, user_id).await?;
+        Ok(Self {
+            today: today(state, &profile.time_zone),
+            catalogue: Catalogue::load(&state.db).await?,
+            profile,
+        })
+    }
+
+    pub fn assess(&self, doc: DocumentRow) -> Assessed {
+        assess_one(doc, &self.catalogue, &self.profile, self.today)
+    }
+}
+
+/// The user's documents that match `filter`, each with its status, and the date it is for.
+pub async fn assessed(
+    state: &AppState,
+    user_id: &str,
+    filter: &repo::Filter,
+) -> Result<(Vec<Assessed>, Date), DocumentError> {
+    let assessor = Assessor::load(state, user_id).await?;
+    let docs = repo::list(&state.db, user_id, filter).await?;
+    Ok((
+        docs.into_iter().map(|d| assessor.assess(d)).collect(),
+        assessor.today,
+    ))
+}
+
+/// Most urgent first: by status, then the nearest deadline (none last), then the title.
+pub fn by_urgency(a: &Assessed, b: &Assessed) -> std::cmp::Ordering {
+    let key = |x: &Assessed| {
+        (
+            x.assessment.status,
+            x.assessment.deadline.is_none(),
+            x.assessment.deadline,
+            x.doc.data.title.clone(),
+        )
+    };
+    key(a).cmp(&key(b))
+}
+
 /// Every active document of the user with its status, most urgent first.
 pub async fn registry(
     state: &AppState,
     user_id: &str,
 ) -> Result<(Vec<Assessed>, Date), DocumentError> {
-    let profile = load_profile(state, user_id).await?;
-    let today = today(state, &profile.time_zone);
-    let catalogue = Catalogue::load(&state.db).await?;
-    let docs = repo::list(
-        &state.db,
-        user_id,
-        &repo::Filter {
-            state: "active".into(),
-            ..Default::default()
-        },
-    )
-    .await?;
-    let mut out: Vec<Assessed> = docs
-        .into_iter()
-        .map(|d| assess_one(d, &catalogue, &profile, today))
-        .collect();
-    out.sort_by(|a, b| {
-        (
-            a.assessment.status,
-            a.assessment.deadline.is_none(),
-            a.assessment.deadline,
-            &a.doc.data.title,
-        )
-            .cmp(&(
-                b.assessment.status,
-                b.assessment.deadline.is_none(),
-                b.assessment.deadline,
-                &b.doc.data.title,
-            ))
-    });
+    let filter = repo::Filter {
+        state: "active".into(),
+        ..Default::default()
+    };
+    let (mut out, today) = assessed(state, user_id, &filter).await?;
+    out.sort_by(by_urgency);
     Ok((out, today))
 }
 
