@@ -9,4 +9,5 @@ pub use fields::{FieldError, FieldType, parse_date};
 pub use kinds::{Autofill, FieldRole, FieldSpec, KindSettings, Schema};
 pub use validity::{
     Assessment, Facts, ReplacementReason, Status, Validity, ValidityError, ValidityRule, assess,
+    days_between,
 };

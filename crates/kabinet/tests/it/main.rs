@@ -5,6 +5,7 @@
 mod accounts;
 mod audit;
 mod cli;
+mod document_pages;
 mod documents;
 mod harness;
 mod jobs;

@@ -21,6 +21,8 @@ pub fn page_router() -> Router<AppState> {
         .merge(home::pages())
         .merge(accounts::pages::pages())
         .merge(profile::pages())
+        .merge(documents::pages::pages())
+        .merge(documents::kinds_admin::pages())
         .merge(operator::pages())
 }
 

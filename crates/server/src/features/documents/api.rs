@@ -148,6 +148,8 @@ pub struct ListQuery {
     /// `active` (default), `archived` or `trashed`
     pub state: Option<String>,
     pub kind: Option<String>,
+    /// `expired`, `needs_replacement`, `expiring`, `valid` or `indefinite`
+    pub status: Option<String>,
     pub tag: Option<String>,
     /// Words to find in title, number, issuer, description and tags (any word form).
     pub q: Option<String>,
@@ -552,7 +554,7 @@ pub async fn stream_file(
     meta: &crate::features::accounts::service::RequestMeta,
     inline: bool,
 ) -> Result<Response, DocumentError> {
-    let (file, stream) = service::open_file(state, user, id, file_id, meta).await?;
+    let (file, stream) = service::open_file(state, user, id, file_id, inline, meta).await?;
     let body = Body::from_stream(stream.map(|r| {
         r.map_err(|e| {
             tracing::error!(error = %e, "stored file failed its check while streaming");

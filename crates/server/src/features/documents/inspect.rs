@@ -388,9 +388,8 @@ impl Inspector {
     }
 }
 
-#[cfg(test)]
 pub mod samples {
-    //! Small valid files, made here, for the tests of this module and of the service.
+    //! Small valid files, made here, for the tests (of this module and the integration tests).
 
     /// A PNG header of the given size followed by an IEND chunk (pixel data is not checked).
     pub fn png(width: u32, height: u32) -> Vec<u8> {

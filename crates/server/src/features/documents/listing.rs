@@ -1,6 +1,6 @@
 //! Filters, sorting and pages of the document list, shared by the page and the API.
 
-use domain::documents::parse_date;
+use domain::documents::{Status, parse_date};
 use store::documents::Filter;
 
 use super::api::ListQuery;
@@ -20,6 +20,8 @@ pub enum Sort {
 #[derive(Debug, Clone)]
 pub struct Listing {
     pub filter: Filter,
+    /// Statuses are computed, so this filter applies after the query.
+    pub status: Option<Status>,
     pub sort: Sort,
     pub page: u32,
     pub per_page: u32,
@@ -52,6 +54,9 @@ impl Listing {
             Some("added") => Sort::Added,
             Some(_) => return Err("sort"),
         };
+        let status = blank(&q.status)
+            .map(|s| Status::parse(&s).ok_or("status"))
+            .transpose()?;
         let query = blank(&q.q);
         if query.as_ref().is_some_and(|s| s.chars().count() > 200) {
             return Err("q");
@@ -65,6 +70,7 @@ impl Listing {
                 issued_to: date(&q.issued_to, "issued_to")?,
                 query,
             },
+            status,
             sort,
             page: q.page.unwrap_or(1).clamp(1, 10_000),
             per_page: q.per_page.unwrap_or(PER_PAGE).clamp(1, 100),
@@ -78,6 +84,9 @@ impl Listing {
         user_id: &str,
     ) -> Result<(Vec<Assessed>, usize), DocumentError> {
         let (mut all, _) = service::assessed(state, user_id, &self.filter).await?;
+        if let Some(status) = self.status {
+            all.retain(|a| a.assessment.status == status);
+        }
         match self.sort {
             Sort::Urgency => all.sort_by(service::by_urgency),
             Sort::Title => all.sort_by_key(|a| a.doc.data.title.to_lowercase()),

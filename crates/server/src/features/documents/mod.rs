@@ -4,8 +4,12 @@ pub mod api;
 pub mod catalogue;
 pub mod demo;
 pub mod inspect;
+pub mod kinds_admin;
 pub mod listing;
+pub mod pages;
 pub mod service;
+pub mod texts;
+pub mod timeline;
 pub mod views;
 
 use store::jobs::ClaimedJob;

@@ -1051,12 +1051,13 @@ pub async fn archive(
     Ok(())
 }
 
-/// Opens a file for download (any version), and records that it was downloaded.
+/// Opens a file (any version) to download or to show on a page, and records that it was.
 pub async fn open_file(
     state: &AppState,
     user: &UserSummary,
     id: &str,
     file_id: &str,
+    shown: bool,
     meta: &RequestMeta,
 ) -> Result<(FileRow, store::objects::PlainStream), DocumentError> {
     let doc = get(state, &user.id, id).await?;
@@ -1072,7 +1073,12 @@ pub async fn open_file(
         .await?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    let e = entry(user, "document.downloaded", id, meta)
+    let action = if shown {
+        "document.viewed"
+    } else {
+        "document.downloaded"
+    };
+    let e = entry(user, action, id, meta)
         .details(serde_json::json!({ "file": file.id, "version": file.version }));
     audit::append(&mut tx, &e, now).await?;
     tx.commit().await?;

@@ -34,7 +34,7 @@ pub fn pages() -> Router<AppState> {
 pub struct Operator(pub SignedIn);
 
 impl Operator {
-    fn check(user: SignedIn) -> Result<Self, PageError> {
+    pub fn check(user: SignedIn) -> Result<Self, PageError> {
         if user.user().role == domain::Role::Operator {
             Ok(Operator(user))
         } else {
@@ -42,7 +42,7 @@ impl Operator {
         }
     }
 
-    fn actor(&self) -> Actor {
+    pub fn actor(&self) -> Actor {
         Actor::User {
             id: self.0.user().id.clone(),
             role: "operator".to_owned(),
@@ -78,6 +78,8 @@ pub struct Texts {
     pub attempts: &'static str,
     pub error: &'static str,
     pub retry: &'static str,
+    pub kinds: &'static str,
+    pub kinds_lead: &'static str,
 }
 
 static RU: Texts = Texts {
@@ -108,6 +110,8 @@ static RU: Texts = Texts {
     attempts: "Попыток",
     error: "Ошибка",
     retry: "Повторить",
+    kinds: "Виды документов",
+    kinds_lead: "Правила сроков действия, предупреждения, лимиты файлов и инструкции по замене.",
 };
 
 static EN: Texts = Texts {
@@ -138,6 +142,8 @@ static EN: Texts = Texts {
     attempts: "Attempts",
     error: "Error",
     retry: "Retry",
+    kinds: "Kinds of documents",
+    kinds_lead: "Validity rules, warnings, file limits and renewal instructions.",
 };
 
 #[derive(Template, WebTemplate)]
