@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { startService } from '../lib/service.mjs';
 import { launch, modes, check, saveFailure } from '../lib/browser.mjs';
 import { actor } from '../lib/act.mjs';
+import { png } from '../lib/files.mjs';
 
 const PASSWORD = 'Zorkiy-Ezh-2026!';
 let service;
@@ -141,11 +142,77 @@ for (const mode of ['desktop', 'keyboard', 'nojs', 'mobile']) {
         await page.goto(`${service.base}/profile/edit`);
         await check(page, `${mode}-profile-edit`);
       }));
+
+    test('a citizen adds a passport with a scan, finds it in the registry, downloads, deletes and restores it', () =>
+      journey(mode, 'documents', async (page, act) => {
+        const title = `Паспорт (${mode})`;
+        await page.goto(`${service.base}/login`);
+        await act.fill('login', 'citizen@demo.kabinet.test');
+        await act.fill('password', 'Demo-Citizen-2026');
+        await act.press('Войти');
+        await page.goto(`${service.base}/documents`);
+        await check(page, `${mode}-documents`);
+        await act.press('Добавить документ');
+        await check(page, `${mode}-documents-choose`);
+        await act.check('kind'); // the first kind: the passport
+        await act.press('Продолжить');
+        assert.match(page.url(), /kind=passport_rf/);
+        assert.equal(await page.inputValue('[name="surname"]'), 'Иванова', 'filled from the profile');
+        await check(page, `${mode}-documents-new`);
+
+        // A wrong number first: the error is shown and the typing kept.
+        await act.fill('title', title);
+        await act.fill('number', '45 21 76543');
+        await act.fill('issuer', 'ГУ МВД России по г. Москве');
+        await act.fill('issued_on', '15.03.2021');
+        await act.fill('division_code', '770-001');
+        // The file dialog belongs to the operating system; the file is set on the input directly.
+        await page.setInputFiles('input[name="files"]', { name: 'скан паспорта.png', mimeType: 'image/png', buffer: png() });
+        await act.press('Сохранить');
+        assert.ok((await page.textContent('.error-summary')).includes('Серия и номер'));
+        assert.equal(await page.inputValue('[name="title"]'), title);
+        await check(page, `${mode}-documents-new-errors`);
+
+        await act.fill('number', '45 21 765432');
+        await page.setInputFiles('input[name="files"]', { name: 'скан паспорта.png', mimeType: 'image/png', buffer: png() });
+        await act.press('Сохранить');
+        assert.match(page.url(), /\/documents\/[0-9a-f-]+\?added=1$/);
+        const docUrl = page.url().replace('?added=1', '');
+        assert.ok((await page.textContent('main')).includes('Документ добавлен.'));
+        assert.ok(await page.locator('img.preview').isVisible(), 'the scan is previewed');
+        await check(page, `${mode}-document`);
+
+        const download = await act.download('Скачать «скан паспорта.png»');
+        assert.equal(download.suggestedFilename(), 'скан паспорта.png');
+
+        await page.goto(`${service.base}/registry`);
+        assert.ok((await page.textContent('main')).includes(title));
+        assert.ok(await page.locator('svg[role="img"]').isVisible(), 'the timeline is drawn');
+        await check(page, `${mode}-registry`);
+
+        await page.goto(`${docUrl}/edit`);
+        await check(page, `${mode}-document-edit`);
+        await page.goto(`${docUrl}/renew`);
+        await check(page, `${mode}-document-renew`);
+
+        await page.goto(docUrl);
+        await act.press(`Удалить «${title}»`);
+        assert.match(page.url(), /\/documents\?deleted=/);
+        await check(page, `${mode}-documents-deleted`);
+        await page.goto(`${service.base}/documents/trash`);
+        await check(page, `${mode}-trash`);
+        await act.press(`Восстановить «${title}»`);
+        assert.equal(page.url(), `${docUrl}?restored=1`);
+        assert.ok((await page.textContent('main')).includes('Документ восстановлен.'));
+        await page.goto(`${service.base}/documents?q=${encodeURIComponent('паспорту')}`);
+        assert.ok((await page.textContent('main')).includes(title), 'found by another word form');
+        await check(page, `${mode}-documents-search`);
+      }));
   });
 }
 
 test('the operator pages pass the same checks', async () => {
-  for (const path of ['/operator', '/operator/outbox', '/operator/locks', '/operator/recovery', '/operator/jobs']) {
+  for (const path of ['/operator', '/operator/outbox', '/operator/locks', '/operator/recovery', '/operator/jobs', '/operator/kinds', '/operator/kinds/passport_rf']) {
     await operator.goto(`${service.base}${path}`);
     await check(operator, `operator${path.replaceAll('/', '-')}`);
   }

@@ -29,6 +29,20 @@ export function actor(page, keyboardOnly) {
       await tabTo(new Function(`return document.activeElement && document.activeElement.name === ${JSON.stringify(name)}`), `checkbox ${name}`);
       await page.keyboard.press('Space');
     },
+    /** Follows the link (or presses the button) with this text and returns the download. */
+    async download(text) {
+      const download = page.waitForEvent('download');
+      if (!keyboardOnly) {
+        await page.getByRole('link', { name: text, exact: true }).first().click();
+      } else {
+        await tabTo(
+          new Function(`const e = document.activeElement; return !!e && e.tagName === 'A' && e.textContent.trim() === ${JSON.stringify(text)}`),
+          `"${text}"`,
+        );
+        await page.keyboard.press('Enter');
+      }
+      return download;
+    },
     /** Presses the button (or follows the link) with this text and waits for the next page. */
     async press(text) {
       const nav = page.waitForNavigation({ waitUntil: 'load' });

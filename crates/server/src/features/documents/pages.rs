@@ -115,7 +115,7 @@ fn status_view(a: &Assessed, lang: Lang) -> StatusView {
     let (icon, class) = match s {
         Status::Expired => ("✕", "bad"),
         Status::NeedsReplacement => ("!", "bad"),
-        Status::Expiring => ("⏳", "warn"),
+        Status::Expiring => ("◔", "warn"),
         Status::Valid => ("✓", "ok"),
         Status::Indefinite => ("∞", "neutral"),
     };
