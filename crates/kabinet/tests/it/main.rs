@@ -12,6 +12,7 @@ mod jobs;
 mod migrations;
 mod profile;
 mod recovery;
+mod s3;
 mod scoping;
 mod sessions;
 mod shell;
