@@ -175,9 +175,14 @@ async fn schedule_maintenance(state: AppState, mut shutdown: watch::Receiver<boo
         let hour = now.as_second().div_euclid(3600);
         let enqueued = async {
             let mut conn = state.db.pool().acquire().await?;
-            for kind in std::iter::once(MAINTENANCE).chain(crate::features::hourly_jobs()) {
+            let hourly = std::iter::once(MAINTENANCE)
+                .chain(crate::features::hourly_jobs())
+                .map(|kind| (kind, format!("{kind}:{hour}")));
+            let daily =
+                crate::features::daily_jobs().map(|kind| (kind, format!("{kind}:d{}", hour / 24)));
+            for (kind, unique) in hourly.chain(daily) {
                 let job = NewJob::new(kind, serde_json::json!({}), now)
-                    .unique(format!("{kind}:{hour}"))
+                    .unique(unique)
                     .max_attempts(3);
                 jobs::enqueue(&mut conn, &job, now).await?;
             }

@@ -255,10 +255,23 @@ impl Vault {
 
     /// Lists every object key (operations: finding objects without a row).
     pub async fn list(&self) -> Result<Vec<String>, ObjectError> {
+        Ok(self
+            .list_dated()
+            .await?
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect())
+    }
+
+    /// Every object key with the time the store last wrote it (by the store's own clock).
+    pub async fn list_dated(&self) -> Result<Vec<(String, jiff::Timestamp)>, ObjectError> {
         let mut out = Vec::new();
         let mut listing = self.store.list(None);
         while let Some(meta) = listing.next().await {
-            out.push(meta?.location.to_string());
+            let meta = meta?;
+            let written = jiff::Timestamp::from_second(meta.last_modified.timestamp())
+                .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+            out.push((meta.location.to_string(), written));
         }
         Ok(out)
     }

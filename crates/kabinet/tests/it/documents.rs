@@ -448,3 +448,62 @@ async fn expired_documents_move_to_the_archive_and_stay_readable() {
     assert_eq!(registry["items"].as_array().expect("items").len(), 0);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn objects_without_a_row_are_swept_and_recorded_files_stay() {
+    let app = TestApp::spawn().await;
+    let api = citizen_born(&app, "+79120000055", "orphans@example.ru", "1975-07-07").await;
+    use reqwest::Method as M;
+    let (_, doc) = api
+        .send(
+            M::POST,
+            "/api/v1/documents",
+            Some(serde_json::json!({ "kind": "other", "title": "Справка" })),
+        )
+        .await;
+    let id = doc["id"].as_str().expect("id").to_owned();
+    let (status, _) = api
+        .upload(
+            &format!("/api/v1/documents/{id}/files"),
+            "spravka.pdf",
+            scan_pdf("справка", 100),
+        )
+        .await;
+    assert_eq!(status, 201);
+    // An object stored as by an upload whose row never committed (a crash in between).
+    let mut upload = app
+        .state
+        .vault
+        .create("files/orphan")
+        .await
+        .expect("create");
+    upload.write(b"left behind").await.expect("write");
+    upload.finish().await.expect("finish");
+    assert_eq!(app.state.vault.list().await.expect("list").len(), 2);
+
+    use server::features::documents::service;
+    let young = service::sweep_orphans(&app.state, service::ORPHAN_GRACE)
+        .await
+        .expect("sweep");
+    assert_eq!(young, 0, "a fresh object may still be getting its row");
+    let removed = service::sweep_orphans(&app.state, jiff::SignedDuration::ZERO)
+        .await
+        .expect("sweep");
+    assert_eq!(removed, 1);
+    let left = app.state.vault.list().await.expect("list");
+    assert_eq!(left.len(), 1);
+    assert_ne!(left[0], "files/orphan");
+    let (status, files) = api
+        .send(M::GET, &format!("/api/v1/documents/{id}/files"), None)
+        .await;
+    assert_eq!(status, 200);
+    let file_id = files[0]["id"].as_str().expect("file");
+    let r = client()
+        .get(app.url(&format!("/api/v1/documents/{id}/files/{file_id}")))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(r.status(), 200, "the recorded file is intact");
+    app.stop().await;
+}

@@ -122,6 +122,11 @@ pub fn hourly_jobs() -> impl Iterator<Item = &'static str> {
     .into_iter()
 }
 
+/// Jobs that run once a day (sweeps that read the whole object store).
+pub fn daily_jobs() -> impl Iterator<Item = &'static str> {
+    [documents::service::ORPHANS_JOB].into_iter()
+}
+
 /// Every feature's background jobs.
 pub fn jobs() -> Registry {
     let registry = Registry::default().on(worker::MAINTENANCE, worker::maintenance);

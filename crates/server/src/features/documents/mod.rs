@@ -22,6 +22,16 @@ pub fn register_jobs(registry: Registry) -> Registry {
     registry
         .on(service::PURGE_JOB, purge_job)
         .on(service::ARCHIVE_JOB, archive_job)
+        .on(service::ORPHANS_JOB, orphans_job)
+}
+
+async fn orphans_job(state: AppState, _job: ClaimedJob) -> Result<(), JobError> {
+    // Storage or database trouble is worth another try later.
+    let n = service::sweep_orphans(&state, service::ORPHAN_GRACE)
+        .await
+        .map_err(|e| JobError::Retry(e.to_string()))?;
+    tracing::info!(removed = n, "objects without a row removed");
+    Ok(())
 }
 
 async fn purge_job(state: AppState, _job: ClaimedJob) -> Result<(), JobError> {

@@ -1225,6 +1225,47 @@ pub async fn registry(
 
 pub const PURGE_JOB: &str = "documents.purge";
 pub const ARCHIVE_JOB: &str = "documents.archive";
+pub const ORPHANS_JOB: &str = "documents.orphans";
+
+/// How long an object without a row is left alone: an upload is stored before its row commits.
+pub const ORPHAN_GRACE: SignedDuration = SignedDuration::from_hours(24);
+
+/// Removes stored objects that no file row refers to and that are older than `grace`: left by a
+/// crash between storing a file and committing its row, or by a purge whose deletion failed.
+/// Ages are compared on the wall clock, the clock the store dates objects by.
+pub async fn sweep_orphans(
+    state: &AppState,
+    grace: SignedDuration,
+) -> Result<usize, DocumentError> {
+    let recorded: std::collections::HashSet<String> = repo::all_object_keys(&state.db)
+        .await?
+        .into_iter()
+        .collect();
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "object dates come from the store's wall clock, not the app's"
+    )]
+    let wall_now = Timestamp::now();
+    let cutoff = wall_now
+        .checked_sub(grace)
+        .unwrap_or(Timestamp::UNIX_EPOCH);
+    let mut removed = 0;
+    for (key, written) in state.vault.list_dated().await? {
+        if written <= cutoff && !recorded.contains(&key) {
+            state.vault.delete(&key).await?;
+            removed += 1;
+        }
+    }
+    if removed > 0 {
+        let now = state.now();
+        let mut tx = state.db.begin().await?;
+        let e = Entry::new(Actor::System, "storage.orphans_removed")
+            .details(serde_json::json!({ "objects": removed }));
+        audit::append(&mut tx, &e, now).await?;
+        tx.commit().await?;
+    }
+    Ok(removed)
+}
 
 /// Deletes for good the documents that stayed in the trash longer than [`TRASH_DAYS`]: rows and
 /// audit record in one transaction, then the objects.
