@@ -698,3 +698,20 @@ pub async fn all_object_keys(db: &Db) -> Result<Vec<String>, StoreError> {
         .fetch_all(db.pool())
         .await?)
 }
+
+/// The first current file of each of the owner's active documents, for "download" links in
+/// lists: (document id, file id, file name).
+pub async fn first_files(
+    db: &Db,
+    owner_id: &str,
+) -> Result<Vec<(String, String, String)>, StoreError> {
+    Ok(sqlx::query_as(
+        "SELECT f.document_id, f.id, f.name FROM document_files f \
+         JOIN documents d ON d.id = f.document_id \
+         WHERE d.owner_id = $1 AND f.owner_id = $1 AND d.state = 'active' AND f.current = 1 \
+         ORDER BY f.document_id, f.created_at, f.id",
+    )
+    .bind(owner_id)
+    .fetch_all(db.pool())
+    .await?)
+}

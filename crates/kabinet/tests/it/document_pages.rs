@@ -211,6 +211,10 @@ async fn a_passport_is_added_viewed_edited_deleted_and_restored_through_the_page
     assert!(registry.contains("Требует замены"));
     assert!(registry.contains("<svg") && registry.contains("role=\"img\""));
     assert!(registry.contains(&format!("{doc_path}/renew")));
+    assert!(
+        registry.contains(&format!("{doc_path}/files/{file_id}\" download")),
+        "the registry offers the scan for download"
+    );
     let (status, renew) = app.get_text(&format!("{doc_path}/renew")).await;
     assert_eq!(status, 200);
     assert!(renew.contains("/documents/new?kind=passport_rf"));
@@ -309,6 +313,7 @@ async fn a_passport_is_added_viewed_edited_deleted_and_restored_through_the_page
     ] {
         assert!(history.contains(event), "history has «{event}»");
     }
+    assert!(history.contains("<td>127.0.0.1</td>"), "and from where");
 }
 
 #[tokio::test]

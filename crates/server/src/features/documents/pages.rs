@@ -148,6 +148,8 @@ pub struct Item {
     pub issued_on: String,
     pub tags: Vec<String>,
     pub status: StatusView,
+    /// The first current file, for a direct "download" link: (file id, name).
+    pub file: Option<(String, String)>,
 }
 
 fn item(a: &Assessed, lang: Lang) -> Item {
@@ -164,6 +166,7 @@ fn item(a: &Assessed, lang: Lang) -> Item {
         issued_on: show_iso(d.issued_on.as_deref()),
         tags: d.tags.clone(),
         status: status_view(a, lang),
+        file: None,
     }
 }
 
@@ -874,6 +877,7 @@ fn file_groups(files: &[FileRow], zone: &str, lang: Lang) -> Vec<FileGroup> {
 pub struct Event {
     pub at: String,
     pub what: String,
+    pub ip: String,
 }
 
 fn event_text(action: &str, actor: &str, lang: Lang) -> String {
@@ -887,6 +891,7 @@ fn event_text(action: &str, actor: &str, lang: Lang) -> String {
         "document.deleted" => ("Перемещён в корзину", "Moved to the trash"),
         "document.restored" => ("Восстановлен из корзины", "Restored from the trash"),
         "document.archived" => ("Перемещён в архив", "Moved to the archive"),
+        "document.purged" => ("Удалён навсегда", "Deleted for good"),
         other => (other, other),
     };
     let who = match actor {
@@ -1068,6 +1073,7 @@ async fn view_page(
             .map(|r| Event {
                 at: local_time(r.at, &zone),
                 what: event_text(&r.action, &r.actor_kind, lang),
+                ip: r.ip.clone().unwrap_or_default(),
             })
             .collect(),
         older,
@@ -1368,6 +1374,15 @@ async fn registry(
             Some((status_view(sample, lang), n))
         })
         .collect();
+    let mut first_files = store::documents::first_files(&state.db, &user.user().id).await?;
+    first_files.dedup_by(|a, b| a.0 == b.0);
+    let mut items: Vec<Item> = assessed.iter().map(|a| item(a, lang)).collect();
+    for i in &mut items {
+        i.file = first_files
+            .iter()
+            .find(|(doc, _, _)| *doc == i.id)
+            .map(|(_, id, name)| (id.clone(), name.clone()));
+    }
     let marks: Vec<(String, Status, Option<Date>)> = assessed
         .iter()
         .map(|a| {
@@ -1382,7 +1397,7 @@ async fn registry(
         t: texts(lang),
         today: show_date(today),
         summary,
-        items: assessed.iter().map(|a| item(a, lang)).collect(),
+        items,
         timeline: timeline::build(today, &marks),
         page,
     })

@@ -1246,9 +1246,7 @@ pub async fn sweep_orphans(
         reason = "object dates come from the store's wall clock, not the app's"
     )]
     let wall_now = Timestamp::now();
-    let cutoff = wall_now
-        .checked_sub(grace)
-        .unwrap_or(Timestamp::UNIX_EPOCH);
+    let cutoff = wall_now.checked_sub(grace).unwrap_or(Timestamp::UNIX_EPOCH);
     let mut removed = 0;
     for (key, written) in state.vault.list_dated().await? {
         if written <= cutoff && !recorded.contains(&key) {

@@ -132,6 +132,9 @@ pub struct Texts {
     pub kind_active: &'static str,
     pub kind_saved: &'static str,
     pub yes: &'static str,
+    pub from_ip: &'static str,
+    pub indefinitely: &'static str,
+    pub renew_not_online: &'static str,
     pub no: &'static str,
 }
 
@@ -267,6 +270,9 @@ pub static RU: Texts = Texts {
     kind_active: "Доступен для добавления",
     kind_saved: "Вид документа сохранён.",
     yes: "да",
+    from_ip: "Откуда (IP)",
+    indefinitely: "Бессрочно",
+    renew_not_online: "Подать заявление на замену через кабинет пока нельзя: это появится вместе с заявлениями. Здесь — что нужно сделать самому.",
     no: "нет",
 };
 
@@ -402,5 +408,8 @@ pub static EN: Texts = Texts {
     kind_active: "Can be added",
     kind_saved: "The kind is saved.",
     yes: "yes",
+    from_ip: "From (IP)",
+    indefinitely: "No expiry",
+    renew_not_online: "Applying for a replacement through the cabinet is not possible yet: it comes with applications. Here is what to do yourself.",
     no: "no",
 };
