@@ -141,6 +141,11 @@ for (const mode of ['desktop', 'keyboard', 'nojs', 'mobile']) {
         await check(page, `${mode}-logins`);
         await page.goto(`${service.base}/profile/edit`);
         await check(page, `${mode}-profile-edit`);
+        await page.goto(`${service.base}/profile/tokens`);
+        await act.fill('name', `Скрипт (${mode})`);
+        await act.press('Создать ключ');
+        assert.ok(await page.locator('#new-token').isVisible(), 'the new key is shown once');
+        await check(page, `${mode}-api-keys`);
       }));
 
     test('a citizen adds a passport with a scan, finds it in the registry, downloads, deletes and restores it', () =>

@@ -342,3 +342,88 @@ async fn a_new_phone_is_confirmed_by_a_code_sent_to_it_and_the_old_one_is_told()
     registered_citizen(&other, "+79120000029", "other-change@example.ru").await;
     assert_eq!(other.get(&path).await.status(), 404);
 }
+
+#[tokio::test]
+async fn api_keys_are_made_on_a_page_shown_once_and_revoked() {
+    let app = TestApp::spawn().await;
+    registered_citizen(&app, "+79120000501", "keys@example.ru").await;
+    let (status, html) = app.get_text("/profile/tokens").await;
+    assert_eq!(status, 200);
+    let token = csrf_token(&html);
+    let r = app
+        .post_form("/profile/tokens", &[("_csrf", &token), ("name", "  ")])
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(r.text().await.expect("body").contains("href=\"#name\""));
+
+    let r = app
+        .post_form(
+            "/profile/tokens",
+            &[("_csrf", &token), ("name", "Скрипт бухгалтерии")],
+        )
+        .await;
+    assert_eq!(r.status(), 201);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let html = r.text().await.expect("body");
+    let marker = "id=\"new-token\">";
+    let start = html.find(marker).expect("the key is shown") + marker.len();
+    let key = html[start..start + html[start..].find('<').expect("ends")].to_owned();
+    let profile = |key: String| {
+        let app = &app;
+        async move {
+            client()
+                .get(app.url("/api/v1/profile"))
+                .bearer_auth(key)
+                .send()
+                .await
+                .expect("answered")
+                .status()
+        }
+    };
+    assert_eq!(profile(key.clone()).await, 200, "the key works");
+    let (_, list) = app.get_text("/profile/tokens").await;
+    assert!(list.contains("Скрипт бухгалтерии"));
+    assert!(!list.contains(&key), "never shown again");
+
+    let (_, tokens) = {
+        let r = client()
+            .get(app.url("/api/v1/auth/tokens"))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .expect("answered");
+        (
+            r.status(),
+            r.json::<serde_json::Value>().await.expect("json"),
+        )
+    };
+    let id = tokens
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|t| t["name"] == "Скрипт бухгалтерии")
+        .and_then(|t| t["id"].as_str())
+        .expect("listed")
+        .to_owned();
+
+    let other = app.with_client(client());
+    registered_citizen(&other, "+79120000502", "keys2@example.ru").await;
+    let (_, html) = other.get_text("/profile/tokens").await;
+    let r = other
+        .post_form(
+            &format!("/profile/tokens/{id}/revoke"),
+            &[("_csrf", &csrf_token(&html))],
+        )
+        .await;
+    assert_eq!(r.status(), 404, "another user's key");
+    assert_eq!(profile(key.clone()).await, 200);
+
+    let r = app
+        .post_form(
+            &format!("/profile/tokens/{id}/revoke"),
+            &[("_csrf", &token)],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(profile(key).await, 401, "revoked");
+}

@@ -24,7 +24,7 @@ use crate::web::forms::FieldIssue;
 use crate::web::i18n::Msg;
 
 /// How long an API token lives.
-const TOKEN_LIFETIME: SignedDuration = SignedDuration::from_hours(24 * 30);
+pub const TOKEN_LIFETIME: SignedDuration = SignedDuration::from_hours(24 * 30);
 
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

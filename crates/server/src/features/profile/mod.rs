@@ -6,6 +6,7 @@ pub mod edit;
 pub mod logins;
 pub mod security;
 pub mod service;
+pub mod tokens;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -30,6 +31,7 @@ pub fn pages() -> Router<AppState> {
         )
         .route("/profile/logins", get(logins::logins))
         .merge(security::pages())
+        .merge(tokens::pages())
 }
 
 pub struct Texts {
@@ -59,6 +61,7 @@ pub struct Texts {
     pub change_password: &'static str,
     pub change_contacts: &'static str,
     pub login_history: &'static str,
+    pub api_tokens: &'static str,
     pub birth_date: &'static str,
     pub snils: &'static str,
     pub inn: &'static str,
@@ -98,6 +101,7 @@ static RU: Texts = Texts {
     change_password: "Сменить пароль",
     change_contacts: "Изменить телефон или почту",
     login_history: "История входов",
+    api_tokens: "Ключи API",
     birth_date: "Дата рождения",
     snils: "СНИЛС",
     inn: "ИНН",
@@ -137,6 +141,7 @@ static EN: Texts = Texts {
     change_password: "Change password",
     change_contacts: "Change phone or e-mail",
     login_history: "Sign-in history",
+    api_tokens: "API keys",
     birth_date: "Date of birth",
     snils: "SNILS",
     inn: "INN",
