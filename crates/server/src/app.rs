@@ -44,6 +44,8 @@ pub enum StartupError {
     Channels(#[from] crate::channels::ChannelConfigError),
     #[error("cannot open the file store: {0}")]
     Objects(#[from] store::objects::ObjectError),
+    #[error("{0}")]
+    GeoIp(#[from] crate::geoip::GeoIpError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -87,7 +89,9 @@ pub async fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Sta
     let vault = store::objects::Vault::open(&config.storage_backend(), keys.files)?;
     tracing::debug!(store = ?vault, "document files");
 
+    let geoip = crate::geoip::GeoIp::open(config.geoip.database.as_deref())?;
     Ok(AppState {
+        geoip: Arc::new(geoip),
         config: Arc::new(config),
         db,
         clock,

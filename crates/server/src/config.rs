@@ -69,6 +69,7 @@ pub struct Config {
     pub sandbox: SandboxConfig,
     pub storage: StorageConfig,
     pub documents: DocumentsConfig,
+    pub geoip: GeoIpConfig,
 }
 
 /// Where document files are kept (always encrypted).
@@ -126,6 +127,14 @@ impl Default for DocumentsConfig {
             max_upload_bytes: 64 * 1024 * 1024,
         }
     }
+}
+
+/// Locations of sign-ins, from a GeoIP database file in MaxMind's format.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GeoIpConfig {
+    /// e.g. `/var/lib/GeoIP/GeoLite2-City.mmdb`; without it locations are "unknown".
+    pub database: Option<PathBuf>,
 }
 
 /// Which SMS operator carries codes and notices.
@@ -265,6 +274,7 @@ impl Default for Config {
             sandbox: SandboxConfig::default(),
             storage: StorageConfig::default(),
             documents: DocumentsConfig::default(),
+            geoip: GeoIpConfig::default(),
         }
     }
 }

@@ -7,6 +7,7 @@ pub mod app;
 pub mod channels;
 pub mod config;
 pub mod features;
+pub mod geoip;
 pub mod keys;
 pub mod metrics;
 pub mod state;

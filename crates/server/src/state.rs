@@ -23,6 +23,8 @@ pub struct AppState {
     pub channels: Arc<Channels>,
     /// Document files, encrypted at rest.
     pub vault: store::objects::Vault,
+    /// Where sign-ins come from (empty without a configured database).
+    pub geoip: Arc<crate::geoip::GeoIp>,
 }
 
 /// Keys derived from the master key, one per purpose.

@@ -614,6 +614,7 @@ pub async fn login_with_password(
         let mut tx = state.db.begin().await?;
         users::record_failed_login(&mut tx, &account.id, lock).await?;
         insert_login_event(
+            state,
             &mut tx,
             Some(&account.id),
             "password",
@@ -671,6 +672,7 @@ async fn tell_about_lock(
 }
 
 async fn insert_login_event(
+    state: &AppState,
     conn: &mut AnyConnection,
     user_id: Option<&str>,
     method: &str,
@@ -691,7 +693,7 @@ async fn insert_login_event(
             user_agent: meta.user_agent.clone(),
             device: parsed.as_ref().map(|d| d.device.clone()),
             browser: parsed.as_ref().map(|d| d.browser.clone()),
-            location: None,
+            location: state.geoip.locate(meta.ip.as_deref()),
         },
     )
     .await
@@ -706,7 +708,7 @@ async fn record_login(
     now: Timestamp,
 ) -> Result<(), AccountError> {
     let mut conn = state.db.pool().acquire().await?;
-    insert_login_event(&mut conn, user_id, method, result, meta, now).await?;
+    insert_login_event(state, &mut conn, user_id, method, result, meta, now).await?;
     Ok(())
 }
 
@@ -754,7 +756,7 @@ pub async fn open_session(
         now,
     )
     .await?;
-    insert_login_event(&mut tx, Some(user_id), method, "success", meta, now).await?;
+    insert_login_event(state, &mut tx, Some(user_id), method, "success", meta, now).await?;
     let entry = Entry::new(
         Actor::User {
             id: user_id.to_owned(),
