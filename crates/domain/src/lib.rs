@@ -8,6 +8,7 @@ pub mod contact;
 pub mod documents;
 pub mod ids;
 pub mod inn;
+pub mod notifications;
 pub mod passport;
 pub mod password;
 pub mod person;

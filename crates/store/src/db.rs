@@ -228,6 +228,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0003_documents.sql"),
         include_str!("../migrations/postgres/0003_documents.sql"),
     ),
+    (
+        4,
+        "notifications",
+        include_str!("../migrations/sqlite/0004_notifications.sql"),
+        include_str!("../migrations/postgres/0004_notifications.sql"),
+    ),
 ];
 
 fn migrator(dialect: Dialect) -> Migrator {

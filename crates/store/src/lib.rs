@@ -16,6 +16,7 @@ pub mod documents;
 pub mod error;
 pub mod jobs;
 pub mod logins;
+pub mod notifications;
 pub mod objects;
 pub mod outbox;
 pub mod recovery;

@@ -39,7 +39,7 @@ pub fn six_digits(text: &str) -> String {
     panic!("no code in {text:?}");
 }
 
-async fn app_with_smtp() -> (TestApp, SmtpServer) {
+pub async fn app_with_smtp() -> (TestApp, SmtpServer) {
     let smtp = SmtpServer::start().await;
     let port = smtp.port;
     let app = TestApp::spawn_with(Options {

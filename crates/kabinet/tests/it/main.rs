@@ -11,6 +11,7 @@ mod geoip;
 mod harness;
 mod jobs;
 mod migrations;
+mod notifications;
 mod profile;
 mod recovery;
 mod s3;

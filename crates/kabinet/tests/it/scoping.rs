@@ -59,6 +59,30 @@ async fn another_users_ids_are_not_found_on_every_api_path() {
         .expect("json");
     let a_file = files[0]["id"].as_str().expect("file id").to_owned();
 
+    // A notification of user A.
+    let a_user: String = sqlx::query_scalar("SELECT user_id FROM api_tokens WHERE id = $1")
+        .bind(&a_token_id)
+        .fetch_one(app.state.db.pool())
+        .await
+        .expect("owner");
+    let mut conn = app.state.db.pool().acquire().await.expect("connection");
+    let a_notification = store::notifications::insert(
+        &mut conn,
+        &store::notifications::NewNotification {
+            user_id: a_user,
+            category: "system".into(),
+            title: "Для A".into(),
+            body: "Только для A".into(),
+            link: None,
+            dedupe_key: "scoping".into(),
+        },
+        app.state.now(),
+    )
+    .await
+    .expect("insert")
+    .expect("new");
+    drop(conn);
+
     let doc: serde_json::Value = app
         .get("/api/openapi.json")
         .await
@@ -75,12 +99,14 @@ async fn another_users_ids_are_not_found_on_every_api_path() {
         let a_object = match path.as_str() {
             "/api/v1/auth/tokens/{id}" => a_token_id.clone(),
             p if p.starts_with("/api/v1/documents/{id}") => a_document.clone(),
+            "/api/v1/notifications/{id}/{action}" => a_notification.clone(),
             other => panic!("{other} takes an id but has no owner-scoping fixture in scoping.rs"),
         };
         let url = app.url(
             &path
                 .replace("{id}", &a_object)
-                .replace("{file_id}", &a_file),
+                .replace("{file_id}", &a_file)
+                .replace("{action}", "archive"),
         );
         for method in operations.as_object().expect("operations").keys() {
             let method =

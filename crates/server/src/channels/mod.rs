@@ -93,13 +93,36 @@ struct EmailHtml<'a> {
     paragraphs: &'a [String],
 }
 
+/// A message with the delivery record it updates (notifications keep one per channel).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Tracked<T> {
+    #[serde(flatten)]
+    message: T,
+    #[serde(default)]
+    delivery: Option<String>,
+}
+
 /// Queues an SMS in the caller's transaction.
 pub async fn queue_sms(
     conn: &mut AnyConnection,
     sms: &Sms,
     now: Timestamp,
 ) -> Result<(), store::StoreError> {
-    let payload = serde_json::to_value(sms).unwrap_or_default();
+    queue_sms_for(conn, sms, None, now).await
+}
+
+/// Queues an SMS whose outcome is written to a delivery record.
+pub async fn queue_sms_for(
+    conn: &mut AnyConnection,
+    sms: &Sms,
+    delivery: Option<&str>,
+    now: Timestamp,
+) -> Result<(), store::StoreError> {
+    let payload = serde_json::to_value(Tracked {
+        message: sms,
+        delivery: delivery.map(str::to_owned),
+    })
+    .unwrap_or_default();
     jobs::enqueue(
         conn,
         &NewJob::new(SMS_JOB, payload, now).max_attempts(6),
@@ -115,7 +138,21 @@ pub async fn queue_email(
     email: &Email,
     now: Timestamp,
 ) -> Result<(), store::StoreError> {
-    let payload = serde_json::to_value(email).unwrap_or_default();
+    queue_email_for(conn, email, None, now).await
+}
+
+/// Queues an e-mail whose outcome is written to a delivery record.
+pub async fn queue_email_for(
+    conn: &mut AnyConnection,
+    email: &Email,
+    delivery: Option<&str>,
+    now: Timestamp,
+) -> Result<(), store::StoreError> {
+    let payload = serde_json::to_value(Tracked {
+        message: email,
+        delivery: delivery.map(str::to_owned),
+    })
+    .unwrap_or_default();
     jobs::enqueue(
         conn,
         &NewJob::new(EMAIL_JOB, payload, now).max_attempts(8),
@@ -132,13 +169,52 @@ pub fn register_jobs(registry: Registry) -> Registry {
 }
 
 async fn deliver_sms(state: AppState, job: ClaimedJob) -> Result<(), JobError> {
-    let sms: Sms = serde_json::from_value(job.payload)
+    let sms: Tracked<Sms> = serde_json::from_value(job.payload)
         .map_err(|e| JobError::Permanent(format!("malformed SMS job: {e}")))?;
-    state.channels.sms.send(&state, &sms).await
+    let result = state.channels.sms.send(&state, &sms.message).await;
+    record(
+        &state,
+        sms.delivery.as_deref(),
+        &result,
+        job.attempt,
+        job.max_attempts,
+    )
+    .await;
+    result
 }
 
 async fn deliver_email(state: AppState, job: ClaimedJob) -> Result<(), JobError> {
-    let email: Email = serde_json::from_value(job.payload)
+    let email: Tracked<Email> = serde_json::from_value(job.payload)
         .map_err(|e| JobError::Permanent(format!("malformed e-mail job: {e}")))?;
-    state.channels.mail.send(&state, &email).await
+    let result = state.channels.mail.send(&state, &email.message).await;
+    record(
+        &state,
+        email.delivery.as_deref(),
+        &result,
+        job.attempt,
+        job.max_attempts,
+    )
+    .await;
+    result
+}
+
+/// Writes an attempt's outcome to the delivery record the person sees in their history.
+async fn record(
+    state: &AppState,
+    delivery: Option<&str>,
+    result: &Result<(), JobError>,
+    attempt: i64,
+    max_attempts: i64,
+) {
+    let Some(id) = delivery else { return };
+    let (status, error) = match result {
+        Ok(()) => ("sent", None),
+        Err(JobError::Retry(e)) if attempt < max_attempts => ("retrying", Some(e.as_str())),
+        Err(JobError::Retry(e) | JobError::Permanent(e)) => ("failed", Some(e.as_str())),
+    };
+    if let Err(e) =
+        store::notifications::record_attempt(&state.db, id, status, error, state.now()).await
+    {
+        tracing::warn!(error = %e, delivery = id, "delivery outcome not recorded");
+    }
 }

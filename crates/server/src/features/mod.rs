@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod documents;
 pub mod home;
+pub mod notifications;
 pub mod operator;
 pub mod ops;
 pub mod profile;
@@ -23,6 +24,7 @@ pub fn page_router() -> Router<AppState> {
         .merge(profile::pages())
         .merge(documents::pages::pages())
         .merge(documents::kinds_admin::pages())
+        .merge(notifications::pages::pages())
         .merge(operator::pages())
 }
 
@@ -111,6 +113,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(accounts::api::api())
         .merge(profile::api::api())
         .merge(documents::api::api())
+        .merge(notifications::api::api())
 }
 
 /// Jobs that run every hour (idempotent sweeps), offered by every worker, let in once per hour.
@@ -122,6 +125,11 @@ pub fn hourly_jobs() -> impl Iterator<Item = &'static str> {
     .into_iter()
 }
 
+/// Jobs offered every minute (cheap sweeps over an index of what is due).
+pub fn minutely_jobs() -> impl Iterator<Item = &'static str> {
+    [notifications::service::REMINDER_JOB].into_iter()
+}
+
 /// Jobs that run once a day (sweeps that read the whole object store).
 pub fn daily_jobs() -> impl Iterator<Item = &'static str> {
     [documents::service::ORPHANS_JOB].into_iter()
@@ -131,5 +139,6 @@ pub fn daily_jobs() -> impl Iterator<Item = &'static str> {
 pub fn jobs() -> Registry {
     let registry = Registry::default().on(worker::MAINTENANCE, worker::maintenance);
     let registry = crate::channels::register_jobs(registry);
-    documents::register_jobs(registry)
+    let registry = documents::register_jobs(registry);
+    notifications::register_jobs(registry)
 }

@@ -8,7 +8,7 @@ use store::users::UserSummary;
 use super::assets::{ASSETS, Assets};
 use super::context::RequestInfo;
 use super::i18n::{self, Lang, LayoutTexts};
-use super::session::{CsrfToken, CurrentSession};
+use super::session::{CsrfToken, CurrentSession, UnreadCount};
 
 pub struct PageCtx {
     pub lang: Lang,
@@ -20,6 +20,8 @@ pub struct PageCtx {
     pub assets: &'static Assets,
     pub version: &'static str,
     pub request_id: Option<String>,
+    /// Unread messages (signed-in pages).
+    pub unread: i64,
 }
 
 impl PageCtx {
@@ -34,6 +36,7 @@ impl PageCtx {
             assets: &ASSETS,
             version: env!("CARGO_PKG_VERSION"),
             request_id,
+            unread: 0,
         }
     }
 
@@ -65,6 +68,11 @@ impl<S: Send + Sync> FromRequestParts<S> for PageCtx {
             .get::<CurrentSession>()
             .and_then(|s| s.0.as_ref())
             .map(|s| s.user.clone());
+        page.unread = parts
+            .extensions
+            .get::<UnreadCount>()
+            .map(|u| u.0)
+            .unwrap_or(0);
         page.here = parts
             .uri
             .path_and_query()

@@ -22,6 +22,7 @@ use utoipa::ToSchema;
 use super::catalogue::{Catalogue, Kind};
 use super::inspect::{self, Inspection, Inspector};
 use crate::features::accounts::service::RequestMeta;
+use crate::features::notifications::service as reminders;
 use crate::state::AppState;
 use crate::web::i18n::{Lang, Text};
 
@@ -813,6 +814,7 @@ async fn create_rows(
     let e = entry(user, "document.created", &id, meta)
         .details(serde_json::json!({ "kind": kind.code, "files": files.len() }));
     audit::append(&mut tx, &e, now).await?;
+    reminders::replan(&mut tx, state, &profile, &id).await?;
     tx.commit().await?;
     Ok(id)
 }
@@ -885,6 +887,7 @@ pub async fn update(
     let e =
         entry(user, "document.changed", id, meta).details(serde_json::json!({ "fields": changed }));
     audit::append(&mut tx, &e, now).await?;
+    reminders::replan(&mut tx, state, &profile, id).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -1001,6 +1004,7 @@ pub async fn trash(
         return Err(DocumentError::NotFound);
     }
     audit::append(&mut tx, &entry(user, "document.deleted", id, meta), now).await?;
+    store::notifications::replan(&mut tx, &user.id, id, None, &[]).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -1017,6 +1021,8 @@ pub async fn restore(
         return Err(DocumentError::NotFound);
     }
     audit::append(&mut tx, &entry(user, "document.restored", id, meta), now).await?;
+    let profile = load_profile(state, &user.id).await?;
+    reminders::replan(&mut tx, state, &profile, id).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -1047,6 +1053,7 @@ pub async fn archive(
     let e =
         entry(user, "document.archived", id, meta).details(serde_json::json!({ "reason": reason }));
     audit::append(&mut tx, &e, now).await?;
+    store::notifications::replan(&mut tx, &user.id, id, None, &[]).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -1336,6 +1343,7 @@ pub async fn archive_expired(state: &AppState) -> Result<usize, StoreError> {
                 .subject(&owner_id)
                 .details(serde_json::json!({ "reason": "expired" }));
             audit::append(&mut tx, &e, now).await?;
+            store::notifications::replan(&mut tx, &owner_id, &id, None, &[]).await?;
             archived += 1;
         }
         tx.commit().await?;

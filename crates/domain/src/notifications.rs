@@ -1,0 +1,252 @@
+//! Notifications: the categories a person can tune, the channels, the defaults the seeds describe,
+//! and when deadline reminders fall due.
+
+use jiff::civil::{Date, Time};
+use jiff::tz::TimeZone;
+use jiff::{Timestamp, ToSpan};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Applications,
+    PersonalData,
+    Deadlines,
+    Payments,
+    Security,
+    System,
+}
+
+impl Category {
+    pub const ALL: [Category; 6] = [
+        Category::Applications,
+        Category::PersonalData,
+        Category::Deadlines,
+        Category::Payments,
+        Category::Security,
+        Category::System,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Category::Applications => "applications",
+            Category::PersonalData => "personal_data",
+            Category::Deadlines => "deadlines",
+            Category::Payments => "payments",
+            Category::Security => "security",
+            Category::System => "system",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// Where a notification goes. Web push joins when its subscriptions exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Channel {
+    /// "Сообщения" in the cabinet.
+    Inbox,
+    Email,
+    Sms,
+}
+
+impl Channel {
+    pub const ALL: [Channel; 3] = [Channel::Inbox, Channel::Email, Channel::Sms];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Inbox => "inbox",
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+/// The defaults of the seeds: everything in the cabinet; application statuses and deadlines also
+/// by SMS and e-mail; important notices (personal data, payments, security, system) by e-mail;
+/// security also by SMS.
+pub fn default_enabled(category: Category, channel: Channel) -> bool {
+    use Category as C;
+    match channel {
+        Channel::Inbox => true,
+        Channel::Email => true,
+        Channel::Sms => matches!(
+            category,
+            C::Applications | C::Deadlines | C::Payments | C::Security
+        ),
+    }
+}
+
+/// A person's choices: a value for every (category, channel).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    enabled: Vec<(Category, Channel, bool)>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    /// Security notices must reach the person somewhere.
+    #[error("security notices need at least one channel")]
+    SecurityEverywhereOff,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        let mut enabled = Vec::new();
+        for category in Category::ALL {
+            for channel in Channel::ALL {
+                enabled.push((category, channel, default_enabled(category, channel)));
+            }
+        }
+        Self { enabled }
+    }
+}
+
+impl Settings {
+    /// The defaults with the stored departures applied.
+    pub fn with(overrides: impl IntoIterator<Item = (Category, Channel, bool)>) -> Self {
+        let mut s = Self::default();
+        for (category, channel, on) in overrides {
+            s.set(category, channel, on);
+        }
+        s
+    }
+
+    pub fn get(&self, category: Category, channel: Channel) -> bool {
+        self.enabled
+            .iter()
+            .find(|(c, ch, _)| *c == category && *ch == channel)
+            .is_some_and(|(_, _, on)| *on)
+    }
+
+    pub fn set(&mut self, category: Category, channel: Channel, on: bool) {
+        if let Some(entry) = self
+            .enabled
+            .iter_mut()
+            .find(|(c, ch, _)| *c == category && *ch == channel)
+        {
+            entry.2 = on;
+        }
+    }
+
+    pub fn check(&self) -> Result<(), SettingsError> {
+        if Channel::ALL
+            .iter()
+            .any(|ch| self.get(Category::Security, *ch))
+        {
+            Ok(())
+        } else {
+            Err(SettingsError::SecurityEverywhereOff)
+        }
+    }
+
+    /// The values that differ from the defaults (what is stored).
+    pub fn departures(&self) -> Vec<(Category, Channel, bool)> {
+        self.enabled
+            .iter()
+            .copied()
+            .filter(|(c, ch, on)| default_enabled(*c, *ch) != *on)
+            .collect()
+    }
+
+    pub fn channels_for(&self, category: Category) -> Vec<Channel> {
+        Channel::ALL
+            .into_iter()
+            .filter(|ch| self.get(category, *ch))
+            .collect()
+    }
+}
+
+/// Days before a deadline at which reminders go out; 0 is the day itself.
+pub const DEFAULT_OFFSETS: [i16; 5] = [90, 30, 7, 1, 0];
+
+/// Reminders are delivered at this local time, never at night.
+pub const DELIVERY_TIME: Time = Time::constant(9, 0, 0, 0);
+
+/// The reminders still to come for a deadline: each offset whose day (deadline − offset) is today
+/// or later in the person's zone, with the instant it falls due, 09:00 local on that day. Today's
+/// may already be due (planned after nine): the next sweep sends it. Earliest first.
+pub fn plan(
+    deadline: Date,
+    offsets: &[i16],
+    zone: &TimeZone,
+    now: Timestamp,
+) -> Vec<(i16, Timestamp)> {
+    let today = now.to_zoned_datetime(zone.clone()).date();
+    let mut out: Vec<(i16, Timestamp)> = offsets
+        .iter()
+        .filter_map(|&offset| {
+            let day = deadline.checked_sub(i64::from(offset).days()).ok()?;
+            if day < today {
+                return None;
+            }
+            let due = day
+                .to_datetime(DELIVERY_TIME)
+                .to_zoned_datetime(zone.clone())
+                .ok()?
+                .timestamp();
+            Some((offset, due))
+        })
+        .collect();
+    out.sort_by_key(|(offset, due)| (*due, *offset));
+    out.dedup_by_key(|(offset, _)| *offset);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn moscow() -> TimeZone {
+        TimeZone::get("Europe/Moscow").unwrap()
+    }
+
+    #[test]
+    fn defaults_follow_the_seeds_and_security_cannot_be_silenced() {
+        let s = Settings::default();
+        assert!(s.get(Category::Deadlines, Channel::Sms));
+        assert!(s.get(Category::Deadlines, Channel::Email));
+        assert!(!s.get(Category::PersonalData, Channel::Sms));
+        assert!(s.check().is_ok());
+        assert!(s.departures().is_empty());
+        let mut off = s.clone();
+        for ch in Channel::ALL {
+            off.set(Category::Security, ch, false);
+        }
+        assert_eq!(off.check(), Err(SettingsError::SecurityEverywhereOff));
+        off.set(Category::Security, Channel::Email, true);
+        assert!(off.check().is_ok());
+        assert_eq!(off.departures().len(), 2, "inbox and SMS off for security");
+        assert_eq!(Settings::with(off.departures()), off);
+    }
+
+    #[test]
+    fn reminders_fall_at_nine_in_the_morning_local_and_past_ones_are_skipped() {
+        let now: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
+        let plan = plan(date(2026, 12, 25), &DEFAULT_OFFSETS, &moscow(), now);
+        let offsets: Vec<i16> = plan.iter().map(|(o, _)| *o).collect();
+        assert_eq!(offsets, [30, 7, 1, 0], "the 90-day day has passed");
+        // 30 days before 25 December is today: 09:00 in Moscow (06:00 UTC) is already due.
+        assert_eq!(plan[0].1.to_string(), "2026-11-25T06:00:00Z");
+        assert!(plan[0].1 <= now);
+        assert_eq!(
+            plan[3].1.to_string(),
+            "2026-12-25T06:00:00Z",
+            "the day itself"
+        );
+        // Vladivostok's morning comes earlier in UTC.
+        let east = TimeZone::get("Asia/Vladivostok").unwrap();
+        let far = super::plan(date(2027, 1, 10), &[0], &east, now);
+        assert_eq!(far[0].1.to_string(), "2027-01-09T23:00:00Z");
+        // A deadline already passed has nothing left to remind of.
+        assert!(super::plan(date(2026, 11, 24), &DEFAULT_OFFSETS, &moscow(), now).is_empty());
+    }
+}

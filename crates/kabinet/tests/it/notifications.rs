@@ -1,0 +1,264 @@
+//! Deadline reminders and notifications: a document due in 30 days is reminded once in the
+//! cabinet, once by e-mail (at a real SMTP server) and once by SMS (the sandbox), even when two
+//! nodes sweep at the same moment; settings turn a channel off; a deleted document is not
+//! reminded of; the inbox and settings work on the pages and through the API.
+
+use store::outbox;
+
+use crate::accounts::{app_with_smtp, registered_citizen};
+use crate::documents::{Api, api_token};
+use crate::harness::{TestApp, csrf_token, eventually};
+use crate::smtp::SmtpServer;
+use server::features::notifications::service::send_due_reminders;
+
+async fn confirm_email(app: &TestApp, smtp: &SmtpServer, email: &str) {
+    eventually("the confirmation letter arrives", || async {
+        !smtp.messages_to(email).is_empty()
+    })
+    .await;
+    let letter = smtp.messages_to(email).remove(0).decoded();
+    let start = letter.find("/confirm-email?token=").expect("link");
+    let link: String = letter[start..]
+        .chars()
+        .take_while(|c| !c.is_whitespace() && *c != '<' && *c != '"')
+        .collect();
+    assert_eq!(app.get_text(&link).await.0, 200);
+}
+
+fn letters(smtp: &SmtpServer, email: &str) -> usize {
+    smtp.messages_to(email).len()
+}
+
+async fn sms_saying(app: &TestApp, phone: &str, words: &str) -> usize {
+    outbox::list(&app.state.db, Some(phone), 100)
+        .await
+        .expect("outbox")
+        .iter()
+        .filter(|m| m.body.contains(words))
+        .count()
+}
+
+#[tokio::test]
+async fn a_deadline_is_reminded_once_on_each_chosen_channel_even_with_two_nodes() {
+    let (app, smtp) = app_with_smtp().await; // the clock stands at 09:00 in Moscow, 2 March 2026
+    let (phone, email) = ("+79120000701", "remind@example.ru");
+    registered_citizen(&app, phone, email).await;
+    confirm_email(&app, &smtp, email).await;
+    let before = letters(&smtp, email);
+    let api = Api {
+        app: &app,
+        token: api_token(&app, phone).await,
+    };
+    use reqwest::Method as M;
+    let (status, doc) = api
+        .send(
+            M::POST,
+            "/api/v1/documents",
+            Some(serde_json::json!({ "kind": "other", "title": "Договор аренды", "expires_on": "2026-04-01" })),
+        )
+        .await;
+    assert_eq!(status, 201, "{doc}");
+    let id = doc["id"].as_str().expect("id").to_owned();
+    let user_id = {
+        let (_, p) = api.send(M::GET, "/api/v1/profile", None).await;
+        p["id"].as_str().expect("id").to_owned()
+    };
+    let planned = store::notifications::for_document(&app.state.db, &user_id, &id)
+        .await
+        .expect("reminders");
+    let offsets: Vec<i64> = planned.iter().map(|r| r.0).collect();
+    assert_eq!(offsets, [30, 7, 1, 0], "90 days before has passed");
+    assert_eq!(
+        planned[0].2.to_string(),
+        "2026-03-02T06:00:00Z",
+        "09:00 Moscow"
+    );
+
+    // Two nodes sweep at the same moment: one of them sends it.
+    // (It delivers by the same SMTP server: its worker may take the e-mail job.)
+    let port = smtp.port;
+    let second = TestApp::spawn_with(crate::harness::Options {
+        configure: Box::new(move |c| {
+            c.email.smtp_host = Some("127.0.0.1".into());
+            c.email.smtp_port = port;
+            c.email.tls = server::config::SmtpTls::None;
+        }),
+        ..app.sibling()
+    })
+    .await;
+    let (a, b) = tokio::join!(
+        send_due_reminders(&app.state, 100),
+        send_due_reminders(&second.state, 100)
+    );
+    let (a, b) = (a.expect("sweep"), b.expect("sweep"));
+    assert!(a + b <= 1, "never twice: {a} + {b}");
+    assert_eq!(send_due_reminders(&app.state, 100).await.expect("sweep"), 0);
+
+    let (_, inbox) = api.send(M::GET, "/api/v1/notifications", None).await;
+    assert_eq!(inbox["total"], 1, "{inbox}");
+    assert_eq!(inbox["unread"], 1);
+    let title = inbox["items"][0]["title"]
+        .as_str()
+        .expect("title")
+        .to_owned();
+    assert!(title.contains("Через 30 дней"), "{title}");
+    eventually("the e-mail arrives", || async {
+        letters(&smtp, email) > before
+    })
+    .await;
+    eventually("the SMS is in the outbox", || async {
+        sms_saying(&app, "+79120000701", "30 дней").await > 0
+    })
+    .await;
+    eventually("both deliveries are recorded as sent", || async {
+        let (_, d) = api
+            .send(M::GET, "/api/v1/notification-deliveries", None)
+            .await;
+        d.as_array()
+            .is_some_and(|d| d.len() == 2 && d.iter().all(|x| x["status"] == "sent"))
+    })
+    .await;
+    assert_eq!(
+        sms_saying(&app, "+79120000701", "30 дней").await,
+        1,
+        "one SMS"
+    );
+    let (_, page) = app.get_text("/documents").await;
+    assert!(
+        page.contains("id=\"unread-count\">1"),
+        "the header counts it"
+    );
+
+    // SMS off for deadlines, on the settings page: the 7-day reminder goes by e-mail only.
+    let (_, html) = app.get_text("/notifications/settings").await;
+    let token = csrf_token(&html);
+    let mut form: Vec<(String, String)> = vec![("_csrf".into(), token.clone())];
+    for (c, chans) in [
+        ("applications", &["inbox", "email", "sms"][..]),
+        ("personal_data", &["inbox", "email"][..]),
+        ("deadlines", &["inbox", "email"][..]),
+        ("payments", &["inbox", "email", "sms"][..]),
+        ("security", &["inbox", "email", "sms"][..]),
+        ("system", &["inbox", "email"][..]),
+    ] {
+        for ch in chans {
+            form.push((format!("{c}.{ch}"), "on".into()));
+        }
+    }
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let r = app.post_form("/notifications/settings", &pairs).await;
+    assert_eq!(r.status(), 303);
+    let (_, settings) = api
+        .send(M::GET, "/api/v1/notification-settings", None)
+        .await;
+    let sms_for_deadlines = settings["settings"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|s| s["category"] == "deadlines" && s["channel"] == "sms")
+        .expect("entry")["enabled"]
+        .clone();
+    assert_eq!(sms_for_deadlines, false);
+
+    app.clock.advance(jiff::SignedDuration::from_hours(24 * 23));
+    assert_eq!(send_due_reminders(&app.state, 100).await.expect("sweep"), 1);
+    eventually("the 7-day e-mail arrives", || async {
+        letters(&smtp, email) == before + 2
+    })
+    .await;
+    assert_eq!(
+        sms_saying(&app, "+79120000701", "7 дней").await,
+        0,
+        "SMS turned off"
+    );
+
+    // Deleted: the remaining reminders are not sent.
+    api.send(M::DELETE, &format!("/api/v1/documents/{id}"), None)
+        .await;
+    app.clock.advance(jiff::SignedDuration::from_hours(24 * 7));
+    assert_eq!(send_due_reminders(&app.state, 100).await.expect("sweep"), 0);
+    let left = store::notifications::for_document(&app.state.db, &user_id, &id)
+        .await
+        .expect("reminders");
+    assert!(left.iter().all(|r| r.3 != "pending"), "{left:?}");
+    let api = Api {
+        app: &app,
+        token: api_token(&app, phone).await, // a month later: the first token has run out
+    };
+    let (_, inbox) = api.send(M::GET, "/api/v1/notifications", None).await;
+    assert_eq!(inbox["total"], 2, "{inbox}");
+    second.stop().await;
+}
+
+#[tokio::test]
+async fn the_inbox_and_settings_refuse_what_would_lose_security_notices_and_other_users_ids() {
+    let app = TestApp::spawn().await;
+    registered_citizen(&app, "+79120000702", "inbox@example.ru").await;
+    let api = Api {
+        app: &app,
+        token: api_token(&app, "+79120000702").await,
+    };
+    use reqwest::Method as M;
+    // Security off everywhere is refused, on the page and in the API; nothing is stored.
+    let (_, html) = app.get_text("/notifications/settings").await;
+    let r = app
+        .post_form(
+            "/notifications/settings",
+            &[("_csrf", &csrf_token(&html)), ("deadlines.inbox", "on")],
+        )
+        .await;
+    assert_eq!(r.status(), 422);
+    assert!(
+        r.text()
+            .await
+            .expect("body")
+            .contains("хотя бы одним способом")
+    );
+    let body = serde_json::json!({ "settings": [
+        { "category": "security", "channel": "inbox", "enabled": false },
+        { "category": "security", "channel": "email", "enabled": false },
+        { "category": "security", "channel": "sms", "enabled": false }
+    ]});
+    let (status, _) = api
+        .send(M::PUT, "/api/v1/notification-settings", Some(body))
+        .await;
+    assert_eq!(status, 422);
+    let (status, _) = api
+        .send(
+            M::PUT,
+            "/api/v1/notification-settings",
+            Some(serde_json::json!({ "settings": [{ "category": "weather", "channel": "sms", "enabled": true }] })),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let (_, settings) = api
+        .send(M::GET, "/api/v1/notification-settings", None)
+        .await;
+    assert!(
+        settings["settings"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter(|s| s["category"] == "security")
+            .all(|s| s["enabled"] == true)
+    );
+
+    // A notification of someone else cannot be touched.
+    let (status, _) = api
+        .send(
+            M::POST,
+            "/api/v1/notifications/01900000-0000-7000-8000-000000000000/read",
+            None,
+        )
+        .await;
+    assert_eq!(status, 404);
+    let (status, _) = app.get_text("/notifications").await;
+    assert_eq!(status, 200);
+    let (status, _) = app.get_text("/notifications/deliveries").await;
+    assert_eq!(status, 200);
+    let (status, reset) = api
+        .send(M::POST, "/api/v1/notification-settings/reset", None)
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(reset["settings"].as_array().map(Vec::len), Some(18));
+}

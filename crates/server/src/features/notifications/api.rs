@@ -1,0 +1,284 @@
+//! Notifications in the API: the inbox, read/unread/archive, the settings table and the delivery
+//! history.
+
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::{Extension, Json};
+use domain::notifications::{Category, Channel, Settings};
+use serde::{Deserialize, Serialize};
+use store::audit::Actor;
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::pages::store_settings;
+use super::service;
+use crate::state::AppState;
+use crate::web::auth::ApiUser;
+use crate::web::context::RequestInfo;
+use crate::web::errors::{ApiError, ErrorBody};
+use crate::web::i18n::Msg;
+
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_notifications))
+        .routes(routes!(change_notification))
+        .routes(routes!(get_settings, put_settings))
+        .routes(routes!(reset_settings))
+        .routes(routes!(list_deliveries))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NotificationView {
+    pub id: String,
+    /// `applications`, `personal_data`, `deadlines`, `payments`, `security`, `system`
+    pub category: String,
+    pub title: String,
+    pub body: String,
+    /// A path in the cabinet.
+    pub link: Option<String>,
+    pub created_at: String,
+    pub read: bool,
+    pub archived: bool,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct NotificationList {
+    pub items: Vec<NotificationView>,
+    pub total: i64,
+    pub unread: i64,
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NotificationQuery {
+    /// `true` for the archive
+    pub archived: Option<bool>,
+    pub page: Option<u32>,
+}
+
+/// The inbox (or the archive), newest first, 50 a page, with the unread count.
+#[utoipa::path(get, path = "/api/v1/notifications", tag = "notifications", security(("bearer" = [])), params(NotificationQuery),
+    responses((status = 200, description = "Notifications", body = NotificationList), (status = 400, description = "Malformed query", body = ErrorBody), (status = 401, description = "No valid token", body = ErrorBody)))]
+async fn list_notifications(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Query(q): Query<NotificationQuery>,
+) -> Result<Json<NotificationList>, ApiError> {
+    let page = i64::from(q.page.unwrap_or(1).clamp(1, 10_000));
+    let (rows, total) = store::notifications::list(
+        &state.db,
+        &user.user.id,
+        q.archived.unwrap_or(false),
+        50,
+        (page - 1) * 50,
+    )
+    .await?;
+    Ok(Json(NotificationList {
+        unread: store::notifications::unread_count(&state.db, &user.user.id).await?,
+        total,
+        items: rows
+            .into_iter()
+            .map(|n| NotificationView {
+                read: n.read_at.is_some(),
+                archived: n.archived_at.is_some(),
+                created_at: n.created_at.to_string(),
+                id: n.id,
+                category: n.category,
+                title: n.title,
+                body: n.body,
+                link: n.link,
+            })
+            .collect(),
+    }))
+}
+
+/// `read`, `unread`, `archive` or `unarchive` one notification.
+#[utoipa::path(post, path = "/api/v1/notifications/{id}/{action}", tag = "notifications", security(("bearer" = [])),
+    params(("id" = String, Path), ("action" = String, Path, description = "`read`, `unread`, `archive` or `unarchive`")),
+    responses((status = 204, description = "Done"), (status = 401, description = "No valid token", body = ErrorBody), (status = 404, description = "No such notification of yours, or no such action", body = ErrorBody)))]
+async fn change_notification(
+    State(state): State<AppState>,
+    user: ApiUser,
+    Path((id, action)): Path<(String, String)>,
+) -> Result<StatusCode, ApiError> {
+    use store::notifications as repo;
+    let now = state.now();
+    let uid = &user.user.id;
+    let mut conn = state
+        .db
+        .pool()
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
+    let found = match action.as_str() {
+        "read" => repo::set_read(&mut conn, uid, &id, true, now).await?,
+        "unread" => repo::set_read(&mut conn, uid, &id, false, now).await?,
+        "archive" => repo::set_archived(&mut conn, uid, &id, true, now).await?,
+        "unarchive" => repo::set_archived(&mut conn, uid, &id, false, now).await?,
+        _ => false,
+    };
+    if found {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found())
+    }
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingView {
+    /// `applications`, `personal_data`, `deadlines`, `payments`, `security`, `system`
+    pub category: String,
+    /// `inbox`, `email` or `sms`
+    pub channel: String,
+    pub enabled: bool,
+}
+
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsView {
+    /// Every category × channel.
+    pub settings: Vec<SettingView>,
+}
+
+fn view(s: &Settings) -> SettingsView {
+    let mut out = Vec::new();
+    for c in Category::ALL {
+        for ch in Channel::ALL {
+            out.push(SettingView {
+                category: c.as_str().to_owned(),
+                channel: ch.as_str().to_owned(),
+                enabled: s.get(c, ch),
+            });
+        }
+    }
+    SettingsView { settings: out }
+}
+
+/// Which categories reach the user by which channels.
+#[utoipa::path(get, path = "/api/v1/notification-settings", tag = "notifications", security(("bearer" = [])),
+    responses((status = 200, description = "Settings", body = SettingsView), (status = 401, description = "No valid token", body = ErrorBody)))]
+async fn get_settings(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> Result<Json<SettingsView>, ApiError> {
+    Ok(Json(view(&service::settings(&state, &user.user.id).await?)))
+}
+
+fn invalid(field: &str, message: Msg) -> ApiError {
+    ApiError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_input",
+        Msg::new("Неверные настройки", "Invalid settings"),
+    )
+    .field(field, "invalid", message)
+}
+
+/// Changes the entries given (the others keep their values). Security notices must stay on at
+/// least one channel (422).
+#[utoipa::path(put, path = "/api/v1/notification-settings", tag = "notifications", security(("bearer" = [])), request_body = SettingsView,
+    responses((status = 200, description = "Saved", body = SettingsView), (status = 401, description = "No valid token", body = ErrorBody), (status = 422, description = "Unknown category or channel, or security everywhere off", body = ErrorBody)))]
+async fn put_settings(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    user: ApiUser,
+    Json(body): Json<SettingsView>,
+) -> Result<Json<SettingsView>, ApiError> {
+    let mut settings = service::settings(&state, &user.user.id).await?;
+    for (i, s) in body.settings.iter().enumerate() {
+        let (Some(c), Some(ch)) = (Category::parse(&s.category), Channel::parse(&s.channel)) else {
+            return Err(invalid(
+                &format!("settings[{i}]"),
+                Msg::new(
+                    "Неизвестная категория или канал",
+                    "Unknown category or channel",
+                ),
+            ));
+        };
+        settings.set(c, ch, s.enabled);
+    }
+    if settings.check().is_err() {
+        return Err(invalid(
+            "settings",
+            Msg::new(
+                "Уведомления о безопасности должны приходить хотя бы одним способом",
+                "Security notices must reach you at least one way",
+            ),
+        ));
+    }
+    store_settings(
+        &state,
+        &user.user.id,
+        actor(&user),
+        &settings,
+        info.ip.clone(),
+    )
+    .await?;
+    Ok(Json(view(&settings)))
+}
+
+fn actor(user: &ApiUser) -> Actor {
+    Actor::User {
+        id: user.user.id.clone(),
+        role: user.user.role.as_str().to_owned(),
+    }
+}
+
+/// Back to the defaults.
+#[utoipa::path(post, path = "/api/v1/notification-settings/reset", tag = "notifications", security(("bearer" = [])),
+    responses((status = 200, description = "The defaults", body = SettingsView), (status = 401, description = "No valid token", body = ErrorBody)))]
+async fn reset_settings(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    user: ApiUser,
+) -> Result<Json<SettingsView>, ApiError> {
+    let defaults = Settings::default();
+    store_settings(
+        &state,
+        &user.user.id,
+        actor(&user),
+        &defaults,
+        info.ip.clone(),
+    )
+    .await?;
+    Ok(Json(view(&defaults)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct DeliveryView {
+    pub notification_id: String,
+    pub title: String,
+    pub channel: String,
+    /// Masked.
+    pub address: String,
+    /// `queued`, `sent`, `retrying`, `failed`
+    pub status: String,
+    pub attempts: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Every e-mail and SMS sent to the user, newest first (the last 100).
+#[utoipa::path(get, path = "/api/v1/notification-deliveries", tag = "notifications", security(("bearer" = [])),
+    responses((status = 200, description = "Deliveries", body = [DeliveryView]), (status = 401, description = "No valid token", body = ErrorBody)))]
+async fn list_deliveries(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> Result<Json<Vec<DeliveryView>>, ApiError> {
+    let rows = store::notifications::deliveries(&state.db, &user.user.id, 100).await?;
+    Ok(Json(
+        rows.into_iter()
+            .map(|d| DeliveryView {
+                notification_id: d.notification_id,
+                title: d.title,
+                channel: d.channel,
+                address: d.address,
+                status: d.status,
+                attempts: d.attempts,
+                created_at: d.created_at.to_string(),
+                updated_at: d.updated_at.to_string(),
+            })
+            .collect(),
+    ))
+}

@@ -1,0 +1,531 @@
+//! "Сообщения": the inbox with read, unread and archive; the settings table of category ×
+//! channel (a plain form; it works without JavaScript); the history of deliveries.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Form, Router};
+use domain::notifications::{Category, Channel, Settings};
+use serde::Deserialize;
+use store::audit::{self, Actor, Entry};
+
+use super::service;
+use crate::features::profile::local_time;
+use crate::state::AppState;
+use crate::web::auth::SignedIn;
+use crate::web::context::RequestInfo;
+use crate::web::errors::PageError;
+use crate::web::forms::FormErrors;
+use crate::web::i18n::Lang;
+use crate::web::page::PageCtx;
+
+const PER_PAGE: i64 = 20;
+
+pub fn pages() -> Router<AppState> {
+    Router::new()
+        .route("/notifications", get(inbox))
+        .route("/notifications/read-all", post(read_all))
+        .route("/notifications/{id}/{action}", post(act))
+        .route(
+            "/notifications/settings",
+            get(settings_page).post(save_settings),
+        )
+        .route("/notifications/settings/reset", post(reset_settings))
+        .route("/notifications/deliveries", get(deliveries))
+}
+
+pub struct Texts {
+    pub title: &'static str,
+    pub archive: &'static str,
+    pub inbox: &'static str,
+    pub empty: &'static str,
+    pub archive_empty: &'static str,
+    pub unread: &'static str,
+    pub read: &'static str,
+    pub mark_read: &'static str,
+    pub mark_unread: &'static str,
+    pub to_archive: &'static str,
+    pub from_archive: &'static str,
+    pub read_all: &'static str,
+    pub open: &'static str,
+    pub settings: &'static str,
+    pub settings_lead: &'static str,
+    pub category: &'static str,
+    pub save: &'static str,
+    pub reset: &'static str,
+    pub reset_hint: &'static str,
+    pub saved: &'static str,
+    pub reset_done: &'static str,
+    pub errors_heading: &'static str,
+    pub security_needed: &'static str,
+    pub deliveries: &'static str,
+    pub deliveries_lead: &'static str,
+    pub deliveries_empty: &'static str,
+    pub when: &'static str,
+    pub message: &'static str,
+    pub channel: &'static str,
+    pub address: &'static str,
+    pub status: &'static str,
+    pub attempts: &'static str,
+    pub previous: &'static str,
+    pub next: &'static str,
+    pub pages_label: &'static str,
+}
+
+static RU: Texts = Texts {
+    title: "Сообщения",
+    archive: "Архив сообщений",
+    inbox: "Входящие",
+    empty: "Новых сообщений нет. Здесь появятся напоминания о сроках документов и другие уведомления.",
+    archive_empty: "В архиве пусто.",
+    unread: "новое",
+    read: "прочитано",
+    mark_read: "Прочитано",
+    mark_unread: "Не прочитано",
+    to_archive: "В архив",
+    from_archive: "Вернуть во входящие",
+    read_all: "Отметить все прочитанными",
+    open: "Перейти",
+    settings: "Настройки уведомлений",
+    settings_lead: "Выберите, о чём и как вам сообщать. Изменения действуют сразу. Уведомления о безопасности нельзя отключить во всех каналах сразу.",
+    category: "О чём",
+    save: "Сохранить настройки",
+    reset: "Вернуть настройки по умолчанию",
+    reset_hint: "По умолчанию: всё — в кабинете и по почте; о заявлениях, сроках, платежах и безопасности — ещё и по SMS.",
+    saved: "Настройки сохранены.",
+    reset_done: "Восстановлены настройки по умолчанию.",
+    errors_heading: "Исправьте ошибки",
+    security_needed: "Уведомления о безопасности должны приходить хотя бы одним способом",
+    deliveries: "История отправок",
+    deliveries_lead: "Что и куда мы отправляли вам по почте и SMS, и чем закончилась каждая отправка.",
+    deliveries_empty: "Отправок пока не было.",
+    when: "Когда",
+    message: "Сообщение",
+    channel: "Канал",
+    address: "Куда",
+    status: "Статус",
+    attempts: "Попыток",
+    previous: "Предыдущая страница",
+    next: "Следующая страница",
+    pages_label: "Страницы",
+};
+
+static EN: Texts = Texts {
+    title: "Messages",
+    archive: "Archived messages",
+    inbox: "Inbox",
+    empty: "No new messages. Reminders of document deadlines and other notices appear here.",
+    archive_empty: "The archive is empty.",
+    unread: "new",
+    read: "read",
+    mark_read: "Mark read",
+    mark_unread: "Mark unread",
+    to_archive: "Archive",
+    from_archive: "Back to the inbox",
+    read_all: "Mark all read",
+    open: "Open",
+    settings: "Notification settings",
+    settings_lead: "Choose what we tell you about and how. Changes apply at once. Security notices cannot be turned off on every channel at once.",
+    category: "About",
+    save: "Save settings",
+    reset: "Restore the default settings",
+    reset_hint: "By default: everything in the cabinet and by e-mail; applications, deadlines, payments and security also by text message.",
+    saved: "Your settings are saved.",
+    reset_done: "The default settings are restored.",
+    errors_heading: "There is a problem",
+    security_needed: "Security notices must reach you at least one way",
+    deliveries: "Delivery history",
+    deliveries_lead: "What we sent you by e-mail and text message, where, and how each delivery ended.",
+    deliveries_empty: "Nothing has been sent yet.",
+    when: "When",
+    message: "Message",
+    channel: "Channel",
+    address: "To",
+    status: "Status",
+    attempts: "Attempts",
+    previous: "Previous page",
+    next: "Next page",
+    pages_label: "Pages",
+};
+
+fn texts(lang: Lang) -> &'static Texts {
+    lang.pick(&RU, &EN)
+}
+
+pub fn category_label(c: Category, lang: Lang) -> &'static str {
+    let (ru, en) = match c {
+        Category::Applications => ("Заявления", "Applications"),
+        Category::PersonalData => ("Личные данные", "Personal data"),
+        Category::Deadlines => ("Сроки и напоминания", "Deadlines and reminders"),
+        Category::Payments => ("Платежи и начисления", "Payments and charges"),
+        Category::Security => ("Безопасность", "Security"),
+        Category::System => ("Сообщения сервиса", "Service notices"),
+    };
+    lang.pick(ru, en)
+}
+
+pub fn channel_label(c: Channel, lang: Lang) -> &'static str {
+    let (ru, en) = match c {
+        Channel::Inbox => ("В кабинете", "In the cabinet"),
+        Channel::Email => ("Эл. почта", "E-mail"),
+        Channel::Sms => ("SMS", "Text message"),
+    };
+    lang.pick(ru, en)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The inbox
+
+pub struct Item {
+    pub id: String,
+    pub title: String,
+    pub body: String,
+    pub link: Option<String>,
+    pub at: String,
+    pub category: &'static str,
+    pub unread: bool,
+    pub archived: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "features/notifications/inbox.html")]
+struct InboxPage {
+    page: PageCtx,
+    t: &'static Texts,
+    items: Vec<Item>,
+    archived: bool,
+    page_no: i64,
+    pages: i64,
+}
+
+#[derive(Deserialize)]
+struct InboxQuery {
+    archived: Option<String>,
+    page: Option<i64>,
+}
+
+async fn inbox(
+    State(state): State<AppState>,
+    user: SignedIn,
+    page: PageCtx,
+    Query(q): Query<InboxQuery>,
+) -> Result<InboxPage, PageError> {
+    let lang = page.lang;
+    let archived = q.archived.is_some();
+    let page_no = q.page.unwrap_or(1).clamp(1, 10_000);
+    let (rows, total) = store::notifications::list(
+        &state.db,
+        &user.user().id,
+        archived,
+        PER_PAGE,
+        (page_no - 1) * PER_PAGE,
+    )
+    .await?;
+    let zone = user.user().time_zone.clone();
+    Ok(InboxPage {
+        t: texts(lang),
+        items: rows
+            .into_iter()
+            .map(|n| Item {
+                at: local_time(n.created_at, &zone),
+                category: Category::parse(&n.category)
+                    .map(|c| category_label(c, lang))
+                    .unwrap_or_default(),
+                unread: n.read_at.is_none(),
+                archived: n.archived_at.is_some(),
+                id: n.id,
+                title: n.title,
+                body: n.body,
+                link: n.link,
+            })
+            .collect(),
+        archived,
+        page_no,
+        pages: ((total + PER_PAGE - 1) / PER_PAGE).max(1),
+        page,
+    })
+}
+
+async fn act(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Path((id, action)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let now = state.now();
+    let user_id = &user.user().id;
+    let mut conn = state
+        .db
+        .pool()
+        .acquire()
+        .await
+        .map_err(store::StoreError::from)?;
+    use store::notifications as repo;
+    let (found, back) = match action.as_str() {
+        "read" => (
+            repo::set_read(&mut conn, user_id, &id, true, now).await?,
+            "/notifications",
+        ),
+        "unread" => (
+            repo::set_read(&mut conn, user_id, &id, false, now).await?,
+            "/notifications",
+        ),
+        "archive" => (
+            repo::set_archived(&mut conn, user_id, &id, true, now).await?,
+            "/notifications",
+        ),
+        "unarchive" => (
+            repo::set_archived(&mut conn, user_id, &id, false, now).await?,
+            "/notifications?archived=1",
+        ),
+        _ => (false, ""),
+    };
+    if !found {
+        return Err(PageError::NotFound);
+    }
+    Ok(Redirect::to(back).into_response())
+}
+
+async fn read_all(State(state): State<AppState>, user: SignedIn) -> Result<Response, PageError> {
+    let mut conn = state
+        .db
+        .pool()
+        .acquire()
+        .await
+        .map_err(store::StoreError::from)?;
+    store::notifications::mark_all_read(&mut conn, &user.user().id, state.now()).await?;
+    Ok(Redirect::to("/notifications").into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+
+pub struct Row {
+    pub category: &'static str,
+    pub label: &'static str,
+    pub cells: Vec<Cell>,
+}
+
+pub struct Cell {
+    /// `deadlines.email`
+    pub name: String,
+    pub label: String,
+    pub on: bool,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "features/notifications/settings.html")]
+struct SettingsPage {
+    page: PageCtx,
+    t: &'static Texts,
+    channels: Vec<&'static str>,
+    rows: Vec<Row>,
+    errors: FormErrors,
+    notice: Option<&'static str>,
+}
+
+fn rows(settings: &Settings, lang: Lang) -> Vec<Row> {
+    Category::ALL
+        .into_iter()
+        .map(|c| Row {
+            category: c.as_str(),
+            label: category_label(c, lang),
+            cells: Channel::ALL
+                .into_iter()
+                .map(|ch| Cell {
+                    name: format!("{}.{}", c.as_str(), ch.as_str()),
+                    label: format!("{}: {}", category_label(c, lang), channel_label(ch, lang)),
+                    on: settings.get(c, ch),
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn settings_page_of(settings: &Settings, page: PageCtx) -> SettingsPage {
+    let lang = page.lang;
+    SettingsPage {
+        t: texts(lang),
+        channels: Channel::ALL
+            .into_iter()
+            .map(|c| channel_label(c, lang))
+            .collect(),
+        rows: rows(settings, lang),
+        errors: FormErrors::default(),
+        notice: None,
+        page,
+    }
+}
+
+#[derive(Deserialize)]
+struct SettingsNotes {
+    saved: Option<String>,
+    reset: Option<String>,
+}
+
+async fn settings_page(
+    State(state): State<AppState>,
+    user: SignedIn,
+    page: PageCtx,
+    Query(notes): Query<SettingsNotes>,
+) -> Result<SettingsPage, PageError> {
+    let settings = service::settings(&state, &user.user().id).await?;
+    let t = texts(page.lang);
+    let mut body = settings_page_of(&settings, page);
+    body.notice = if notes.saved.is_some() {
+        Some(t.saved)
+    } else if notes.reset.is_some() {
+        Some(t.reset_done)
+    } else {
+        None
+    };
+    Ok(body)
+}
+
+/// Saves a whole table: a ticked box is present in the form, an unticked one is absent.
+pub async fn store_settings(
+    state: &AppState,
+    user_id: &str,
+    actor: Actor,
+    settings: &Settings,
+    ip: Option<String>,
+) -> Result<(), store::StoreError> {
+    let departures: Vec<(&str, &str, bool)> = settings
+        .departures()
+        .into_iter()
+        .map(|(c, ch, on)| (c.as_str(), ch.as_str(), on))
+        .collect();
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    store::notifications::replace_overrides(&mut tx, user_id, &departures, now).await?;
+    let changed: Vec<String> = departures
+        .iter()
+        .map(|(c, ch, on)| format!("{c}.{ch}={}", if *on { "on" } else { "off" }))
+        .collect();
+    let e = Entry::new(actor, "notification_settings.changed")
+        .subject(user_id)
+        .from_request(ip, None)
+        .details(serde_json::json!({ "departures_from_defaults": changed }));
+    audit::append(&mut tx, &e, now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn actor(user: &SignedIn) -> Actor {
+    Actor::User {
+        id: user.user().id.clone(),
+        role: user.user().role.as_str().to_owned(),
+    }
+}
+
+async fn save_settings(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    user: SignedIn,
+    page: PageCtx,
+    Form(form): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let mut settings = Settings::default();
+    for c in Category::ALL {
+        for ch in Channel::ALL {
+            let name = format!("{}.{}", c.as_str(), ch.as_str());
+            settings.set(c, ch, form.iter().any(|(k, _)| *k == name));
+        }
+    }
+    if settings.check().is_err() {
+        let t = texts(page.lang);
+        let mut body = settings_page_of(&settings, page);
+        body.errors.push("security.inbox", t.security_needed);
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
+    }
+    store_settings(
+        &state,
+        &user.user().id,
+        actor(&user),
+        &settings,
+        info.ip.clone(),
+    )
+    .await?;
+    Ok(Redirect::to("/notifications/settings?saved=1").into_response())
+}
+
+async fn reset_settings(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    user: SignedIn,
+) -> Result<Response, PageError> {
+    store_settings(
+        &state,
+        &user.user().id,
+        actor(&user),
+        &Settings::default(),
+        info.ip.clone(),
+    )
+    .await?;
+    Ok(Redirect::to("/notifications/settings?reset=1").into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deliveries
+
+pub struct Sent {
+    pub at: String,
+    pub title: String,
+    pub channel: &'static str,
+    pub address: String,
+    pub status: &'static str,
+    pub class: &'static str,
+    pub attempts: i64,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "features/notifications/deliveries.html")]
+struct DeliveriesPage {
+    page: PageCtx,
+    t: &'static Texts,
+    rows: Vec<Sent>,
+}
+
+pub fn status_label(status: &str, lang: Lang) -> (&'static str, &'static str) {
+    let (ru, en, class) = match status {
+        "sent" => ("доставлено", "sent", "ok"),
+        "queued" => ("в очереди", "queued", "neutral"),
+        "retrying" => ("повторяем", "retrying", "warn"),
+        _ => ("не доставлено", "failed", "bad"),
+    };
+    (lang.pick(ru, en), class)
+}
+
+async fn deliveries(
+    State(state): State<AppState>,
+    user: SignedIn,
+    page: PageCtx,
+) -> Result<DeliveriesPage, PageError> {
+    let lang = page.lang;
+    let zone = user.user().time_zone.clone();
+    let rows = store::notifications::deliveries(&state.db, &user.user().id, 100)
+        .await?
+        .into_iter()
+        .map(|d| {
+            let (status, class) = status_label(&d.status, lang);
+            Sent {
+                at: local_time(d.updated_at, &zone),
+                title: d.title,
+                channel: Channel::parse(&d.channel)
+                    .map(|c| channel_label(c, lang))
+                    .unwrap_or_default(),
+                address: d.address,
+                status,
+                class,
+                attempts: d.attempts,
+            }
+        })
+        .collect();
+    Ok(DeliveriesPage {
+        t: texts(lang),
+        rows,
+        page,
+    })
+}

@@ -1,0 +1,329 @@
+//! Telling people: a notification is recorded in the cabinet and, by the person's settings, queued
+//! for e-mail and SMS in the same transaction as what caused it. Deadline reminders are planned per
+//! document and sent by a sweep that takes each one exactly once.
+
+use domain::notifications::{self as rules, Category, Channel, Settings};
+use jiff::Timestamp;
+use sqlx::AnyConnection;
+use store::StoreError;
+use store::audit::{self, Actor, Entry};
+use store::notifications::{self as repo, NewNotification, ReminderRow};
+use store::users::Profile;
+
+use crate::channels::{self, Email, Sms};
+use crate::features::documents::catalogue::Catalogue;
+use crate::features::documents::service::{assess_one, today};
+use crate::state::AppState;
+use crate::web::i18n::Lang;
+
+pub const REMINDER_JOB: &str = "notifications.reminders";
+
+/// The person's channel choices (defaults with their departures).
+pub async fn settings(state: &AppState, user_id: &str) -> Result<Settings, StoreError> {
+    let stored = repo::overrides(&state.db, user_id).await?;
+    Ok(Settings::with(stored.into_iter().filter_map(
+        |(category, channel, on)| {
+            Some((Category::parse(&category)?, Channel::parse(&channel)?, on))
+        },
+    )))
+}
+
+/// What to say, in both languages (the person's language is chosen when it is sent).
+pub struct Message {
+    pub category: Category,
+    pub title_ru: String,
+    pub title_en: String,
+    pub body_ru: String,
+    pub body_en: String,
+    /// A path in the cabinet.
+    pub link: Option<String>,
+}
+
+/// Records the notification and queues its e-mail and SMS, all in the caller's transaction;
+/// `None` when `dedupe_key` already made one (nothing is queued again).
+pub async fn notify(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    profile: &Profile,
+    message: &Message,
+    dedupe_key: &str,
+    now: Timestamp,
+) -> Result<Option<String>, StoreError> {
+    let lang = Lang::from_code(&profile.locale).unwrap_or_default();
+    let (title, body) = match lang {
+        Lang::Ru => (&message.title_ru, &message.body_ru),
+        Lang::En => (&message.title_en, &message.body_en),
+    };
+    let Some(id) = repo::insert(
+        conn,
+        &NewNotification {
+            user_id: profile.id.clone(),
+            category: message.category.as_str().to_owned(),
+            title: title.clone(),
+            body: body.clone(),
+            link: message.link.clone(),
+            dedupe_key: dedupe_key.to_owned(),
+        },
+        now,
+    )
+    .await?
+    else {
+        return Ok(None);
+    };
+    let chosen = settings(state, &profile.id).await?;
+    let link = message
+        .link
+        .as_ref()
+        .map(|l| format!("{}{l}", public_base(state)));
+    for channel in chosen.channels_for(message.category) {
+        match channel {
+            Channel::Inbox => {}
+            Channel::Email => {
+                let Some(to) = profile.email.as_deref().filter(|_| profile.email_verified) else {
+                    continue;
+                };
+                let masked = domain::Email::parse(to)
+                    .map(|e| e.masked())
+                    .unwrap_or_default();
+                let delivery =
+                    repo::insert_delivery(conn, &id, &profile.id, "email", &masked, now).await?;
+                let mut paragraphs = vec![body.clone()];
+                if let Some(link) = &link {
+                    paragraphs.push(link.clone());
+                }
+                let email = Email::from_paragraphs(to, title, &paragraphs);
+                channels::queue_email_for(conn, &email, Some(&delivery), now).await?;
+            }
+            Channel::Sms => {
+                let Some(to) = profile.phone.as_deref().filter(|_| profile.phone_verified) else {
+                    continue;
+                };
+                let masked = domain::Phone::parse(to)
+                    .map(|p| p.masked())
+                    .unwrap_or_default();
+                let delivery =
+                    repo::insert_delivery(conn, &id, &profile.id, "sms", &masked, now).await?;
+                let sms = Sms {
+                    to: to.to_owned(),
+                    text: format!("{title}. {body}"),
+                };
+                channels::queue_sms_for(conn, &sms, Some(&delivery), now).await?;
+            }
+        }
+    }
+    state.jobs_enqueued.notify_one();
+    Ok(Some(id))
+}
+
+fn public_base(state: &AppState) -> String {
+    state
+        .config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", state.config.listen))
+        .trim_end_matches('/')
+        .to_owned()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deadline reminders
+
+/// The day reminders count down to: the birthday that ends an internal passport, otherwise the
+/// last day of validity. None for documents without a term, or not active.
+async fn reminder_target(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    catalogue: &Catalogue,
+    profile: &Profile,
+    document_id: &str,
+) -> Result<Option<jiff::civil::Date>, StoreError> {
+    let Some(doc) = store::documents::get(conn, &profile.id, document_id).await? else {
+        return Ok(None);
+    };
+    if doc.state != "active" {
+        return Ok(None);
+    }
+    let a = assess_one(doc, catalogue, profile, today(state, &profile.time_zone));
+    Ok(a.validity
+        .and_then(|v| v.replace_from.or_else(|| v.last_day())))
+}
+
+/// Re-plans one document's reminders inside the caller's transaction (after it was added,
+/// changed, deleted, restored or archived).
+pub async fn replan(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    profile: &Profile,
+    document_id: &str,
+) -> Result<(), StoreError> {
+    let catalogue = Catalogue::load(&state.db).await?;
+    replan_with(conn, state, &catalogue, profile, document_id).await
+}
+
+async fn replan_with(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    catalogue: &Catalogue,
+    profile: &Profile,
+    document_id: &str,
+) -> Result<(), StoreError> {
+    let target = reminder_target(conn, state, catalogue, profile, document_id).await?;
+    let zone = jiff::tz::TimeZone::get(&profile.time_zone).unwrap_or_else(|_| {
+        jiff::tz::TimeZone::get("Europe/Moscow").unwrap_or(jiff::tz::TimeZone::UTC)
+    });
+    let planned = target
+        .map(|d| rules::plan(d, &rules::DEFAULT_OFFSETS, &zone, state.now()))
+        .unwrap_or_default();
+    let deadline = target.map(|d| d.to_string());
+    repo::replan(
+        conn,
+        &profile.id,
+        document_id,
+        deadline.as_deref(),
+        &planned,
+    )
+    .await
+}
+
+/// Re-plans every active document of a person (their date of birth or time zone changed).
+pub async fn replan_all(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    profile: &Profile,
+) -> Result<(), StoreError> {
+    let catalogue = Catalogue::load(&state.db).await?;
+    let filter = store::documents::Filter {
+        state: "active".into(),
+        ..Default::default()
+    };
+    for doc in store::documents::list(&state.db, &profile.id, &filter).await? {
+        replan_with(conn, state, &catalogue, profile, &doc.id).await?;
+    }
+    Ok(())
+}
+
+fn reminder_message(title: &str, days: i64, deadline: &str, link: String) -> Message {
+    let date = deadline
+        .parse::<jiff::civil::Date>()
+        .map(|d| d.strftime("%d.%m.%Y").to_string())
+        .unwrap_or_else(|_| deadline.to_owned());
+    let (title_ru, title_en) = if days == 0 {
+        (
+            format!("Сегодня истекает срок: {title}"),
+            format!("Due today: {title}"),
+        )
+    } else {
+        (
+            format!("Через {days} {} истекает срок: {title}", days_ru(days)),
+            format!(
+                "{days} day{} left: {title}",
+                if days == 1 { "" } else { "s" }
+            ),
+        )
+    };
+    Message {
+        category: Category::Deadlines,
+        title_ru,
+        title_en,
+        body_ru: format!(
+            "Документ «{title}» нужно заменить или продлить до {date}. Что делать — на странице документа."
+        ),
+        body_en: format!(
+            "The document “{title}” must be replaced or renewed by {date}. The document's page says how."
+        ),
+        link: Some(link),
+    }
+}
+
+/// "1 день", "2 дня", "5 дней".
+fn days_ru(n: i64) -> &'static str {
+    match (n % 10, n % 100) {
+        (1, r) if r != 11 => "день",
+        (2..=4, r) if !(12..=14).contains(&r) => "дня",
+        _ => "дней",
+    }
+}
+
+/// Sends the reminders that are due, each exactly once: taking it (`pending` → `sent`), recording
+/// the notification and queueing its deliveries happen in one transaction, and a reminder another
+/// worker took first is left alone. Returns how many were sent.
+pub async fn send_due_reminders(state: &AppState, batch: i64) -> Result<usize, StoreError> {
+    let due = repo::due(&state.db, state.now(), batch).await?;
+    let catalogue = Catalogue::load(&state.db).await?;
+    let mut sent = 0;
+    for reminder in due {
+        if send_one(state, &catalogue, &reminder).await? {
+            sent += 1;
+        }
+    }
+    Ok(sent)
+}
+
+async fn send_one(
+    state: &AppState,
+    catalogue: &Catalogue,
+    reminder: &ReminderRow,
+) -> Result<bool, StoreError> {
+    let now = state.now();
+    let Some(profile) = store::users::profile(&state.db, &reminder.user_id).await? else {
+        return Ok(false);
+    };
+    let mut tx = state.db.begin().await?;
+    let target =
+        reminder_target(&mut tx, state, catalogue, &profile, &reminder.document_id).await?;
+    if target.map(|d| d.to_string()).as_deref() != Some(reminder.deadline.as_str()) {
+        // Deleted, archived or changed since it was planned: nothing to remind of.
+        if repo::settle(&mut tx, &reminder.id, "dropped", now).await? {
+            tracing::info!(reminder = %reminder.id, "reminder dropped: its document no longer has this deadline");
+        }
+        tx.commit().await?;
+        return Ok(false);
+    }
+    if !repo::settle(&mut tx, &reminder.id, "sent", now).await? {
+        return Ok(false); // another worker took it
+    }
+    let title = match store::documents::get(&mut tx, &profile.id, &reminder.document_id).await? {
+        Some(doc) => doc.data.title,
+        None => return Ok(false),
+    };
+    let message = reminder_message(
+        &title,
+        reminder.offset_days,
+        &reminder.deadline,
+        format!("/documents/{}", reminder.document_id),
+    );
+    notify(
+        &mut tx,
+        state,
+        &profile,
+        &message,
+        &format!("reminder:{}", reminder.id),
+        now,
+    )
+    .await?;
+    let e = Entry::new(Actor::System, "reminder.sent")
+        .object("document", &reminder.document_id)
+        .subject(&profile.id)
+        .details(serde_json::json!({ "offset_days": reminder.offset_days, "deadline": reminder.deadline }));
+    audit::append(&mut tx, &e, now).await?;
+    tx.commit().await?;
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn russian_day_counts_agree_with_the_number() {
+        let words: Vec<&str> = [1, 2, 5, 11, 21, 22, 25, 30, 90, 101, 112]
+            .into_iter()
+            .map(super::days_ru)
+            .collect();
+        assert_eq!(
+            words,
+            [
+                "день", "дня", "дней", "дней", "день", "дня", "дней", "дней", "дней", "день",
+                "дней"
+            ]
+        );
+    }
+}

@@ -1,0 +1,460 @@
+//! The inbox, notification settings, the delivery record and the planned deadline reminders.
+
+use jiff::Timestamp;
+use serde::Serialize;
+use sqlx::{AnyConnection, Row};
+
+use crate::db::Db;
+use crate::error::StoreError;
+use crate::{from_micros, micros, new_id};
+
+/// A notification to record (and to deliver by the user's channels).
+#[derive(Debug, Clone)]
+pub struct NewNotification {
+    pub user_id: String,
+    pub category: String,
+    pub title: String,
+    pub body: String,
+    pub link: Option<String>,
+    /// What caused it; the same cause never makes a second notification.
+    pub dedupe_key: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NotificationRow {
+    pub id: String,
+    pub category: String,
+    pub title: String,
+    pub body: String,
+    pub link: Option<String>,
+    pub created_at: Timestamp,
+    pub read_at: Option<Timestamp>,
+    pub archived_at: Option<Timestamp>,
+}
+
+/// Records a notification; `None` when its cause already made one.
+pub async fn insert(
+    conn: &mut AnyConnection,
+    n: &NewNotification,
+    now: Timestamp,
+) -> Result<Option<String>, StoreError> {
+    let id = new_id();
+    let done = sqlx::query(
+        "INSERT INTO notifications (id, user_id, category, title, body, link, dedupe_key, \
+         created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         ON CONFLICT (user_id, dedupe_key) DO NOTHING",
+    )
+    .bind(&id)
+    .bind(&n.user_id)
+    .bind(&n.category)
+    .bind(&n.title)
+    .bind(&n.body)
+    .bind(n.link.as_deref())
+    .bind(&n.dedupe_key)
+    .bind(micros(now))
+    .execute(conn)
+    .await?;
+    Ok((done.rows_affected() == 1).then_some(id))
+}
+
+fn row_of(row: &sqlx::any::AnyRow) -> Result<NotificationRow, sqlx::Error> {
+    Ok(NotificationRow {
+        id: row.try_get("id")?,
+        category: row.try_get("category")?,
+        title: row.try_get("title")?,
+        body: row.try_get("body")?,
+        link: row.try_get("link")?,
+        created_at: from_micros(row.try_get("created_at")?),
+        read_at: row.try_get::<Option<i64>, _>("read_at")?.map(from_micros),
+        archived_at: row
+            .try_get::<Option<i64>, _>("archived_at")?
+            .map(from_micros),
+    })
+}
+
+/// The user's notifications, newest first: the inbox (`archived` false) or the archive, and how
+/// many there are in all.
+pub async fn list(
+    db: &Db,
+    user_id: &str,
+    archived: bool,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<NotificationRow>, i64), StoreError> {
+    let filter = if archived {
+        "archived_at IS NOT NULL"
+    } else {
+        "archived_at IS NULL"
+    };
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT id, category, title, body, link, created_at, read_at, archived_at \
+         FROM notifications WHERE user_id = $1 AND {filter} \
+         ORDER BY created_at DESC, id DESC LIMIT $2 OFFSET $3"
+    )))
+    .bind(user_id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db.pool())
+    .await?;
+    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND {filter}"
+    )))
+    .bind(user_id)
+    .fetch_one(db.pool())
+    .await?;
+    Ok((rows.iter().map(row_of).collect::<Result<_, _>>()?, total))
+}
+
+pub async fn unread_count(db: &Db, user_id: &str) -> Result<i64, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL \
+         AND archived_at IS NULL",
+    )
+    .bind(user_id)
+    .fetch_one(db.pool())
+    .await?)
+}
+
+/// Marks one notification read or unread; false when it is not the user's.
+pub async fn set_read(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    id: &str,
+    read: bool,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let at = read.then(|| micros(now));
+    let done = sqlx::query("UPDATE notifications SET read_at = $3 WHERE id = $1 AND user_id = $2")
+        .bind(id)
+        .bind(user_id)
+        .bind(at)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn mark_all_read(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    now: Timestamp,
+) -> Result<u64, StoreError> {
+    let done =
+        sqlx::query("UPDATE notifications SET read_at = $2 WHERE user_id = $1 AND read_at IS NULL")
+            .bind(user_id)
+            .bind(micros(now))
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected())
+}
+
+/// Moves a notification to the archive (marking it read) or back; false when it is not the
+/// user's.
+pub async fn set_archived(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    id: &str,
+    archived: bool,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let done = if archived {
+        sqlx::query(
+            "UPDATE notifications SET archived_at = $3, read_at = COALESCE(read_at, $3) \
+             WHERE id = $1 AND user_id = $2",
+        )
+        .bind(id)
+        .bind(user_id)
+        .bind(micros(now))
+        .execute(conn)
+        .await?
+    } else {
+        sqlx::query("UPDATE notifications SET archived_at = NULL WHERE id = $1 AND user_id = $2")
+            .bind(id)
+            .bind(user_id)
+            .execute(conn)
+            .await?
+    };
+    Ok(done.rows_affected() == 1)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Settings
+
+/// The user's departures from the defaults: (category, channel, enabled).
+pub async fn overrides(db: &Db, user_id: &str) -> Result<Vec<(String, String, bool)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT category, channel, enabled FROM notification_settings WHERE user_id = $1",
+    )
+    .bind(user_id)
+    .fetch_all(db.pool())
+    .await?;
+    let out: Result<Vec<_>, sqlx::Error> = rows
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get("category")?,
+                r.try_get("channel")?,
+                r.try_get::<i64, _>("enabled")? != 0,
+            ))
+        })
+        .collect();
+    Ok(out?)
+}
+
+/// Replaces the user's departures from the defaults (none: the defaults).
+pub async fn replace_overrides(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    departures: &[(&str, &str, bool)],
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM notification_settings WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    for (category, channel, on) in departures {
+        sqlx::query(
+            "INSERT INTO notification_settings (user_id, category, channel, enabled, updated_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(user_id)
+        .bind(*category)
+        .bind(*channel)
+        .bind(i64::from(*on))
+        .bind(micros(now))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deliveries
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DeliveryRow {
+    pub id: String,
+    pub notification_id: String,
+    pub title: String,
+    pub channel: String,
+    pub address: String,
+    /// `queued`, `sent`, `retrying`, `failed`
+    pub status: String,
+    pub attempts: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+pub async fn insert_delivery(
+    conn: &mut AnyConnection,
+    notification_id: &str,
+    user_id: &str,
+    channel: &str,
+    masked_address: &str,
+    now: Timestamp,
+) -> Result<String, StoreError> {
+    let id = new_id();
+    sqlx::query(
+        "INSERT INTO deliveries (id, notification_id, user_id, channel, address, status, \
+         created_at, updated_at) VALUES ($1, $2, $3, $4, $5, 'queued', $6, $6)",
+    )
+    .bind(&id)
+    .bind(notification_id)
+    .bind(user_id)
+    .bind(channel)
+    .bind(masked_address)
+    .bind(micros(now))
+    .execute(conn)
+    .await?;
+    Ok(id)
+}
+
+/// Records the outcome of one delivery attempt.
+pub async fn record_attempt(
+    db: &Db,
+    id: &str,
+    status: &str,
+    error: Option<&str>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE deliveries SET status = $2, attempts = attempts + 1, error = $3, updated_at = $4 \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(error)
+    .bind(micros(now))
+    .execute(db.pool())
+    .await?;
+    Ok(())
+}
+
+/// The user's delivery history, newest first.
+pub async fn deliveries(
+    db: &Db,
+    user_id: &str,
+    limit: i64,
+) -> Result<Vec<DeliveryRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT d.id, d.notification_id, n.title, d.channel, d.address, d.status, d.attempts, \
+         d.created_at, d.updated_at FROM deliveries d \
+         JOIN notifications n ON n.id = d.notification_id \
+         WHERE d.user_id = $1 ORDER BY d.created_at DESC, d.id DESC LIMIT $2",
+    )
+    .bind(user_id)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    let out: Result<Vec<_>, sqlx::Error> = rows
+        .iter()
+        .map(|r| {
+            Ok(DeliveryRow {
+                id: r.try_get("id")?,
+                notification_id: r.try_get("notification_id")?,
+                title: r.try_get("title")?,
+                channel: r.try_get("channel")?,
+                address: r.try_get("address")?,
+                status: r.try_get("status")?,
+                attempts: r.try_get("attempts")?,
+                created_at: from_micros(r.try_get("created_at")?),
+                updated_at: from_micros(r.try_get("updated_at")?),
+            })
+        })
+        .collect();
+    Ok(out?)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reminders
+
+#[derive(Debug, Clone)]
+pub struct ReminderRow {
+    pub id: String,
+    pub user_id: String,
+    pub document_id: String,
+    pub offset_days: i64,
+    pub deadline: String,
+    pub due_at: Timestamp,
+}
+
+/// Plans a document's reminders for `deadline` (ISO date; `None`: the document has none, or no
+/// longer counts). Pending reminders of another deadline are dropped; reminders already sent stay,
+/// so that the same (document, offset, deadline) is never planned, nor sent, twice.
+pub async fn replan(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    document_id: &str,
+    deadline: Option<&str>,
+    planned: &[(i16, Timestamp)],
+) -> Result<(), StoreError> {
+    match deadline {
+        Some(d) => {
+            sqlx::query(
+                "DELETE FROM reminders WHERE document_id = $1 AND state = 'pending' \
+                 AND deadline <> $2",
+            )
+            .bind(document_id)
+            .bind(d)
+            .execute(&mut *conn)
+            .await?
+        }
+        None => {
+            sqlx::query("DELETE FROM reminders WHERE document_id = $1 AND state = 'pending'")
+                .bind(document_id)
+                .execute(&mut *conn)
+                .await?
+        }
+    };
+    let Some(deadline) = deadline else {
+        return Ok(());
+    };
+    for (offset, due) in planned {
+        sqlx::query(
+            "INSERT INTO reminders (id, user_id, document_id, offset_days, deadline, due_at, \
+             state) VALUES ($1, $2, $3, $4, $5, $6, 'pending') \
+             ON CONFLICT (document_id, offset_days, deadline) DO NOTHING",
+        )
+        .bind(new_id())
+        .bind(user_id)
+        .bind(document_id)
+        .bind(i64::from(*offset))
+        .bind(deadline)
+        .bind(micros(*due))
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Pending reminders due by `now`, earliest first (the partial index makes this O(due)).
+pub async fn due(db: &Db, now: Timestamp, limit: i64) -> Result<Vec<ReminderRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, user_id, document_id, offset_days, deadline, due_at FROM reminders \
+         WHERE state = 'pending' AND due_at <= $1 ORDER BY due_at LIMIT $2",
+    )
+    .bind(micros(now))
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    let out: Result<Vec<_>, sqlx::Error> = rows
+        .iter()
+        .map(|r| {
+            Ok(ReminderRow {
+                id: r.try_get("id")?,
+                user_id: r.try_get("user_id")?,
+                document_id: r.try_get("document_id")?,
+                offset_days: r.try_get("offset_days")?,
+                deadline: r.try_get("deadline")?,
+                due_at: from_micros(r.try_get("due_at")?),
+            })
+        })
+        .collect();
+    Ok(out?)
+}
+
+/// Takes a pending reminder for sending (`sent`) or drops it (`dropped`). False when another
+/// worker took it first: the caller then does nothing, which is what makes it exactly once.
+pub async fn settle(
+    conn: &mut AnyConnection,
+    id: &str,
+    state: &str,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE reminders SET state = $2, sent_at = $3 WHERE id = $1 AND state = 'pending'",
+    )
+    .bind(id)
+    .bind(state)
+    .bind(micros(now))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A document's reminders: (offset, deadline, due, state), earliest first.
+pub async fn for_document(
+    db: &Db,
+    user_id: &str,
+    document_id: &str,
+) -> Result<Vec<(i64, String, Timestamp, String)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT offset_days, deadline, due_at, state FROM reminders \
+         WHERE user_id = $1 AND document_id = $2 ORDER BY due_at, offset_days DESC",
+    )
+    .bind(user_id)
+    .bind(document_id)
+    .fetch_all(db.pool())
+    .await?;
+    let out: Result<Vec<_>, sqlx::Error> = rows
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get("offset_days")?,
+                r.try_get("deadline")?,
+                from_micros(r.try_get("due_at")?),
+                r.try_get("state")?,
+            ))
+        })
+        .collect();
+    Ok(out?)
+}
