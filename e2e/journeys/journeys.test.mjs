@@ -212,6 +212,19 @@ for (const mode of ['desktop', 'keyboard', 'nojs', 'mobile']) {
         await page.goto(`${service.base}/documents?q=${encodeURIComponent('паспорту')}`);
         assert.ok((await page.textContent('main')).includes(title), 'found by another word form');
         await check(page, `${mode}-documents-search`);
+
+        await page.goto(`${service.base}/notifications`);
+        await check(page, `${mode}-notifications`);
+        await page.goto(`${service.base}/notifications/settings`);
+        await check(page, `${mode}-notification-settings`);
+        await act.check('system.sms');
+        await act.press('Сохранить настройки');
+        assert.ok((await page.textContent('main')).includes('Настройки сохранены.'));
+        assert.ok(await page.isChecked('[name="system.sms"]'));
+        await act.press('Вернуть настройки по умолчанию');
+        assert.ok(!(await page.isChecked('[name="system.sms"]')), 'defaults again');
+        await page.goto(`${service.base}/notifications/deliveries`);
+        await check(page, `${mode}-deliveries`);
       }));
   });
 }

@@ -262,3 +262,44 @@ async fn the_inbox_and_settings_refuse_what_would_lose_security_notices_and_othe
     assert_eq!(status, 200);
     assert_eq!(reset["settings"].as_array().map(Vec::len), Some(18));
 }
+
+#[tokio::test]
+async fn the_demo_citizens_licence_due_in_30_days_is_reminded() {
+    let app = TestApp::spawn().await;
+    server::features::accounts::provision::seed_demo(&app.state)
+        .await
+        .expect("demo");
+    assert!(send_due_reminders(&app.state, 100).await.expect("sweep") >= 1);
+    let issued: serde_json::Value = reqwest::Client::new()
+        .post(app.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({ "login": "citizen@demo.kabinet.test", "password": "Demo-Citizen-2026" }))
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("json");
+    let api = Api {
+        app: &app,
+        token: issued["token"].as_str().expect("token").to_owned(),
+    };
+    let (_, inbox) = api
+        .send(reqwest::Method::GET, "/api/v1/notifications", None)
+        .await;
+    let titles: Vec<&str> = inbox["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|n| n["title"].as_str())
+        .collect();
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.contains("30 дней") && t.contains("Водительское")),
+        "{titles:?}"
+    );
+    eventually("the SMS is in the sandbox outbox", || async {
+        sms_saying(&app, "+79000000001", "30 дней").await == 1
+    })
+    .await;
+}

@@ -76,11 +76,11 @@ pub async fn seed(state: &AppState, user_id: &str) -> Result<usize, DocumentErro
             "Паспорт гражданина РФ",
             &passport_fields,
         ),
-        // Issued 10 years minus 25 days ago: expires within 30 days.
+        // Issued 10 years minus 30 days ago: expires in 30 days, so its 30-day reminder is due.
         input(
             "driving_licence",
             "77 21 654321",
-            shift(today, -10, 25),
+            shift(today, -10, 30),
             "Водительское удостоверение",
             &licence_fields,
         ),
