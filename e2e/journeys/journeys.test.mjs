@@ -223,6 +223,12 @@ for (const mode of ['desktop', 'keyboard', 'nojs', 'mobile']) {
         assert.ok(await page.isChecked('[name="system.sms"]'));
         await act.press('Вернуть настройки по умолчанию');
         assert.ok(!(await page.isChecked('[name="system.sms"]')), 'defaults again');
+        const calendarButton = (await page.getByRole('button', { name: 'Включить календарь', exact: true }).count())
+          ? 'Включить календарь' : 'Создать новую ссылку';
+        await act.press(calendarButton);
+        const feed = await page.textContent('#calendar-url');
+        assert.match(feed, /\/calendar\/[A-Za-z0-9_-]+\/deadlines\.ics$/);
+        await check(page, `${mode}-calendar-link`);
         await page.goto(`${service.base}/notifications/deliveries`);
         await check(page, `${mode}-deliveries`);
       }));

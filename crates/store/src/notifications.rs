@@ -458,3 +458,54 @@ pub async fn for_document(
         .collect();
     Ok(out?)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Calendar feed
+
+/// Turns the feed on with a new secret (replacing any earlier one).
+pub async fn set_feed(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    token_hash: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM calendar_feeds WHERE user_id = $1")
+        .bind(user_id)
+        .execute(&mut *conn)
+        .await?;
+    sqlx::query("INSERT INTO calendar_feeds (user_id, token_hash, created_at) VALUES ($1, $2, $3)")
+        .bind(user_id)
+        .bind(token_hash)
+        .bind(micros(now))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn remove_feed(conn: &mut AnyConnection, user_id: &str) -> Result<bool, StoreError> {
+    let done = sqlx::query("DELETE FROM calendar_feeds WHERE user_id = $1")
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// When the user turned the feed on, if they did.
+pub async fn feed_since(db: &Db, user_id: &str) -> Result<Option<Timestamp>, StoreError> {
+    let at: Option<i64> =
+        sqlx::query_scalar("SELECT created_at FROM calendar_feeds WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(at.map(from_micros))
+}
+
+/// Whose feed a secret opens.
+pub async fn feed_owner(db: &Db, token_hash: &str) -> Result<Option<String>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT user_id FROM calendar_feeds WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(db.pool())
+            .await?,
+    )
+}

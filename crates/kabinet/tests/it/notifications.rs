@@ -303,3 +303,110 @@ async fn the_demo_citizens_licence_due_in_30_days_is_reminded() {
     })
     .await;
 }
+
+/// Parses a calendar with the `icalendar` package from PyPI: (summary, start date) per event.
+/// Without Python or the package the check is skipped outside CI (CI installs it).
+fn parsed_by_icalendar(ics: &str) -> Option<Vec<(String, String)>> {
+    let dir = crate::harness::TempDir::new();
+    let path = dir.0.join("feed.ics");
+    std::fs::write(&path, ics).expect("written");
+    let script = "import sys, json, icalendar\n\
+        cal = icalendar.Calendar.from_ical(open(sys.argv[1], 'rb').read())\n\
+        print(json.dumps([[str(e.get('summary')), e.decoded('dtstart').isoformat()] for e in cal.walk('VEVENT')]))";
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&path)
+        .output();
+    match out {
+        Ok(o) if o.status.success() => {
+            Some(serde_json::from_slice(&o.stdout).expect("parser output"))
+        }
+        other => {
+            assert!(
+                std::env::var("CI").is_err(),
+                "icalendar must be installed in CI: {other:?}"
+            );
+            eprintln!("skipped the independent parse: pip install icalendar");
+            None
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_private_calendar_feed_parses_and_its_link_can_be_replaced_and_revoked() {
+    let app = TestApp::spawn().await;
+    registered_citizen(&app, "+79120000703", "ics@example.ru").await;
+    let api = Api {
+        app: &app,
+        token: api_token(&app, "+79120000703").await,
+    };
+    let (status, doc) = api
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/documents",
+            Some(serde_json::json!({ "kind": "other", "title": "Договор, аренда; квартира", "expires_on": "2026-12-31" })),
+        )
+        .await;
+    assert_eq!(status, 201, "{doc}");
+    let (_, html) = app.get_text("/notifications/settings").await;
+    let token = csrf_token(&html);
+    let turn_on = || async {
+        let r = app
+            .post_form("/notifications/calendar", &[("_csrf", &token)])
+            .await;
+        assert_eq!(r.status(), 201);
+        let html = r.text().await.expect("body");
+        let marker = "id=\"calendar-url\">";
+        let start = html.find(marker).expect("the link is shown") + marker.len();
+        let url = &html[start..start + html[start..].find('<').expect("end")];
+        url[url.find("/calendar/").expect("path")..].to_owned()
+    };
+    let first = turn_on().await;
+    let r = reqwest::get(app.url(&first)).await.expect("answered");
+    assert_eq!(r.status(), 200);
+    assert!(
+        r.headers()["content-type"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("text/calendar")
+    );
+    let ics = r.text().await.expect("body");
+    assert!(ics.contains("BEGIN:VEVENT"));
+    if let Some(events) = parsed_by_icalendar(&ics) {
+        assert_eq!(
+            events,
+            [(
+                "Срок документа: Договор, аренда; квартира".to_owned(),
+                "2026-12-31".to_owned()
+            )]
+        );
+    }
+    // A new link replaces the old one; turning it off ends it.
+    let second = turn_on().await;
+    assert_ne!(first, second);
+    assert_eq!(
+        reqwest::get(app.url(&first))
+            .await
+            .expect("answered")
+            .status(),
+        404
+    );
+    assert_eq!(
+        reqwest::get(app.url(&second))
+            .await
+            .expect("answered")
+            .status(),
+        200
+    );
+    let r = app
+        .post_form("/notifications/calendar/off", &[("_csrf", &token)])
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(
+        reqwest::get(app.url(&second))
+            .await
+            .expect("answered")
+            .status(),
+        404
+    );
+}

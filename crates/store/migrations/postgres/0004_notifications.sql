@@ -57,3 +57,10 @@ CREATE TABLE reminders (
     UNIQUE (document_id, offset_days, deadline)
 );
 CREATE INDEX reminders_due ON reminders (due_at) WHERE state = 'pending';
+
+-- A private calendar feed of the user's deadlines: the secret in its address is kept as SHA-256.
+CREATE TABLE calendar_feeds (
+    user_id    TEXT PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at BIGINT NOT NULL
+);

@@ -2,6 +2,7 @@
 //! history, and deadline reminders.
 
 pub mod api;
+pub mod calendar;
 pub mod pages;
 pub mod service;
 

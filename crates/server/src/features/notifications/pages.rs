@@ -35,6 +35,12 @@ pub fn pages() -> Router<AppState> {
         )
         .route("/notifications/settings/reset", post(reset_settings))
         .route("/notifications/deliveries", get(deliveries))
+        .route("/notifications/calendar", post(calendar_on))
+        .route("/notifications/calendar/off", post(calendar_off))
+        .route(
+            "/calendar/{token}/deadlines.ics",
+            get(super::calendar::feed),
+        )
 }
 
 pub struct Texts {
@@ -73,6 +79,15 @@ pub struct Texts {
     pub previous: &'static str,
     pub next: &'static str,
     pub pages_label: &'static str,
+    pub calendar: &'static str,
+    pub calendar_lead: &'static str,
+    pub calendar_on: &'static str,
+    pub calendar_new: &'static str,
+    pub calendar_off: &'static str,
+    pub calendar_since: &'static str,
+    pub calendar_url: &'static str,
+    pub calendar_once: &'static str,
+    pub calendar_removed: &'static str,
 }
 
 static RU: Texts = Texts {
@@ -111,6 +126,15 @@ static RU: Texts = Texts {
     previous: "Предыдущая страница",
     next: "Следующая страница",
     pages_label: "Страницы",
+    calendar: "Календарь сроков",
+    calendar_lead: "Личная ссылка на календарь (iCalendar) со сроками ваших документов: добавьте её в календарь телефона или почты, и он сам будет обновляться. Кто знает ссылку, видит сроки — не передавайте её.",
+    calendar_on: "Включить календарь",
+    calendar_new: "Создать новую ссылку",
+    calendar_off: "Выключить календарь",
+    calendar_since: "Календарь включён с",
+    calendar_url: "Ссылка на календарь",
+    calendar_once: "Скопируйте ссылку сейчас: мы храним только её отпечаток и больше её не покажем. Прежняя ссылка перестала работать.",
+    calendar_removed: "Календарь выключен: ссылка больше не работает.",
 };
 
 static EN: Texts = Texts {
@@ -149,6 +173,15 @@ static EN: Texts = Texts {
     previous: "Previous page",
     next: "Next page",
     pages_label: "Pages",
+    calendar: "Deadline calendar",
+    calendar_lead: "A private link to a calendar (iCalendar) of your documents' deadlines: add it to the calendar on your phone or in your mail, and it keeps itself up to date. Whoever has the link sees the deadlines: do not share it.",
+    calendar_on: "Turn the calendar on",
+    calendar_new: "Make a new link",
+    calendar_off: "Turn the calendar off",
+    calendar_since: "The calendar is on since",
+    calendar_url: "Calendar link",
+    calendar_once: "Copy the link now: we keep only its fingerprint and will not show it again. The previous link no longer works.",
+    calendar_removed: "The calendar is off: its link no longer works.",
 };
 
 fn texts(lang: Lang) -> &'static Texts {
@@ -324,6 +357,10 @@ struct SettingsPage {
     rows: Vec<Row>,
     errors: FormErrors,
     notice: Option<&'static str>,
+    /// When the feed was turned on, if it is.
+    feed_since: Option<String>,
+    /// The new feed's address, shown once.
+    feed_url: Option<String>,
 }
 
 fn rows(settings: &Settings, lang: Lang) -> Vec<Row> {
@@ -355,14 +392,28 @@ fn settings_page_of(settings: &Settings, page: PageCtx) -> SettingsPage {
         rows: rows(settings, lang),
         errors: FormErrors::default(),
         notice: None,
+        feed_since: None,
+        feed_url: None,
         page,
     }
+}
+
+async fn with_feed(
+    state: &AppState,
+    user: &SignedIn,
+    mut body: SettingsPage,
+) -> Result<SettingsPage, PageError> {
+    body.feed_since = store::notifications::feed_since(&state.db, &user.user().id)
+        .await?
+        .map(|at| local_time(at, &user.user().time_zone));
+    Ok(body)
 }
 
 #[derive(Deserialize)]
 struct SettingsNotes {
     saved: Option<String>,
     reset: Option<String>,
+    calendar_off: Option<String>,
 }
 
 async fn settings_page(
@@ -378,10 +429,12 @@ async fn settings_page(
         Some(t.saved)
     } else if notes.reset.is_some() {
         Some(t.reset_done)
+    } else if notes.calendar_off.is_some() {
+        Some(t.calendar_removed)
     } else {
         None
     };
-    Ok(body)
+    with_feed(&state, &user, body).await
 }
 
 /// Saves a whole table: a ticked box is present in the form, an unticked one is absent.
@@ -438,6 +491,7 @@ async fn save_settings(
         let t = texts(page.lang);
         let mut body = settings_page_of(&settings, page);
         body.errors.push("security.inbox", t.security_needed);
+        let body = with_feed(&state, &user, body).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
     }
     store_settings(
@@ -528,4 +582,59 @@ async fn deliveries(
         rows,
         page,
     })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Calendar feed
+
+async fn calendar_on(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    user: SignedIn,
+    page: PageCtx,
+) -> Result<Response, PageError> {
+    let token = crate::keys::random_token();
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    store::notifications::set_feed(
+        &mut tx,
+        &user.user().id,
+        &crate::keys::token_hash(&token),
+        now,
+    )
+    .await?;
+    let e = Entry::new(actor(&user), "calendar_feed.created")
+        .subject(&user.user().id)
+        .from_request(info.ip.clone(), None);
+    audit::append(&mut tx, &e, now).await?;
+    tx.commit().await.map_err(store::StoreError::from)?;
+    let settings = service::settings(&state, &user.user().id).await?;
+    let mut body = with_feed(&state, &user, settings_page_of(&settings, page)).await?;
+    body.feed_url = Some(format!(
+        "{}/calendar/{token}/deadlines.ics",
+        service::public_base(&state)
+    ));
+    Ok((
+        StatusCode::CREATED,
+        [(axum::http::header::CACHE_CONTROL, "no-store")],
+        body,
+    )
+        .into_response())
+}
+
+async fn calendar_off(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    user: SignedIn,
+) -> Result<Response, PageError> {
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    if store::notifications::remove_feed(&mut tx, &user.user().id).await? {
+        let e = Entry::new(actor(&user), "calendar_feed.removed")
+            .subject(&user.user().id)
+            .from_request(info.ip.clone(), None);
+        audit::append(&mut tx, &e, now).await?;
+    }
+    tx.commit().await.map_err(store::StoreError::from)?;
+    Ok(Redirect::to("/notifications/settings?calendar_off=1").into_response())
 }

@@ -115,7 +115,7 @@ pub async fn notify(
     Ok(Some(id))
 }
 
-fn public_base(state: &AppState) -> String {
+pub fn public_base(state: &AppState) -> String {
     state
         .config
         .public_url
