@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""The reminder sweep at scale, on SQLite with Kabinet's own schema.
+
+Fills a database made by `kabinet migrate` with N documents (spread over N/10 users), each with
+its five planned reminders, 1% of the documents having one reminder due now. Then runs the sweep's
+query (the same SQL as `store::notifications::due`) batch by batch, taking each due row as the
+sweep does (`UPDATE … WHERE state = 'pending'`), and prints the time per sweep and per due
+reminder. The cost should follow the due rows, not N: compare the lines for 1M and 10M.
+
+It measures the database side of the sweep (finding and taking due reminders). Composing the
+notification and queueing its e-mail/SMS is per reminder and independent of N.
+
+    bench/reminders.py --kabinet target/release/kabinet --documents 1000000 10000000
+"""
+import argparse
+import os
+import shutil
+import sqlite3
+import subprocess
+import tempfile
+import time
+
+DUE_SQL = (
+    "SELECT id, user_id, document_id, offset_days, deadline, due_at FROM reminders "
+    "WHERE state = 'pending' AND due_at <= ? ORDER BY due_at LIMIT ?"
+)
+TAKE_SQL = "UPDATE reminders SET state = 'sent', sent_at = ? WHERE id = ? AND state = 'pending'"
+DAY_US = 86_400 * 1_000_000
+
+
+def fill(db, n, now_us):
+    users = max(1, n // 10)
+    cur = db.cursor()
+    cur.execute("PRAGMA foreign_keys = OFF")
+    cur.execute("PRAGMA synchronous = OFF")
+    cur.execute("PRAGMA journal_mode = MEMORY")
+    cur.execute(
+        "INSERT OR IGNORE INTO document_kinds (code, schema, name_ru, name_en, rule, lead_days, "
+        "max_file_bytes, renewal_ru, renewal_en, position, active, updated_at) "
+        "VALUES ('other', 'other', 'Другой', 'Other', '{\"type\":\"typed\"}', 90, 20971520, '', '', 0, 1, 0)"
+    )
+    cur.executemany(
+        "INSERT INTO users (id, role, surname, given_name, password_hash, identity_level, locale, "
+        "time_zone, created_at, updated_at) VALUES (?, 'citizen', 'Иванов', 'Иван', 'x', "
+        "'simplified', 'ru', 'Europe/Moscow', 0, 0)",
+        ((f"u{i:08d}",) for i in range(users)),
+    )
+    batch = 100_000
+    for start in range(0, n, batch):
+        docs = []
+        rems = []
+        for i in range(start, min(n, start + batch)):
+            doc = f"d{i:09d}"
+            owner = f"u{i % users:08d}"
+            docs.append((doc, owner))
+            due_now = i % 100 == 0  # 1% have a reminder due
+            for k, offset in enumerate((90, 30, 7, 1, 0)):
+                if due_now and k == 0:
+                    due = now_us - 60_000_000
+                else:
+                    due = now_us + (1 + (i % 300)) * DAY_US + k
+                rems.append((f"r{i:09d}{k}", owner, doc, offset, "2027-01-01", due))
+        cur.executemany(
+            "INSERT INTO documents (id, owner_id, kind_code, title, fields, tags, state, "
+            "search_text, created_at, updated_at) VALUES (?, ?, 'other', 'Договор', '{}', '[]', "
+            "'active', '', 0, 0)",
+            docs,
+        )
+        cur.executemany(
+            "INSERT INTO reminders (id, user_id, document_id, offset_days, deadline, due_at, state) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'pending')",
+            rems,
+        )
+        db.commit()
+
+
+def sweep(db, now_us, batch=500):
+    taken = 0
+    started = time.perf_counter()
+    while True:
+        rows = db.execute(DUE_SQL, (now_us, batch)).fetchall()
+        if not rows:
+            break
+        for row in rows:
+            taken += db.execute(TAKE_SQL, (now_us, row[0])).rowcount
+        db.commit()
+    return taken, time.perf_counter() - started
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kabinet", required=True, help="the kabinet binary (runs the migrations)")
+    ap.add_argument("--documents", type=int, nargs="+", default=[1_000_000, 10_000_000])
+    args = ap.parse_args()
+    print(f"{'documents':>12} {'reminders':>12} {'due':>9} {'fill s':>8} {'sweep ms':>10} "
+          f"{'µs/due':>8} {'empty sweep ms':>15}")
+    for n in args.documents:
+        folder = tempfile.mkdtemp(prefix="kabinet-reminders-")
+        try:
+            subprocess.run(
+                [args.kabinet, "migrate", "--data-dir", folder],
+                check=True, capture_output=True,
+                env={**os.environ, "KABINET_LOG_LEVEL": "warn"},
+            )
+            db = sqlite3.connect(os.path.join(folder, "kabinet.db"))
+            now_us = int(time.time() * 1_000_000)
+            t0 = time.perf_counter()
+            fill(db, n, now_us)
+            filled = time.perf_counter() - t0
+            db.execute("ANALYZE")
+            plan = " ".join(r[-1] for r in db.execute("EXPLAIN QUERY PLAN " + DUE_SQL, (now_us, 500)))
+            assert "reminders_due" in plan, plan
+            taken, seconds = sweep(db, now_us)
+            _, empty = sweep(db, now_us)  # nothing due: the cost of a sweep that finds nothing
+            print(f"{n:>12} {n * 5:>12} {taken:>9} {filled:>8.1f} {seconds * 1000:>10.1f} "
+                  f"{seconds * 1e6 / max(taken, 1):>8.1f} {empty * 1000:>15.3f}")
+            db.close()
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
