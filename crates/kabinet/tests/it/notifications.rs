@@ -410,3 +410,62 @@ async fn the_private_calendar_feed_parses_and_its_link_can_be_replaced_and_revok
         404
     );
 }
+
+#[tokio::test]
+async fn the_unread_count_streams_to_an_open_page() {
+    let app = TestApp::spawn().await;
+    registered_citizen(&app, "+79120000704", "live@example.ru").await;
+    let mut response = app.get("/notifications/stream").await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("text/event-stream")
+    );
+    let first = response.chunk().await.expect("chunk").expect("an event");
+    assert_eq!(
+        String::from_utf8_lossy(&first),
+        "event: unread\ndata: 0\n\n"
+    );
+
+    let user_id: String = sqlx::query_scalar("SELECT id FROM users WHERE phone = '+79120000704'")
+        .fetch_one(app.state.db.pool())
+        .await
+        .expect("user");
+    let mut conn = app.state.db.pool().acquire().await.expect("connection");
+    store::notifications::insert(
+        &mut conn,
+        &store::notifications::NewNotification {
+            user_id,
+            category: "system".into(),
+            title: "Проверка".into(),
+            body: "Новое сообщение".into(),
+            link: None,
+            dedupe_key: "live-test".into(),
+        },
+        app.state.now(),
+    )
+    .await
+    .expect("insert");
+    drop(conn);
+    let next = tokio::time::timeout(std::time::Duration::from_secs(15), async {
+        loop {
+            let chunk = response.chunk().await.expect("chunk").expect("open");
+            let text = String::from_utf8_lossy(&chunk).into_owned();
+            if text.contains("event: unread") {
+                return text;
+            }
+        }
+    })
+    .await
+    .expect("a new count within the interval");
+    assert_eq!(next, "event: unread\ndata: 1\n\n");
+    // Without a session there is no stream.
+    let anonymous = crate::harness::client()
+        .get(app.url("/notifications/stream"))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(anonymous.status(), 303);
+}

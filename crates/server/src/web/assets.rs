@@ -30,6 +30,8 @@ impl Asset {
 pub struct Assets {
     pub css: Asset,
     pub icon: Asset,
+    /// Progressive enhancement: the live unread count.
+    pub live: Asset,
 }
 
 pub static ASSETS: LazyLock<Assets> = LazyLock::new(|| Assets {
@@ -45,11 +47,17 @@ pub static ASSETS: LazyLock<Assets> = LazyLock::new(|| Assets {
         include_bytes!("static/icon.svg"),
         "image/svg+xml",
     ),
+    live: Asset::new(
+        "live",
+        "js",
+        include_bytes!("static/live.js"),
+        "text/javascript; charset=utf-8",
+    ),
 });
 
 pub async fn serve(Path(name): Path<String>) -> Response {
     let href = format!("/static/{name}");
-    let found = [&ASSETS.css, &ASSETS.icon]
+    let found = [&ASSETS.css, &ASSETS.icon, &ASSETS.live]
         .into_iter()
         .find(|asset| asset.href == href);
     match found {

@@ -35,6 +35,7 @@ pub fn pages() -> Router<AppState> {
         )
         .route("/notifications/settings/reset", post(reset_settings))
         .route("/notifications/deliveries", get(deliveries))
+        .route("/notifications/stream", get(stream))
         .route("/notifications/calendar", post(calendar_on))
         .route("/notifications/calendar/off", post(calendar_off))
         .route(
@@ -637,4 +638,41 @@ async fn calendar_off(
     }
     tx.commit().await.map_err(store::StoreError::from)?;
     Ok(Redirect::to("/notifications/settings?calendar_off=1").into_response())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Live count
+
+/// How often an open page's stream looks for a changed count. A database read per open page
+/// per interval, on whichever node holds the connection; no cross-node messaging is needed.
+const STREAM_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// `text/event-stream` of `unread` events: the count now, then each time it changes.
+async fn stream(State(state): State<AppState>, user: SignedIn) -> Response {
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    let user_id = user.user().id.clone();
+    let events = futures_util::stream::unfold(
+        (state, user_id, None::<i64>, true),
+        |(state, user_id, last, first)| async move {
+            loop {
+                if !first {
+                    tokio::time::sleep(STREAM_INTERVAL).await;
+                }
+                // A failed read ends the stream; the browser reconnects by itself.
+                let n = store::notifications::unread_count(&state.db, &user_id)
+                    .await
+                    .ok()?;
+                if Some(n) != last {
+                    let event = Event::default().event("unread").data(n.to_string());
+                    return Some((
+                        Ok::<_, std::convert::Infallible>(event),
+                        (state, user_id, Some(n), false),
+                    ));
+                }
+            }
+        },
+    );
+    Sse::new(events)
+        .keep_alive(KeepAlive::default())
+        .into_response()
 }
