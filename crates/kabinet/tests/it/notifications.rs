@@ -461,6 +461,19 @@ async fn the_unread_count_streams_to_an_open_page() {
     .await
     .expect("a new count within the interval");
     assert_eq!(next, "event: unread\ndata: 1\n\n");
+    // The same through the API, for the mobile app.
+    let token = api_token(&app, "+79120000704").await;
+    let mut api_stream = crate::harness::client()
+        .get(app.url("/api/v1/notifications/stream"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("answered");
+    let first = api_stream.chunk().await.expect("chunk").expect("an event");
+    assert_eq!(
+        String::from_utf8_lossy(&first),
+        "event: unread\ndata: 1\n\n"
+    );
     // Without a session there is no stream.
     let anonymous = crate::harness::client()
         .get(app.url("/notifications/stream"))

@@ -22,6 +22,7 @@ use crate::web::i18n::Msg;
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(list_notifications))
+        .routes(routes!(notification_stream))
         .routes(routes!(change_notification))
         .routes(routes!(get_settings, put_settings))
         .routes(routes!(reset_settings))
@@ -281,4 +282,15 @@ async fn list_deliveries(
             })
             .collect(),
     ))
+}
+
+/// Server-sent events: `unread` with the unread count now and whenever it changes (checked every
+/// 5 seconds). The stream stays open; reconnect when it ends.
+#[utoipa::path(get, path = "/api/v1/notifications/stream", tag = "notifications", security(("bearer" = [])),
+    responses((status = 200, description = "An event stream", content_type = "text/event-stream", body = String), (status = 401, description = "No valid token", body = ErrorBody)))]
+async fn notification_stream(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> axum::response::Response {
+    super::pages::unread_events(state, user.user.id.clone())
 }

@@ -647,10 +647,13 @@ async fn calendar_off(
 /// per interval, on whichever node holds the connection; no cross-node messaging is needed.
 const STREAM_INTERVAL: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// `text/event-stream` of `unread` events: the count now, then each time it changes.
 async fn stream(State(state): State<AppState>, user: SignedIn) -> Response {
+    unread_events(state, user.user().id.clone())
+}
+
+/// `text/event-stream` of `unread` events: the count now, then each time it changes.
+pub fn unread_events(state: AppState, user_id: String) -> Response {
     use axum::response::sse::{Event, KeepAlive, Sse};
-    let user_id = user.user().id.clone();
     let events = futures_util::stream::unfold(
         (state, user_id, None::<i64>, true),
         |(state, user_id, last, first)| async move {
