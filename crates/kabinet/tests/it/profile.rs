@@ -427,3 +427,61 @@ async fn api_keys_are_made_on_a_page_shown_once_and_revoked() {
     assert_eq!(r.status(), 303);
     assert_eq!(profile(key).await, 401, "revoked");
 }
+
+#[tokio::test]
+async fn the_activity_log_lists_what_happened_filters_it_and_exports_csv() {
+    let app = TestApp::spawn().await;
+    registered_citizen(&app, "+79120000503", "journal@example.ru").await;
+    let token = crate::documents::api_token(&app, "+79120000503").await;
+    let created = client()
+        .post(app.url("/api/v1/documents"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "kind": "other", "title": "Справка" }))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(created.status(), 201);
+
+    let (status, html) = app.get_text("/profile/journal").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("Добавлен документ"), "{html}");
+    assert!(html.contains("Выдан ключ API"));
+    let (_, only_documents) = app.get_text("/profile/journal?area=document").await;
+    assert!(only_documents.contains("Добавлен документ"));
+    assert!(!only_documents.contains("Выдан ключ API"));
+    let (status, bad) = app.get_text("/profile/journal?from=31.02.2026").await;
+    assert_eq!(status, 422);
+    assert!(bad.contains("href=\"#from\""));
+    let (_, future) = app.get_text("/profile/journal?from=01.01.2030").await;
+    assert!(!future.contains("Добавлен документ"), "the period applies");
+
+    let csv = app.get("/profile/journal.csv?area=document").await;
+    assert_eq!(csv.status(), 200);
+    assert!(
+        csv.headers()["content-type"]
+            .to_str()
+            .expect("ascii")
+            .starts_with("text/csv")
+    );
+    let body = csv.text().await.expect("body");
+    assert!(
+        body.starts_with('\u{feff}'),
+        "a BOM for spreadsheet programs"
+    );
+    let lines: Vec<&str> = body.trim_end().split("\r\n").collect();
+    assert_eq!(
+        lines[0],
+        "\u{feff}\"Время\";\"Действие\";\"Кто\";\"IP-адрес\""
+    );
+    assert!(
+        lines[1..].iter().all(|l| l.contains("документ")),
+        "{lines:?}"
+    );
+    assert!(lines[1].contains("\"вы\""));
+
+    // Another person sees only their own records.
+    let other = app.with_client(client());
+    registered_citizen(&other, "+79120000504", "journal2@example.ru").await;
+    let (_, theirs) = other.get_text("/profile/journal?area=document").await;
+    assert!(!theirs.contains("Добавлен документ"));
+}

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod edit;
+pub mod journal;
 pub mod logins;
 pub mod security;
 pub mod service;
@@ -32,6 +33,7 @@ pub fn pages() -> Router<AppState> {
         .route("/profile/logins", get(logins::logins))
         .merge(security::pages())
         .merge(tokens::pages())
+        .merge(journal::pages())
 }
 
 pub struct Texts {
@@ -62,6 +64,7 @@ pub struct Texts {
     pub change_contacts: &'static str,
     pub login_history: &'static str,
     pub api_tokens: &'static str,
+    pub journal: &'static str,
     pub birth_date: &'static str,
     pub snils: &'static str,
     pub inn: &'static str,
@@ -102,6 +105,7 @@ static RU: Texts = Texts {
     change_contacts: "Изменить телефон или почту",
     login_history: "История входов",
     api_tokens: "Ключи API",
+    journal: "Журнал действий",
     birth_date: "Дата рождения",
     snils: "СНИЛС",
     inn: "ИНН",
@@ -142,6 +146,7 @@ static EN: Texts = Texts {
     change_contacts: "Change phone or e-mail",
     login_history: "Sign-in history",
     api_tokens: "API keys",
+    journal: "Activity log",
     birth_date: "Date of birth",
     snils: "SNILS",
     inn: "INN",
