@@ -370,6 +370,48 @@ pub async fn verify(db: &Db) -> Result<(u64, Option<Break>), StoreError> {
     Ok((checked, None))
 }
 
+/// What a person's journal shows: records about their data, newest first, in a period and an
+/// area (an action prefix such as `document.`), and how many match in all.
+pub async fn journal(
+    db: &Db,
+    subject_id: &str,
+    from: Option<Timestamp>,
+    to: Option<Timestamp>,
+    area: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Record>, i64), StoreError> {
+    let from = from.map(micros).unwrap_or(i64::MIN);
+    let to = to.map(micros).unwrap_or(i64::MAX);
+    let prefix = format!("{}%", area.unwrap_or(""));
+    let filter = "subject_id = $1 AND at >= $2 AND at < $3 AND action LIKE $4";
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {RECORD_COLUMNS} FROM audit_log WHERE {filter} \
+         ORDER BY at DESC, seq DESC LIMIT $5 OFFSET $6"
+    )))
+    .bind(subject_id)
+    .bind(from)
+    .bind(to)
+    .bind(&prefix)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(db.pool())
+    .await?;
+    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM audit_log WHERE {filter}"
+    )))
+    .bind(subject_id)
+    .bind(from)
+    .bind(to)
+    .bind(&prefix)
+    .fetch_one(db.pool())
+    .await?;
+    Ok((
+        rows.iter().map(record_from_row).collect::<Result<_, _>>()?,
+        total,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -424,46 +466,4 @@ mod tests {
         assert!(shards.len() > 8, "{shards:?}");
         assert!(shards.iter().all(|s| (0..SHARDS).contains(s)));
     }
-}
-
-/// What a person's journal shows: records about their data, newest first, in a period and an
-/// area (an action prefix such as `document.`), and how many match in all.
-pub async fn journal(
-    db: &Db,
-    subject_id: &str,
-    from: Option<Timestamp>,
-    to: Option<Timestamp>,
-    area: Option<&str>,
-    limit: i64,
-    offset: i64,
-) -> Result<(Vec<Record>, i64), StoreError> {
-    let from = from.map(micros).unwrap_or(i64::MIN);
-    let to = to.map(micros).unwrap_or(i64::MAX);
-    let prefix = format!("{}%", area.unwrap_or(""));
-    let filter = "subject_id = $1 AND at >= $2 AND at < $3 AND action LIKE $4";
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {RECORD_COLUMNS} FROM audit_log WHERE {filter} \
-         ORDER BY at DESC, seq DESC LIMIT $5 OFFSET $6"
-    )))
-    .bind(subject_id)
-    .bind(from)
-    .bind(to)
-    .bind(&prefix)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(db.pool())
-    .await?;
-    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT COUNT(*) FROM audit_log WHERE {filter}"
-    )))
-    .bind(subject_id)
-    .bind(from)
-    .bind(to)
-    .bind(&prefix)
-    .fetch_one(db.pool())
-    .await?;
-    Ok((
-        rows.iter().map(record_from_row).collect::<Result<_, _>>()?,
-        total,
-    ))
 }
