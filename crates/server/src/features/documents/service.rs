@@ -1104,7 +1104,7 @@ pub struct Assessed {
 }
 
 /// The date the profile's key data last changed, in the user's zone.
-fn key_change_date(profile: &Profile) -> Option<Date> {
+pub fn key_change_date(profile: &Profile) -> Option<Date> {
     let zone = zone(&profile.time_zone);
     profile
         .key_data_changed_at
@@ -1112,10 +1112,11 @@ fn key_change_date(profile: &Profile) -> Option<Date> {
 }
 
 /// Computes a document's status from its kind's current rule (an operator may have changed it).
+/// `key_changed_on` is when the holder's name or date of birth last changed ([`key_change_date`]).
 pub fn assess_one(
     doc: DocumentRow,
     catalogue: &Catalogue,
-    profile: &Profile,
+    key_changed_on: Option<Date>,
     today: Date,
 ) -> Assessed {
     let kind = catalogue.get(&doc.data.kind_code).cloned();
@@ -1142,7 +1143,7 @@ pub fn assess_one(
         kind.rule.apply(&facts).ok()
     });
     let changed_after_issue = kind.as_ref().is_some_and(|k| k.schema.is_identity())
-        && matches!((key_change_date(profile), issued_on), (Some(changed), Some(issued)) if changed > issued);
+        && matches!((key_changed_on, issued_on), (Some(changed), Some(issued)) if changed > issued);
     let lead = kind.as_ref().map_or(90, |k| k.lead_days);
     let fallback = Validity {
         valid_until: None,
@@ -1169,6 +1170,8 @@ pub struct Assessor {
     pub profile: Profile,
     pub today: Date,
     pub catalogue: Catalogue,
+    /// Worked out once: finding a time zone is not free, and a registry assesses hundreds.
+    pub key_changed_on: Option<Date>,
 }
 
 impl Assessor {
@@ -1177,12 +1180,13 @@ impl Assessor {
         Ok(Self {
             today: today(state, &profile.time_zone),
             catalogue: Catalogue::load(&state.db).await?,
+            key_changed_on: key_change_date(&profile),
             profile,
         })
     }
 
     pub fn assess(&self, doc: DocumentRow) -> Assessed {
-        assess_one(doc, &self.catalogue, &self.profile, self.today)
+        assess_one(doc, &self.catalogue, self.key_changed_on, self.today)
     }
 }
 
@@ -1322,7 +1326,7 @@ pub async fn archive_expired(state: &AppState) -> Result<usize, StoreError> {
             continue;
         };
         drop(conn);
-        let assessed = assess_one(doc, &catalogue, &profile, today);
+        let assessed = assess_one(doc, &catalogue, key_change_date(&profile), today);
         if assessed.assessment.status != domain::documents::Status::Expired {
             continue;
         }

@@ -12,7 +12,7 @@ use store::users::Profile;
 
 use crate::channels::{self, Email, Sms};
 use crate::features::documents::catalogue::Catalogue;
-use crate::features::documents::service::{assess_one, today};
+use crate::features::documents::service::{assess_one, key_change_date, today};
 use crate::state::AppState;
 use crate::web::i18n::Lang;
 
@@ -143,7 +143,12 @@ async fn reminder_target(
     if doc.state != "active" {
         return Ok(None);
     }
-    let a = assess_one(doc, catalogue, profile, today(state, &profile.time_zone));
+    let a = assess_one(
+        doc,
+        catalogue,
+        key_change_date(profile),
+        today(state, &profile.time_zone),
+    );
     Ok(a.validity
         .and_then(|v| v.replace_from.or_else(|| v.last_day())))
 }
