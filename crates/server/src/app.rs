@@ -92,6 +92,7 @@ pub async fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Sta
     let geoip = crate::geoip::GeoIp::open(config.geoip.database.as_deref())?;
     Ok(AppState {
         geoip: Arc::new(geoip),
+        limiter: Arc::default(),
         config: Arc::new(config),
         db,
         clock,

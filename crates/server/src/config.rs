@@ -70,6 +70,7 @@ pub struct Config {
     pub storage: StorageConfig,
     pub documents: DocumentsConfig,
     pub geoip: GeoIpConfig,
+    pub limits: LimitsConfig,
 }
 
 /// Where document files are kept (always encrypted).
@@ -125,6 +126,25 @@ impl Default for DocumentsConfig {
     fn default() -> Self {
         Self {
             max_upload_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// Rate limits per client address on each node.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    pub enabled: bool,
+    /// Sign-in, code, registration and recovery attempts per minute from one address (also the
+    /// burst allowed at once).
+    pub sign_in_per_minute: u32,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            sign_in_per_minute: 30,
         }
     }
 }
@@ -275,6 +295,7 @@ impl Default for Config {
             storage: StorageConfig::default(),
             documents: DocumentsConfig::default(),
             geoip: GeoIpConfig::default(),
+            limits: LimitsConfig::default(),
         }
     }
 }

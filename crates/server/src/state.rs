@@ -25,6 +25,8 @@ pub struct AppState {
     pub vault: store::objects::Vault,
     /// Where sign-ins come from (empty without a configured database).
     pub geoip: Arc<crate::geoip::GeoIp>,
+    /// Per-node rate limits on sign-in, registration and recovery.
+    pub limiter: Arc<crate::web::limits::Limiter>,
 }
 
 /// Keys derived from the master key, one per purpose.

@@ -4,7 +4,7 @@
 use jiff::SignedDuration;
 use store::outbox;
 
-use crate::harness::{Options, TestApp, csrf_token, eventually};
+use crate::harness::{Options, TestApp, client, csrf_token, eventually};
 use crate::smtp::SmtpServer;
 
 pub const PASSWORD: &str = "Zorkiy-Ezh-2026!";
@@ -783,4 +783,59 @@ async fn a_user_cannot_revoke_another_users_token() {
         .await
         .expect("answered");
     assert_eq!(still.status(), 200);
+}
+
+#[tokio::test]
+async fn sign_in_attempts_from_one_address_are_rate_limited_with_retry_after() {
+    let app = TestApp::spawn_with(Options {
+        configure: Box::new(|c| c.limits.sign_in_per_minute = 5),
+        ..Options::default()
+    })
+    .await;
+    let body = serde_json::json!({ "login": "nobody@example.ru", "password": "Wrong-Pass-1" });
+    for _ in 0..5 {
+        let r = client()
+            .post(app.url("/api/v1/auth/login"))
+            .json(&body)
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(r.status(), 401);
+    }
+    let r = client()
+        .post(app.url("/api/v1/auth/login"))
+        .json(&body)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(r.status(), 429);
+    let wait: u64 = r.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
+    assert!((1..=60).contains(&wait));
+    let error: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(error["error"]["code"], "too_many_requests");
+    // The sign-in page is the same door: refused too, with a page in Russian.
+    let (_, html) = app.get_text("/login").await;
+    let r = app
+        .post_form(
+            "/login",
+            &[
+                ("_csrf", &csrf_token(&html)),
+                ("login", "x"),
+                ("password", "y"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 429);
+    assert!(
+        r.text()
+            .await
+            .expect("body")
+            .contains("Слишком много запросов")
+    );
+    // Reading pages is not limited.
+    assert_eq!(app.get("/login").await.status(), 200);
 }

@@ -59,7 +59,23 @@ impl utoipa::Modify for BodyErrors {
                 )
                 .build()
         };
-        for item in openapi.paths.paths.values_mut() {
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            // Sign-in, registration and its confirmation are rate-limited per address.
+            if [
+                "/api/v1/auth/register",
+                "/api/v1/auth/confirm-phone",
+                "/api/v1/auth/login",
+            ]
+            .contains(&path.as_str())
+                && let Some(post) = item.post.as_mut()
+            {
+                post.responses
+                    .responses
+                    .entry("429".to_owned())
+                    .or_insert_with(|| {
+                        error("Too many attempts from this address; see Retry-After").into()
+                    });
+            }
             let operations = [
                 &mut item.post,
                 &mut item.put,

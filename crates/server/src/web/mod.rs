@@ -9,6 +9,7 @@ pub mod errors;
 pub mod forms;
 pub mod headers;
 pub mod i18n;
+pub mod limits;
 pub mod page;
 pub mod session;
 
@@ -55,6 +56,7 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             timeout,
         ))
+        .layer(from_fn_with_state(state.clone(), limits::middleware))
         .layer(from_fn_with_state(state.clone(), session::middleware))
         // Innermost, since it changes the body that the middleware above reads.
         .layer(from_fn_with_state(state.clone(), limit_body))
