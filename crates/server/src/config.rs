@@ -244,6 +244,9 @@ pub struct HttpConfig {
     pub request_timeout_secs: u64,
     /// Largest request body accepted outside file uploads (413 beyond).
     pub body_limit_bytes: usize,
+    /// Reverse proxies (exact addresses) whose `X-Forwarded-For` names the real client: its
+    /// address then goes to the logs, the sign-in history and the rate limits.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -341,6 +344,7 @@ impl Default for HttpConfig {
         Self {
             request_timeout_secs: 30,
             body_limit_bytes: 1024 * 1024,
+            trusted_proxies: Vec::new(),
         }
     }
 }

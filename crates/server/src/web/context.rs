@@ -61,6 +61,33 @@ fn request_id(incoming: Option<&HeaderValue>) -> String {
         })
 }
 
+/// The client's address: the peer, or — when the peer is a trusted proxy — the right-most
+/// address in `X-Forwarded-For` that is not itself a trusted proxy (the left part is whatever the
+/// client chose to send).
+fn client_address(
+    peer: Option<std::net::IpAddr>,
+    forwarded: Option<&str>,
+    trusted: &[std::net::IpAddr],
+) -> Option<std::net::IpAddr> {
+    let peer = peer?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let Some(list) = forwarded else {
+        return Some(peer);
+    };
+    let mut hops = list.split(',').rev().map(str::trim);
+    let mut last = peer;
+    for hop in hops.by_ref() {
+        match hop.parse::<std::net::IpAddr>() {
+            Ok(ip) if trusted.contains(&ip) => last = ip,
+            Ok(ip) => return Some(ip),
+            Err(_) => break,
+        }
+    }
+    Some(last)
+}
+
 pub async fn middleware(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let started = Instant::now();
     let headers = req.headers();
@@ -74,10 +101,16 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|ua| ua.chars().take(512).collect());
-    let ip = req
+    let peer = req
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string());
+        .map(|ConnectInfo(addr)| addr.ip());
+    let ip = client_address(
+        peer,
+        headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()),
+        &state.config.http.trusted_proxies,
+    )
+    .map(|ip| ip.to_string());
     let method = req.method().as_str().to_owned();
     // The route template, not the path: paths may carry secrets (feed tokens, link codes).
     let route = req
@@ -116,6 +149,41 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
+        let proxy: std::net::IpAddr = "10.0.0.2".parse().unwrap();
+        let client: std::net::IpAddr = "203.0.113.7".parse().unwrap();
+        let spoof = Some("1.2.3.4, 203.0.113.7");
+        assert_eq!(
+            client_address(Some(client), Some("9.9.9.9"), &[proxy]),
+            Some(client),
+            "untrusted peer: its own address"
+        );
+        assert_eq!(
+            client_address(Some(proxy), spoof, &[proxy]),
+            Some(client),
+            "the right-most hop the proxy added"
+        );
+        assert_eq!(
+            client_address(
+                Some(proxy),
+                Some("203.0.113.7, 10.0.0.3"),
+                &[proxy, "10.0.0.3".parse().unwrap()]
+            ),
+            Some(client)
+        );
+        assert_eq!(client_address(Some(proxy), None, &[proxy]), Some(proxy));
+        assert_eq!(
+            client_address(Some(proxy), Some("garbage"), &[proxy]),
+            Some(proxy)
+        );
+        assert_eq!(
+            client_address(Some(proxy), spoof, &[]),
+            Some(proxy),
+            "no proxies trusted by default"
+        );
+    }
 
     #[test]
     fn request_ids_are_taken_only_when_plain() {
