@@ -231,6 +231,9 @@ for (const mode of ['desktop', 'keyboard', 'nojs', 'mobile']) {
         await check(page, `${mode}-calendar-link`);
         await page.goto(`${service.base}/notifications/deliveries`);
         await check(page, `${mode}-deliveries`);
+        await page.goto(`${service.base}/profile/sessions`);
+        assert.ok((await page.textContent('main')).includes('это устройство'));
+        await check(page, `${mode}-sessions`);
         await page.goto(`${service.base}/profile/journal?area=document`);
         assert.ok((await page.textContent('main')).includes('Добавлен документ'));
         await check(page, `${mode}-journal`);

@@ -234,6 +234,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0004_notifications.sql"),
         include_str!("../migrations/postgres/0004_notifications.sql"),
     ),
+    (
+        5,
+        "security",
+        include_str!("../migrations/sqlite/0005_security.sql"),
+        include_str!("../migrations/postgres/0005_security.sql"),
+    ),
 ];
 
 fn migrator(dialect: Dialect) -> Migrator {

@@ -154,3 +154,72 @@ pub async fn prune_expired(db: &Db, now: Timestamp) -> Result<u64, StoreError> {
         .rows_affected();
     Ok(n)
 }
+
+/// A session as its owner sees it in the list of devices.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    pub id: String,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// The user's live sessions, most recently active first.
+pub async fn list_for_user(
+    db: &Db,
+    user_id: &str,
+    now: Timestamp,
+) -> Result<Vec<SessionInfo>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, created_at, last_seen_at, ip, user_agent FROM sessions \
+         WHERE user_id = $1 AND expires_at > $2 AND last_seen_at + idle_timeout_secs * 1000000 > $2 \
+         ORDER BY last_seen_at DESC",
+    )
+    .bind(user_id)
+    .bind(micros(now))
+    .fetch_all(db.pool())
+    .await?;
+    let out: Result<Vec<_>, sqlx::Error> = rows
+        .iter()
+        .map(|r| {
+            Ok(SessionInfo {
+                id: r.try_get("id")?,
+                created_at: from_micros(r.try_get("created_at")?),
+                last_seen_at: from_micros(r.try_get("last_seen_at")?),
+                ip: r.try_get("ip")?,
+                user_agent: r.try_get("user_agent")?,
+            })
+        })
+        .collect();
+    Ok(out?)
+}
+
+/// Ends one of the user's sessions; false when it is not theirs.
+pub async fn delete_for_user(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    id: &str,
+) -> Result<bool, StoreError> {
+    let n = sqlx::query("DELETE FROM sessions WHERE id = $1 AND user_id = $2")
+        .bind(id)
+        .bind(user_id)
+        .execute(conn)
+        .await?
+        .rows_affected();
+    Ok(n == 1)
+}
+
+/// Applies a new inactivity limit to the user's live sessions.
+pub async fn set_idle_timeout(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    idle: SignedDuration,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE sessions SET idle_timeout_secs = $2 WHERE user_id = $1")
+        .bind(user_id)
+        .bind(idle.as_secs())
+        .execute(conn)
+        .await?;
+    Ok(())
+}

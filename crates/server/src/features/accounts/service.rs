@@ -734,6 +734,9 @@ pub async fn open_session(
         .await?
         .map(|u| u.role.as_str().to_owned())
         .unwrap_or_default();
+    let idle_minutes = users::idle_timeout_minutes(&state.db, user_id)
+        .await?
+        .unwrap_or(i64::from(state.config.session.idle_timeout_minutes));
     let mut tx = state.db.begin().await?;
     if let Some(old) = replaces {
         store::sessions::delete(&mut tx, old).await?;
@@ -744,9 +747,7 @@ pub async fn open_session(
         &store::sessions::NewSession {
             token_hash: &hash,
             user_id,
-            idle_timeout: SignedDuration::from_mins(i64::from(
-                state.config.session.idle_timeout_minutes,
-            )),
+            idle_timeout: SignedDuration::from_mins(idle_minutes),
             absolute_lifetime: SignedDuration::from_hours(i64::from(
                 state.config.session.absolute_lifetime_hours,
             )),

@@ -2,6 +2,7 @@
 //! (`store::users::Profile`) later forms autofill from.
 
 pub mod api;
+pub mod devices;
 pub mod edit;
 pub mod journal;
 pub mod logins;
@@ -34,6 +35,7 @@ pub fn pages() -> Router<AppState> {
         .merge(security::pages())
         .merge(tokens::pages())
         .merge(journal::pages())
+        .merge(devices::pages())
 }
 
 pub struct Texts {
@@ -65,6 +67,7 @@ pub struct Texts {
     pub login_history: &'static str,
     pub api_tokens: &'static str,
     pub journal: &'static str,
+    pub devices: &'static str,
     pub birth_date: &'static str,
     pub snils: &'static str,
     pub inn: &'static str,
@@ -106,6 +109,7 @@ static RU: Texts = Texts {
     login_history: "История входов",
     api_tokens: "Ключи API",
     journal: "Журнал действий",
+    devices: "Устройства и сеансы",
     birth_date: "Дата рождения",
     snils: "СНИЛС",
     inn: "ИНН",
@@ -147,6 +151,7 @@ static EN: Texts = Texts {
     login_history: "Sign-in history",
     api_tokens: "API keys",
     journal: "Activity log",
+    devices: "Devices and sessions",
     birth_date: "Date of birth",
     snils: "SNILS",
     inn: "INN",
