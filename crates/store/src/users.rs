@@ -517,6 +517,29 @@ pub async fn set_email(
     Ok(())
 }
 
+/// The inactivity limit the user chose, in minutes (None: the service's default).
+pub async fn idle_timeout_minutes(db: &Db, user_id: &str) -> Result<Option<i64>, StoreError> {
+    let v: Option<Option<i64>> =
+        sqlx::query_scalar("SELECT idle_timeout_minutes FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(db.pool())
+            .await?;
+    Ok(v.flatten())
+}
+
+pub async fn set_idle_timeout_minutes(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    minutes: i64,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE users SET idle_timeout_minutes = $2 WHERE id = $1")
+        .bind(user_id)
+        .bind(minutes)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -539,27 +562,4 @@ mod tests {
         };
         assert_eq!(no_patronymic.short_name(), "Иванова М.");
     }
-}
-
-/// The inactivity limit the user chose, in minutes (None: the service's default).
-pub async fn idle_timeout_minutes(db: &Db, user_id: &str) -> Result<Option<i64>, StoreError> {
-    let v: Option<Option<i64>> =
-        sqlx::query_scalar("SELECT idle_timeout_minutes FROM users WHERE id = $1")
-            .bind(user_id)
-            .fetch_optional(db.pool())
-            .await?;
-    Ok(v.flatten())
-}
-
-pub async fn set_idle_timeout_minutes(
-    conn: &mut AnyConnection,
-    user_id: &str,
-    minutes: i64,
-) -> Result<(), StoreError> {
-    sqlx::query("UPDATE users SET idle_timeout_minutes = $2 WHERE id = $1")
-        .bind(user_id)
-        .bind(minutes)
-        .execute(conn)
-        .await?;
-    Ok(())
 }
