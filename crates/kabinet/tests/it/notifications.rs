@@ -482,3 +482,84 @@ async fn the_unread_count_streams_to_an_open_page() {
         .expect("answered");
     assert_eq!(anonymous.status(), 303);
 }
+
+#[tokio::test]
+async fn every_notice_letter_carries_a_one_click_unsubscribe_that_works_without_signing_in() {
+    let (app, smtp) = app_with_smtp().await;
+    let (phone, email) = ("+79120000705", "unsub@example.ru");
+    registered_citizen(&app, phone, email).await;
+    confirm_email(&app, &smtp, email).await;
+    let before = letters(&smtp, email);
+    let api = Api {
+        app: &app,
+        token: api_token(&app, phone).await,
+    };
+    let (status, _) = api
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/documents",
+            Some(serde_json::json!({ "kind": "other", "title": "Полис", "expires_on": "2026-04-01" })),
+        )
+        .await;
+    assert_eq!(status, 201);
+    assert_eq!(send_due_reminders(&app.state, 100).await.expect("sweep"), 1);
+    eventually("the letter arrives", || async {
+        letters(&smtp, email) > before
+    })
+    .await;
+    let raw = smtp
+        .messages_to(email)
+        .pop()
+        .expect("letter")
+        .data
+        .replace("\r\n ", "");
+    assert!(
+        raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"),
+        "{raw}"
+    );
+    let start = raw.find("List-Unsubscribe: <").expect("the header") + "List-Unsubscribe: <".len();
+    let url = &raw[start..start + raw[start..].find('>').expect("end")];
+    let path = &url[url.find("/unsubscribe/").expect("path")..];
+
+    // A person opening it sees one button; a mail program POSTs, with no cookie and no token.
+    let anonymous = crate::harness::client();
+    let page = anonymous.get(app.url(path)).send().await.expect("answered");
+    assert_eq!(page.status(), 200);
+    let tampered = format!("{}x", path);
+    let r = anonymous
+        .post(app.url(&tampered))
+        .body("List-Unsubscribe=One-Click")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(r.status(), 404, "a forged address does nothing");
+    let r = anonymous
+        .post(app.url(path))
+        .body("List-Unsubscribe=One-Click")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", "https://mail.example.com")
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(r.status(), 200);
+    let (_, settings) = api
+        .send(reqwest::Method::GET, "/api/v1/notification-settings", None)
+        .await;
+    let deadline_mail = settings["settings"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|s| s["category"] == "deadlines" && s["channel"] == "email")
+        .expect("entry")["enabled"]
+        .clone();
+    assert_eq!(deadline_mail, false, "e-mail for deadlines is off");
+    let in_cabinet = settings["settings"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|s| s["category"] == "deadlines" && s["channel"] == "inbox")
+        .expect("entry")["enabled"]
+        .clone();
+    assert_eq!(in_cabinet, true, "the cabinet still has them");
+}

@@ -90,10 +90,53 @@ fn build(from: &Mailbox, email: &Email) -> Result<Message, JobError> {
         .header(header::ContentType::TEXT_HTML)
         .header(ContentTransferEncoding::QuotedPrintable)
         .body(email.html.clone());
-    Message::builder()
+    let mut builder = Message::builder()
         .from(from.clone())
         .to(to)
-        .subject(email.subject.clone())
+        .subject(email.subject.clone());
+    if let Some(url) = &email.unsubscribe {
+        builder = builder
+            .header(ListUnsubscribe(format!("<{url}>")))
+            .header(ListUnsubscribePost);
+    }
+    builder
         .multipart(MultiPart::alternative().singlepart(text).singlepart(html))
         .map_err(|e| JobError::Permanent(format!("cannot build the message: {e}")))
+}
+
+/// `List-Unsubscribe: <https://…>` (RFC 2369).
+#[derive(Clone)]
+struct ListUnsubscribe(String);
+
+impl header::Header for ListUnsubscribe {
+    fn name() -> header::HeaderName {
+        header::HeaderName::new_from_ascii_str("List-Unsubscribe")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.to_owned()))
+    }
+
+    fn display(&self) -> header::HeaderValue {
+        header::HeaderValue::new(Self::name(), self.0.clone())
+    }
+}
+
+/// `List-Unsubscribe-Post: List-Unsubscribe=One-Click` (RFC 8058): mail programs may unsubscribe
+/// with one POST, without the person signing in.
+#[derive(Clone)]
+struct ListUnsubscribePost;
+
+impl header::Header for ListUnsubscribePost {
+    fn name() -> header::HeaderName {
+        header::HeaderName::new_from_ascii_str("List-Unsubscribe-Post")
+    }
+
+    fn parse(_: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self)
+    }
+
+    fn display(&self) -> header::HeaderValue {
+        header::HeaderValue::new(Self::name(), "List-Unsubscribe=One-Click".to_owned())
+    }
 }

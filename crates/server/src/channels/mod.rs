@@ -66,6 +66,9 @@ pub struct Email {
     pub subject: String,
     pub text: String,
     pub html: String,
+    /// A one-click unsubscribe address (RFC 8058), for notices a person may turn off.
+    #[serde(default)]
+    pub unsubscribe: Option<String>,
 }
 
 impl Email {
@@ -82,6 +85,7 @@ impl Email {
             subject: subject.to_owned(),
             text: paragraphs.join("\n\n"),
             html,
+            unsubscribe: None,
         }
     }
 }

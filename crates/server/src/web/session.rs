@@ -42,10 +42,12 @@ pub struct UnreadCount(pub i64);
 pub struct CsrfToken(pub String);
 
 pub async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    // The API, assets and operations endpoints never use cookies: no session, no CSRF.
+    // The API, assets and operations endpoints never use cookies: no session, no CSRF. Nor does
+    // one-click unsubscribe: mail programs POST to it cross-site; its signed address is the key.
     let path = req.uri().path();
     if path.starts_with("/api/")
         || path.starts_with("/static/")
+        || path.starts_with("/unsubscribe/")
         || matches!(path, "/healthz" | "/readyz" | "/metrics")
     {
         return next.run(req).await;

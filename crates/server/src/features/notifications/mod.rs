@@ -5,6 +5,7 @@ pub mod api;
 pub mod calendar;
 pub mod pages;
 pub mod service;
+pub mod unsubscribe;
 
 use store::jobs::ClaimedJob;
 

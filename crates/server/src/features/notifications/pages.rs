@@ -36,6 +36,10 @@ pub fn pages() -> Router<AppState> {
         .route("/notifications/settings/reset", post(reset_settings))
         .route("/notifications/deliveries", get(deliveries))
         .route("/notifications/stream", get(stream))
+        .route(
+            "/unsubscribe/{user}/{category}/{signature}",
+            get(super::unsubscribe::confirm).post(super::unsubscribe::unsubscribe),
+        )
         .route("/notifications/calendar", post(calendar_on))
         .route("/notifications/calendar/off", post(calendar_off))
         .route(

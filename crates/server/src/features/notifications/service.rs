@@ -91,7 +91,12 @@ pub async fn notify(
                 if let Some(link) = &link {
                     paragraphs.push(link.clone());
                 }
-                let email = Email::from_paragraphs(to, title, &paragraphs);
+                let mut email = Email::from_paragraphs(to, title, &paragraphs);
+                email.unsubscribe = Some(super::unsubscribe::link(
+                    state,
+                    &profile.id,
+                    message.category,
+                ));
                 channels::queue_email_for(conn, &email, Some(&delivery), now).await?;
             }
             Channel::Sms => {
