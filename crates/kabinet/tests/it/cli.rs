@@ -297,3 +297,127 @@ fn serve_prints_where_it_listens_and_stops_gracefully_on_sigterm() {
     let exit = child.wait().expect("exits");
     assert!(exit.success(), "graceful stop exits 0: {exit:?}");
 }
+
+/// Reads the newest SMS in the sandbox outbox of a running installation's database.
+async fn newest_sms(db_path: &std::path::Path) -> Option<String> {
+    sqlx::any::install_default_drivers();
+    let url = format!("sqlite:{}", db_path.display());
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
+        .await
+        .ok()?;
+    sqlx::query_scalar(
+        "SELECT body FROM outbox WHERE channel = 'sms' ORDER BY created_at DESC LIMIT 1",
+    )
+    .fetch_optional(&mut conn)
+    .await
+    .ok()
+    .flatten()
+}
+
+#[tokio::test]
+async fn passwords_codes_and_tokens_never_reach_the_logs_even_at_debug_level() {
+    let dir = TempDir::new();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let log = dir.0.join("captured.log");
+    let file = std::fs::File::create(&log).expect("log file");
+    let mut child = kabinet(&dir, &["serve", "--listen", &listen])
+        .env("KABINET_LOG_LEVEL", "debug")
+        .stdout(file.try_clone().expect("clone"))
+        .stderr(file)
+        .spawn()
+        .expect("spawn");
+    let base = format!("http://{listen}");
+    let client = reqwest::Client::new();
+    for _ in 0..100 {
+        if client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let password = "Sekretnyi-Parol-77!";
+    let started: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/register"))
+        .json(&serde_json::json!({
+            "surname": "Тайнова", "given_name": "Вера", "phone": "+79120000901",
+            "email": "secret@example.ru", "password": password,
+            "consent_user_agreement": true, "consent_personal_data": true
+        }))
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("json");
+    let registration = started["registration_id"].as_str().expect("id").to_owned();
+    let mut code = String::new();
+    for _ in 0..100 {
+        if let Some(body) = newest_sms(&dir.0.join("data/kabinet.db")).await {
+            code = body.chars().filter(char::is_ascii_digit).take(6).collect();
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(code.len(), 6, "the SMS code arrived");
+    let confirmed: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/confirm-phone"))
+        .json(&serde_json::json!({ "registration_id": registration, "code": code }))
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("json");
+    let first_token = confirmed["token"].as_str().expect("token").to_owned();
+    let signed_in: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({ "login": "+79120000901", "password": password }))
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("json");
+    let second_token = signed_in["token"].as_str().expect("token").to_owned();
+    let profile = client
+        .get(format!("{base}/api/v1/profile"))
+        .bearer_auth(&second_token)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(profile.status(), 200);
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    child.wait().expect("exits");
+    let captured = std::fs::read_to_string(&log).expect("log");
+    assert!(
+        captured.contains("request"),
+        "the log was captured: {captured}"
+    );
+    // The code as a number of its own (a longer number that happens to contain it is not it).
+    let code_alone = captured.match_indices(code.as_str()).any(|(at, _)| {
+        let before = captured[..at].chars().next_back();
+        let after = captured[at + code.len()..].chars().next();
+        !before.is_some_and(|c| c.is_ascii_digit()) && !after.is_some_and(|c| c.is_ascii_digit())
+    });
+    assert!(!code_alone, "the SMS code is in the log");
+    for (what, secret) in [
+        ("password", password),
+        ("token from registration", first_token.as_str()),
+        ("token from sign-in", second_token.as_str()),
+    ] {
+        assert!(!captured.contains(secret), "the {what} is in the log");
+    }
+}
