@@ -14,6 +14,7 @@ pub mod state;
 pub mod telemetry;
 pub mod web;
 pub mod worker;
+pub mod zip;
 
 pub use app::{Application, ServeRole, StartupError};
 pub use config::Config;

@@ -485,3 +485,91 @@ async fn the_activity_log_lists_what_happened_filters_it_and_exports_csv() {
     let (_, theirs) = other.get_text("/profile/journal?area=document").await;
     assert!(!theirs.contains("Добавлен документ"));
 }
+
+#[tokio::test]
+async fn all_my_data_downloads_as_a_zip_that_an_independent_reader_opens() {
+    let app = TestApp::spawn().await;
+    registered_citizen(&app, "+79120000505", "export@example.ru").await;
+    let token = crate::documents::api_token(&app, "+79120000505").await;
+    let doc: serde_json::Value = client()
+        .post(app.url("/api/v1/documents"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "kind": "other", "title": "Договор для выгрузки" }))
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("json");
+    let id = doc["id"].as_str().expect("id");
+    let scan = crate::documents::scan_pdf("выгрузка", 200_000);
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(scan).file_name("скан.pdf"),
+    );
+    let r = client()
+        .post(app.url(&format!("/api/v1/documents/{id}/files")))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(r.status(), 201);
+    let uploaded: serde_json::Value = r.json().await.expect("json");
+    let expected = uploaded[0]["sha256"].as_str().expect("sha256").to_owned();
+
+    let r = app.get("/profile/export.zip").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "application/zip");
+    let zip = r.bytes().await.expect("bytes");
+    let dir = crate::harness::TempDir::new();
+    let path = dir.0.join("export.zip");
+    std::fs::write(&path, &zip).expect("written");
+    let script = "import sys, json, zipfile, hashlib\n\
+        z = zipfile.ZipFile(sys.argv[1])\n\
+        bad = z.testzip()\n\
+        files = [n for n in z.namelist() if n.startswith('files/')]\n\
+        docs = json.loads(z.read('documents.json'))\n\
+        print(json.dumps({'bad': bad, 'names': sorted(z.namelist()), 'titles': [d['title'] for d in docs],\n\
+          'sha': hashlib.sha256(z.read(files[0])).hexdigest(), 'profile': json.loads(z.read('profile.json'))['phone']}))";
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&path)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let seen: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(seen["bad"], serde_json::Value::Null, "every CRC matches");
+    let names: Vec<&str> = seen["names"]
+        .as_array()
+        .expect("names")
+        .iter()
+        .filter_map(|n| n.as_str())
+        .collect();
+    for wanted in [
+        "profile.json",
+        "consents.json",
+        "documents.json",
+        "notifications.json",
+        "sign-ins.json",
+        "activity-log.json",
+    ] {
+        assert!(names.contains(&wanted), "{wanted} in {names:?}");
+    }
+    assert!(
+        names
+            .iter()
+            .any(|n| n.starts_with("files/") && n.ends_with("скан.pdf"))
+    );
+    assert_eq!(seen["titles"][0], "Договор для выгрузки");
+    assert_eq!(seen["profile"], "+79120000505");
+    assert_eq!(
+        seen["sha"].as_str(),
+        Some(expected.as_str()),
+        "the scan comes out decrypted, byte for byte"
+    );
+}

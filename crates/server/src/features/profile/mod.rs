@@ -4,6 +4,7 @@
 pub mod api;
 pub mod devices;
 pub mod edit;
+pub mod export;
 pub mod journal;
 pub mod logins;
 pub mod security;
@@ -36,6 +37,7 @@ pub fn pages() -> Router<AppState> {
         .merge(tokens::pages())
         .merge(journal::pages())
         .merge(devices::pages())
+        .merge(export::pages())
 }
 
 pub struct Texts {
@@ -68,6 +70,7 @@ pub struct Texts {
     pub api_tokens: &'static str,
     pub journal: &'static str,
     pub devices: &'static str,
+    pub export: &'static str,
     pub birth_date: &'static str,
     pub snils: &'static str,
     pub inn: &'static str,
@@ -110,6 +113,7 @@ static RU: Texts = Texts {
     api_tokens: "Ключи API",
     journal: "Журнал действий",
     devices: "Устройства и сеансы",
+    export: "Скачать все мои данные (ZIP)",
     birth_date: "Дата рождения",
     snils: "СНИЛС",
     inn: "ИНН",
@@ -152,6 +156,7 @@ static EN: Texts = Texts {
     api_tokens: "API keys",
     journal: "Activity log",
     devices: "Devices and sessions",
+    export: "Download all my data (ZIP)",
     birth_date: "Date of birth",
     snils: "SNILS",
     inn: "INN",
