@@ -14,6 +14,7 @@ pub mod password;
 pub mod person;
 pub mod role;
 pub mod snils;
+pub mod totp;
 
 #[cfg(test)]
 mod properties;
