@@ -145,7 +145,11 @@ mod tests {
             755224, 287082, 359152, 969429, 338314, 254676, 287922, 162583, 399871, 520489,
         ];
         for (counter, value) in expected.iter().enumerate() {
-            assert_eq!(hotp(RFC_SECRET, counter as u64), *value, "counter {counter}");
+            assert_eq!(
+                hotp(RFC_SECRET, counter as u64),
+                *value,
+                "counter {counter}"
+            );
         }
     }
 
@@ -214,7 +218,10 @@ mod tests {
                 Some(plain.as_bytes())
             );
         }
-        assert_eq!(base32_decode("MZXW6YTBOI======").as_deref(), Some(&b"foobar"[..]));
+        assert_eq!(
+            base32_decode("MZXW6YTBOI======").as_deref(),
+            Some(&b"foobar"[..])
+        );
         assert_eq!(base32_decode("MZ1"), None);
     }
 

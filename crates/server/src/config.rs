@@ -601,6 +601,23 @@ impl Config {
         }
     }
 
+    /// The address links in letters and feeds start with, without a trailing slash: the public
+    /// URL, or the listening address when none is set (a machine of one's own).
+    pub fn public_base(&self) -> String {
+        self.public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{}", self.listen))
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    /// How authenticator apps name this service: "Кабинет" and the host people reach it at.
+    pub fn issuer_name(&self) -> String {
+        let base = self.public_base();
+        let host = base.split_once("://").map_or(base.as_str(), |(_, h)| h);
+        format!("Кабинет ({host})")
+    }
+
     /// Whether citizens reach the service over HTTPS (Secure cookies, HSTS).
     pub fn is_https(&self) -> bool {
         self.public_url

@@ -37,6 +37,8 @@ pub struct Keys {
     pub codes: [u8; 32],
     /// Wraps the per-file data keys of stored documents.
     pub files: [u8; 32],
+    /// Seals small secrets kept for a person (the authenticator-app key).
+    pub secrets: [u8; 32],
 }
 
 impl Keys {
@@ -45,6 +47,7 @@ impl Keys {
             csrf: master.derive("csrf"),
             codes: master.derive("codes"),
             files: master.derive("files"),
+            secrets: master.derive("secrets"),
             master,
         }
     }

@@ -35,6 +35,14 @@ pub enum Actor {
 }
 
 impl Actor {
+    /// A signed-in person acting in their role.
+    pub fn of(user: &crate::users::UserSummary) -> Self {
+        Actor::User {
+            id: user.id.clone(),
+            role: user.role.as_str().to_owned(),
+        }
+    }
+
     fn kind(&self) -> &str {
         match self {
             Actor::User { role, .. } => role,

@@ -240,6 +240,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0005_security.sql"),
         include_str!("../migrations/postgres/0005_security.sql"),
     ),
+    (
+        6,
+        "second_factor",
+        include_str!("../migrations/sqlite/0006_second_factor.sql"),
+        include_str!("../migrations/postgres/0006_second_factor.sql"),
+    ),
 ];
 
 fn migrator(dialect: Dialect) -> Migrator {

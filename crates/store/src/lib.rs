@@ -22,6 +22,7 @@ pub mod outbox;
 pub mod recovery;
 pub mod registrations;
 pub mod search;
+pub mod second_factor;
 pub mod sessions;
 pub mod tokens;
 pub mod users;

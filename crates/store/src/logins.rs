@@ -70,3 +70,49 @@ pub async fn for_user(db: &Db, user_id: &str, limit: i64) -> Result<Vec<LoginEve
         })
         .collect()
 }
+
+/// Remembers the device a person signed in from; true when it was not known before (the caller
+/// announces such sign-ins).
+pub async fn remember_device(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    device_hash: &str,
+    label: &str,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let seen = sqlx::query(
+        "UPDATE known_devices SET last_seen = $3, label = $4 WHERE user_id = $1 AND device_hash = $2",
+    )
+    .bind(user_id)
+    .bind(device_hash)
+    .bind(micros(now))
+    .bind(label)
+    .execute(&mut *conn)
+    .await?;
+    if seen.rows_affected() > 0 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO known_devices (user_id, device_hash, label, first_seen, last_seen) \
+         VALUES ($1, $2, $3, $4, $4)",
+    )
+    .bind(user_id)
+    .bind(device_hash)
+    .bind(label)
+    .bind(micros(now))
+    .execute(conn)
+    .await?;
+    Ok(true)
+}
+
+/// Whether the person has signed in from any device that Kabinet remembers.
+pub async fn has_known_devices(
+    conn: &mut AnyConnection,
+    user_id: &str,
+) -> Result<bool, StoreError> {
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM known_devices WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_one(conn)
+        .await?;
+    Ok(count > 0)
+}

@@ -29,6 +29,8 @@ pub struct ActiveSession {
     pub last_seen_at: Timestamp,
     pub expires_at: Timestamp,
     pub idle_timeout: SignedDuration,
+    /// When the person last proved who they are here: signing in, or confirming again.
+    pub confirmed_at: Timestamp,
 }
 
 /// Why a token does not open a session.
@@ -48,7 +50,7 @@ pub async fn create(
     let expires = now.checked_add(new.absolute_lifetime).unwrap_or(now);
     sqlx::query(
         "INSERT INTO sessions (id, token_hash, user_id, created_at, last_seen_at, expires_at, \
-         idle_timeout_secs, ip, user_agent) VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8)",
+         idle_timeout_secs, ip, user_agent, confirmed_at) VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8, $4)",
     )
     .bind(&id)
     .bind(new.token_hash)
@@ -75,7 +77,8 @@ pub async fn find(
 ) -> Result<Result<ActiveSession, Lookup>, StoreError> {
     let sql = format!(
         "SELECT sessions.id AS session_id, sessions.created_at, sessions.last_seen_at, \
-         sessions.expires_at, sessions.idle_timeout_secs, {SUMMARY_COLUMNS} \
+         sessions.expires_at, sessions.idle_timeout_secs, \
+         COALESCE(sessions.confirmed_at, sessions.created_at) AS confirmed_at, {SUMMARY_COLUMNS} \
          FROM sessions JOIN users ON users.id = sessions.user_id WHERE sessions.token_hash = $1"
     );
     let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -92,6 +95,7 @@ pub async fn find(
         last_seen_at: from_micros(row.try_get("last_seen_at")?),
         expires_at: from_micros(row.try_get("expires_at")?),
         idle_timeout: SignedDuration::from_secs(row.try_get("idle_timeout_secs")?),
+        confirmed_at: from_micros(row.try_get("confirmed_at")?),
     };
     let verdict = if now >= session.expires_at {
         Err(Lookup::Expired)
@@ -118,6 +122,16 @@ pub async fn touch(db: &Db, id: &str, now: Timestamp) -> Result<(), StoreError> 
         .bind(micros(now))
         .bind(id)
         .execute(db.pool())
+        .await?;
+    Ok(())
+}
+
+/// Records that the person proved who they are again (password or second factor).
+pub async fn confirm(conn: &mut AnyConnection, id: &str, now: Timestamp) -> Result<(), StoreError> {
+    sqlx::query("UPDATE sessions SET confirmed_at = $1, last_seen_at = $1 WHERE id = $2")
+        .bind(micros(now))
+        .bind(id)
+        .execute(conn)
         .await?;
     Ok(())
 }

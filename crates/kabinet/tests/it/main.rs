@@ -16,6 +16,7 @@ mod profile;
 mod recovery;
 mod s3;
 mod scoping;
+mod security;
 mod sessions;
 mod shell;
 mod sms_gateway;

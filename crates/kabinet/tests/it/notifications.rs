@@ -95,8 +95,14 @@ async fn a_deadline_is_reminded_once_on_each_chosen_channel_even_with_two_nodes(
     assert_eq!(send_due_reminders(&app.state, 100).await.expect("sweep"), 0);
 
     let (_, inbox) = api.send(M::GET, "/api/v1/notifications", None).await;
-    assert_eq!(inbox["total"], 1, "{inbox}");
-    assert_eq!(inbox["unread"], 1);
+    // The reminder, and the notice that the app signed in from a new device.
+    assert_eq!(inbox["total"], 2, "{inbox}");
+    assert_eq!(inbox["unread"], 2);
+    assert!(
+        inbox["items"][1]["title"]
+            .as_str()
+            .is_some_and(|t| t.contains("нового устройства"))
+    );
     let title = inbox["items"][0]["title"]
         .as_str()
         .expect("title")
@@ -115,7 +121,7 @@ async fn a_deadline_is_reminded_once_on_each_chosen_channel_even_with_two_nodes(
             .send(M::GET, "/api/v1/notification-deliveries", None)
             .await;
         d.as_array()
-            .is_some_and(|d| d.len() == 2 && d.iter().all(|x| x["status"] == "sent"))
+            .is_some_and(|d| d.len() == 4 && d.iter().all(|x| x["status"] == "sent"))
     })
     .await;
     assert_eq!(
@@ -125,7 +131,7 @@ async fn a_deadline_is_reminded_once_on_each_chosen_channel_even_with_two_nodes(
     );
     let (_, page) = app.get_text("/documents").await;
     assert!(
-        page.contains("id=\"unread-count\">1"),
+        page.contains("id=\"unread-count\">2"),
         "the header counts it"
     );
 
@@ -186,7 +192,7 @@ async fn a_deadline_is_reminded_once_on_each_chosen_channel_even_with_two_nodes(
         token: api_token(&app, phone).await, // a month later: the first token has run out
     };
     let (_, inbox) = api.send(M::GET, "/api/v1/notifications", None).await;
-    assert_eq!(inbox["total"], 2, "{inbox}");
+    assert_eq!(inbox["total"], 3, "{inbox}");
     second.stop().await;
 }
 
@@ -470,9 +476,10 @@ async fn the_unread_count_streams_to_an_open_page() {
         .await
         .expect("answered");
     let first = api_stream.chunk().await.expect("chunk").expect("an event");
+    // The message above, and the notice that the app signed in from a new device.
     assert_eq!(
         String::from_utf8_lossy(&first),
-        "event: unread\ndata: 1\n\n"
+        "event: unread\ndata: 2\n\n"
     );
     // Without a session there is no stream.
     let anonymous = crate::harness::client()

@@ -7,6 +7,7 @@ pub mod notifications;
 pub mod operator;
 pub mod ops;
 pub mod profile;
+pub mod security;
 pub mod system;
 
 use axum::Router;
@@ -22,6 +23,7 @@ pub fn page_router() -> Router<AppState> {
         .merge(home::pages())
         .merge(accounts::pages::pages())
         .merge(profile::pages())
+        .merge(security::pages::pages())
         .merge(documents::pages::pages())
         .merge(documents::kinds_admin::pages())
         .merge(notifications::pages::pages())
@@ -130,6 +132,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(profile::api::api())
         .merge(documents::api::api())
         .merge(notifications::api::api())
+        .merge(security::api::api())
 }
 
 /// Jobs that run every hour (idempotent sweeps), offered by every worker, let in once per hour.

@@ -27,7 +27,13 @@ pub struct RequestInfo {
     pub lang: Lang,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// The browser's long-lived device mark (the `kb_device` cookie), to tell known devices
+    /// from new ones at sign-in.
+    pub device: Option<String>,
 }
+
+/// The cookie that marks a browser as a device the person has signed in from before.
+pub const DEVICE_COOKIE: &str = "kb_device";
 
 tokio::task_local! {
     static CURRENT: RequestInfo;
@@ -119,11 +125,17 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         .map(|m| m.as_str().to_owned())
         .unwrap_or_else(|| "(unmatched)".to_owned());
 
+    let device = cookies::get(headers, DEVICE_COOKIE).filter(|v| {
+        v.len() == 43
+            && v.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    });
     let info = RequestInfo {
         id: id.clone(),
         lang,
         ip,
         user_agent,
+        device,
     };
     req.extensions_mut().insert(info.clone());
     let mut response = CURRENT.scope(info, next.run(req)).await;

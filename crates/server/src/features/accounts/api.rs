@@ -15,6 +15,7 @@ use super::codes::{self, CodeError};
 use super::pages::meta;
 use super::service::{self, AccountError, RegisterInput, RequestMeta};
 use super::texts;
+use crate::features::security::service as security;
 use crate::keys;
 use crate::state::AppState;
 use crate::web::auth::ApiUser;
@@ -189,7 +190,7 @@ pub struct TokenIssued {
     pub user_id: String,
 }
 
-async fn issue_token(
+pub(crate) async fn issue_token(
     state: &AppState,
     user_id: &str,
     name: Option<String>,
@@ -215,6 +216,9 @@ async fn issue_token(
     )
     .await?;
     store::users::record_successful_login(&mut tx, user_id).await?;
+    // An app has no cookie to mark it: its name and user agent stand for the device.
+    let mark = format!("api\n{name}\n{}", meta.user_agent.as_deref().unwrap_or(""));
+    service::note_device(&mut tx, state, user_id, &mark, meta, now).await?;
     let entry = store::audit::Entry::new(store::audit::Actor::Anonymous, "api_token.issued")
         .object("api_token", &token_id)
         .subject(user_id)
@@ -222,6 +226,7 @@ async fn issue_token(
         .details(serde_json::json!({ "method": method }));
     store::audit::append(&mut tx, &entry, now).await?;
     tx.commit().await.map_err(store::StoreError::from)?;
+    state.wake_worker();
     Ok(TokenIssued {
         token,
         token_id,
@@ -260,18 +265,30 @@ pub struct LoginRequest {
     pub device_name: Option<String>,
 }
 
-/// Signs in with a password and returns a bearer token. Unknown login, wrong password and a
-/// locked account give the same answer.
+/// The first factor passed; the token comes from `POST /api/v1/auth/second-factor`.
+#[derive(Serialize, ToSchema)]
+pub struct SecondFactorRequired {
+    /// Send back with the code. Valid for ten minutes and five wrong codes.
+    pub challenge: String,
+    /// `totp` (a code from the authenticator app) or `sms` (a code sent now by SMS). A recovery
+    /// code is accepted for either.
+    pub factor: String,
+}
+
+/// Signs in with a password and returns a bearer token — or, when the person has a second
+/// factor, 202 with a challenge to answer at `/api/v1/auth/second-factor`. Unknown login, wrong
+/// password and a locked account give the same answer.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginRequest,
     responses(
         (status = 200, description = "Signed in", body = TokenIssued),
+        (status = 202, description = "Password right; the second factor is needed", body = SecondFactorRequired),
         (status = 401, description = "Wrong login or password", body = ErrorBody),
         (status = 422, description = "Missing fields", body = ErrorBody)))]
 async fn login(
     State(state): State<AppState>,
     Extension(info): Extension<RequestInfo>,
     Json(body): Json<LoginRequest>,
-) -> Result<Json<TokenIssued>, ApiError> {
+) -> Result<Response, ApiError> {
     let meta = meta(&info);
     let mut issues = Vec::new();
     if body.login.trim().is_empty() {
@@ -286,9 +303,21 @@ async fn login(
     let user_id = service::login_with_password(&state, &body.login, &body.password, &meta)
         .await
         .map_err(account_error)?;
-    Ok(Json(
-        issue_token(&state, &user_id, body.device_name, "password", &meta).await?,
-    ))
+    let factor = security::chosen(&state, &user_id)
+        .await
+        .map_err(ApiError::internal)?;
+    if let Some(factor) = factor {
+        let held = security::hold_sign_in(&state, &user_id, "password", factor)
+            .await
+            .map_err(ApiError::internal)?;
+        let body = SecondFactorRequired {
+            challenge: held.token,
+            factor: factor.as_str().to_owned(),
+        };
+        return Ok((StatusCode::ACCEPTED, Json(body)).into_response());
+    }
+    let issued = issue_token(&state, &user_id, body.device_name, "password", &meta).await?;
+    Ok(Json(issued).into_response())
 }
 
 /// Revokes the token this request is made with.

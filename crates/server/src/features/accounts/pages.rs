@@ -4,17 +4,19 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
 use serde::Deserialize;
 
 use super::codes::CodeError;
-use super::service::{self, AccountError, RegisterInput, RequestMeta};
+use super::service::{self, AccountError, NewSession, RegisterInput, RequestMeta};
 use super::texts::{self, Texts};
+use crate::features::security::pages::challenge_redirect;
+use crate::features::security::service::{self as security, Factor};
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
-use crate::web::context::RequestInfo;
+use crate::web::context::{DEVICE_COOKIE, RequestInfo};
 use crate::web::cookies::{self, Lifetime};
 use crate::web::errors::PageError;
 use crate::web::forms::{FieldIssue, FormErrors};
@@ -40,6 +42,7 @@ pub fn meta(info: &RequestInfo) -> RequestMeta {
         ip: info.ip.clone(),
         user_agent: info.user_agent.clone(),
         lang: info.lang,
+        device: info.device.clone(),
     }
 }
 
@@ -207,11 +210,7 @@ async fn confirm_submit(
                 service::open_session(&state, &user_id, "registration", replaces.as_deref(), &meta)
                     .await
                     .map_err(unexpected)?;
-            Ok(signed_in_redirect(
-                &state,
-                &session.token,
-                "/profile?welcome=1",
-            ))
+            Ok(signed_in_redirect(&state, &session, "/profile?welcome=1"))
         }
         Err(AccountError::Code(err)) => {
             let registration = service::pending_registration(&state, &id).await.ok();
@@ -285,6 +284,10 @@ struct LoginQuery {
     next: Option<String>,
     signed_out: Option<String>,
     recovered: Option<String>,
+    /// `expired`: the second step timed out or had too many wrong codes; `password`: SMS is the
+    /// second factor, so signing in by SMS code alone is not enough.
+    second_factor: Option<String>,
+    idle: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -317,7 +320,12 @@ async fn login_form(page: PageCtx, Query(query): Query<LoginQuery>) -> LoginPage
         notice: query
             .signed_out
             .map(|_| t.signed_out)
-            .or(query.recovered.map(|_| t.recovered)),
+            .or(query.recovered.map(|_| t.recovered))
+            .or(query.idle.map(|_| t.idle_signed_out))
+            .or(query.second_factor.map(|why| match why.as_str() {
+                "password" => t.second_factor_needs_password,
+                _ => t.second_factor_expired,
+            })),
         page,
     }
 }
@@ -345,16 +353,15 @@ async fn login_submit(
     };
     match outcome {
         Ok(user_id) => {
-            let replaces = current.0.as_ref().map(|s| s.id.clone());
-            let session =
-                service::open_session(&state, &user_id, "password", replaces.as_deref(), &meta)
-                    .await
-                    .map_err(unexpected)?;
-            Ok(signed_in_redirect(
+            continue_sign_in(
                 &state,
-                &session.token,
+                &current,
+                &user_id,
+                "password",
+                &meta,
                 next.as_deref().unwrap_or("/profile"),
-            ))
+            )
+            .await
         }
         Err(AccountError::Invalid(issues)) => Ok(login_again(page, form, &issues)),
         Err(AccountError::LoginFailed) => {
@@ -381,17 +388,69 @@ fn login_again(page: PageCtx, form: LoginForm, issues: &[FieldIssue]) -> Respons
     (StatusCode::UNPROCESSABLE_ENTITY, body).into_response()
 }
 
-/// Sets the new session's cookie and goes on.
-pub(super) fn signed_in_redirect(state: &AppState, token: &str, to: &str) -> Response {
-    let cookie = cookies::set(
+/// After the first factor: a session, or the second step when the person has a second factor.
+/// Signing in by SMS code when SMS is also the second factor would prove the phone twice, so
+/// such a person is asked to sign in with the password.
+pub(super) async fn continue_sign_in(
+    state: &AppState,
+    current: &CurrentSession,
+    user_id: &str,
+    method: &str,
+    meta: &RequestMeta,
+    next: &str,
+) -> Result<Response, PageError> {
+    let factor = security::chosen(state, user_id)
+        .await
+        .map_err(|e| PageError::Internal(e.to_string()))?;
+    match factor {
+        Some(Factor::Sms) if method == "sms_code" => {
+            Ok(Redirect::to("/login?second_factor=password").into_response())
+        }
+        Some(factor) => {
+            let held = security::hold_sign_in(state, user_id, method, factor)
+                .await
+                .map_err(|e| PageError::Internal(e.to_string()))?;
+            Ok(challenge_redirect(state, &held.token, Some(next)))
+        }
+        None => {
+            let replaces = current.0.as_ref().map(|s| s.id.clone());
+            let session = service::open_session(state, user_id, method, replaces.as_deref(), meta)
+                .await
+                .map_err(unexpected)?;
+            Ok(signed_in_redirect(state, &session, next))
+        }
+    }
+}
+
+/// Sets the new session's cookie (and renews the device mark) and goes on.
+pub fn signed_in_redirect(state: &AppState, session: &NewSession, to: &str) -> Response {
+    let secure = state.config.is_https();
+    let session_cookie = cookies::set(
         SESSION_COOKIE,
-        token,
+        &session.token,
         Lifetime::Session,
         true,
-        state.config.is_https(),
+        secure,
     );
-    ([(header::SET_COOKIE, cookie)], Redirect::to(to)).into_response()
+    let device_cookie = cookies::set(
+        DEVICE_COOKIE,
+        &session.device,
+        Lifetime::Seconds(DEVICE_MARK_LIFETIME_SECS),
+        true,
+        secure,
+    );
+    (
+        AppendHeaders([
+            (header::SET_COOKIE, session_cookie),
+            (header::SET_COOKIE, device_cookie),
+        ]),
+        Redirect::to(to),
+    )
+        .into_response()
 }
+
+/// How long a browser stays a known device without signing in: two years.
+const DEVICE_MARK_LIFETIME_SECS: i64 = 2 * 365 * 24 * 3600;
 
 async fn sign_out(
     state: AppState,

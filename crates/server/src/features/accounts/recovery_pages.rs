@@ -9,9 +9,9 @@ use axum::routing::get;
 use axum::{Extension, Form, Router};
 use serde::Deserialize;
 
-use super::pages::{code_message, meta, signed_in_redirect, texts, unexpected};
+use super::pages::{code_message, continue_sign_in, meta, texts, unexpected};
 use super::recovery::{self, LOGIN_PURPOSE, RECOVERY_PURPOSE, RecoveryRequestInput};
-use super::service::{self, AccountError};
+use super::service::AccountError;
 use super::texts::{self as msgs, Texts};
 use crate::state::AppState;
 use crate::web::context::RequestInfo;
@@ -203,12 +203,7 @@ async fn login_code_check(
     let meta = meta(&info);
     match recovery::finish_login_code(&state, &challenge, &form.code, &meta).await {
         Ok(user_id) => {
-            let replaces = current.0.as_ref().map(|s| s.id.clone());
-            let session =
-                service::open_session(&state, &user_id, "sms_code", replaces.as_deref(), &meta)
-                    .await
-                    .map_err(unexpected)?;
-            Ok(signed_in_redirect(&state, &session.token, "/profile"))
+            continue_sign_in(&state, &current, &user_id, "sms_code", &meta, "/profile").await
         }
         Err(AccountError::Code(err)) => {
             let issues = [FieldIssue::new("code", "wrong_code", code_message(&err))];

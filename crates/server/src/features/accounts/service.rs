@@ -38,6 +38,8 @@ pub struct RequestMeta {
     pub ip: Option<String>,
     pub user_agent: Option<String>,
     pub lang: Lang,
+    /// The browser's device mark, if it has one (see `web::context::DEVICE_COOKIE`).
+    pub device: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -478,12 +480,7 @@ pub async fn send_email_confirmation(
         now,
     )
     .await?;
-    let base = state
-        .config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", state.config.listen));
-    let link = format!("{}/confirm-email?token={token}", base.trim_end_matches('/'));
+    let link = format!("{}/confirm-email?token={token}", state.config.public_base());
     let paragraphs = match lang {
         Lang::Ru => vec![
             "Здравствуйте!".to_owned(),
@@ -712,10 +709,11 @@ async fn record_login(
     Ok(())
 }
 
-/// A signed-in session: its cookie token (shown once) and id.
+/// A signed-in session: its cookie token (shown once), id, and the browser's device mark to keep.
 pub struct NewSession {
     pub token: String,
     pub id: String,
+    pub device: String,
 }
 
 /// Opens a session for a user who proved who they are, in one transaction with the history
@@ -758,6 +756,8 @@ pub async fn open_session(
     )
     .await?;
     insert_login_event(state, &mut tx, Some(user_id), method, "success", meta, now).await?;
+    let device = meta.device.clone().unwrap_or_else(keys::random_token);
+    note_device(&mut tx, state, user_id, &device, meta, now).await?;
     let entry = Entry::new(
         Actor::User {
             id: user_id.to_owned(),
@@ -771,7 +771,43 @@ pub async fn open_session(
     .details(serde_json::json!({ "method": method }));
     audit::append(&mut tx, &entry, now).await?;
     tx.commit().await?;
-    Ok(NewSession { token, id })
+    state.wake_worker();
+    Ok(NewSession { token, id, device })
+}
+
+/// Remembers the device a person signs in from and, when it is new to an account that has
+/// signed in before, tells them (time, device, address) by their security channels.
+pub async fn note_device(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    user_id: &str,
+    device_mark: &str,
+    meta: &RequestMeta,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let label = meta
+        .user_agent
+        .as_deref()
+        .map(device::parse)
+        .map(|d| format!("{} · {}", d.browser, d.device))
+        .unwrap_or_else(|| "—".to_owned());
+    let had_devices = logins::has_known_devices(conn, user_id).await?;
+    let new =
+        logins::remember_device(conn, user_id, &keys::token_hash(device_mark), &label, now).await?;
+    if new && had_devices {
+        let place = state.geoip.locate(meta.ip.as_deref());
+        crate::features::security::service::announce_new_device(
+            conn,
+            state,
+            user_id,
+            &label,
+            place.as_deref(),
+            meta,
+            now,
+        )
+        .await?;
+    }
+    Ok(())
 }
 
 /// Ends one session (sign-out), or all of the user's sessions and API tokens.

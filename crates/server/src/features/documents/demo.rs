@@ -8,7 +8,6 @@ use super::catalogue::Catalogue;
 use super::service::{self, DocumentError, DocumentInput, Incoming};
 use crate::features::accounts::service::RequestMeta;
 use crate::state::AppState;
-use crate::web::i18n::Lang;
 
 fn shift(d: Date, years: i64, days: i64) -> String {
     d.checked_add(years.years())
@@ -95,11 +94,7 @@ pub async fn seed(state: &AppState, user_id: &str) -> Result<usize, DocumentErro
         input("snils", "112-233-445 95", String::new(), "", &names[..3]),
         input("inn", "500100732259", String::new(), "", &[]),
     ];
-    let meta = RequestMeta {
-        ip: None,
-        user_agent: None,
-        lang: Lang::Ru,
-    };
+    let meta = RequestMeta::default();
     let mut added = 0;
     let catalogue = Catalogue::load(&state.db).await?;
     for (i, doc) in docs.iter().enumerate() {

@@ -117,7 +117,7 @@ pub async fn feed(
         .ok_or(PageError::NotFound)?;
     let lang = Lang::from_code(&profile.locale).unwrap_or_default();
     let (items, _) = registry(&state, &user_id).await?;
-    let base = super::service::public_base(&state);
+    let base = state.config.public_base();
     let events: Vec<Event> = items
         .iter()
         .filter_map(|a| {

@@ -617,7 +617,7 @@ async fn calendar_on(
     let mut body = with_feed(&state, &user, settings_page_of(&settings, page)).await?;
     body.feed_url = Some(format!(
         "{}/calendar/{token}/deadlines.ics",
-        service::public_base(&state)
+        state.config.public_base()
     ));
     Ok((
         StatusCode::CREATED,

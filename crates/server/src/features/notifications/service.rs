@@ -74,7 +74,7 @@ pub async fn notify(
     let link = message
         .link
         .as_ref()
-        .map(|l| format!("{}{l}", public_base(state)));
+        .map(|l| format!("{}{l}", state.config.public_base()));
     for channel in chosen.channels_for(message.category) {
         match channel {
             Channel::Inbox => {}
@@ -118,16 +118,6 @@ pub async fn notify(
     }
     state.jobs_enqueued.notify_one();
     Ok(Some(id))
-}
-
-pub fn public_base(state: &AppState) -> String {
-    state
-        .config
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", state.config.listen))
-        .trim_end_matches('/')
-        .to_owned()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -30,7 +30,7 @@ pub fn link(state: &AppState, user_id: &str, category: Category) -> String {
     );
     format!(
         "{}/unsubscribe/{user_id}/{}/{signature}",
-        super::service::public_base(state),
+        state.config.public_base(),
         category.as_str()
     )
 }

@@ -414,14 +414,9 @@ async fn contacts_submit(
                 now,
             )
             .await?;
-            let base = state
-                .config
-                .public_url
-                .clone()
-                .unwrap_or_else(|| format!("http://{}", state.config.listen));
             let link = format!(
                 "{}/profile/contacts/email?token={token}",
-                base.trim_end_matches('/')
+                state.config.public_base()
             );
             let letter = Letter::from_paragraphs(
                 email.as_str(),

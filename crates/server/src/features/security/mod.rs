@@ -1,0 +1,8 @@
+//! Security settings: second factors (authenticator app, SMS, recovery codes), confirmation
+//! before security changes, the second step of signing in, and announcements of new devices.
+//! Passwords, contacts, sessions and the journal live with the profile; this page links them.
+
+pub mod api;
+pub mod pages;
+mod qr;
+pub mod service;

@@ -1,0 +1,592 @@
+//! «Настройки безопасности»: the second factor (authenticator app or SMS), recovery codes, the
+//! confirmation a security change asks for, and the second step of signing in.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Form, Router};
+use serde::Deserialize;
+
+use super::qr;
+use super::service::{self, Factor, SecurityError};
+use crate::features::accounts::pages::{meta, signed_in_redirect};
+use crate::features::accounts::service::open_session;
+use crate::state::AppState;
+use crate::web::auth::SignedIn;
+use crate::web::context::RequestInfo;
+use crate::web::cookies::{self, Lifetime};
+use crate::web::errors::PageError;
+use crate::web::forms::FormErrors;
+use crate::web::i18n::Lang;
+use crate::web::is_local_path;
+use crate::web::page::PageCtx;
+use crate::web::session::CurrentSession;
+
+/// The cookie that holds a sign-in waiting for its second factor.
+pub const CHALLENGE_COOKIE: &str = "kb_signin";
+
+pub fn pages() -> Router<AppState> {
+    Router::new()
+        .route("/security", get(overview))
+        .route("/security/totp", get(totp_page).post(totp_start))
+        .route("/security/totp/confirm", post(totp_confirm))
+        .route("/security/sms", post(sms_on))
+        .route("/security/off", post(turn_off))
+        .route("/security/recovery-codes", post(new_codes))
+        .route("/security/confirm", get(confirm_form).post(confirm_submit))
+        .route("/security/confirm/sms", post(confirm_send_sms))
+        .route(
+            "/login/second-factor",
+            get(challenge_form).post(challenge_submit),
+        )
+        .route("/login/second-factor/sms", post(challenge_resend))
+        .route("/session/keep-alive", post(keep_alive))
+}
+
+fn failed(err: SecurityError) -> PageError {
+    match err {
+        SecurityError::Store(e) => PageError::from(e),
+        other => PageError::Internal(other.to_string()),
+    }
+}
+
+/// Sends the person to confirm who they are when the session's last proof is stale; the change
+/// is then made from `back` again.
+fn needs_confirmation(state: &AppState, user: &SignedIn, back: &str) -> Option<Response> {
+    if service::is_fresh(state, user.0.confirmed_at) {
+        return None;
+    }
+    let next: String = form_urlencoded::byte_serialize(back.as_bytes()).collect();
+    Some(Redirect::to(&format!("/security/confirm?next={next}")).into_response())
+}
+
+fn ru(page: &PageCtx) -> bool {
+    page.lang == Lang::Ru
+}
+
+// --- Overview ---------------------------------------------------------------------------------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "features/security/security.html")]
+struct OverviewPage {
+    page: PageCtx,
+    ru: bool,
+    factor: Option<&'static str>,
+    codes_left: i64,
+    phone_confirmed: bool,
+    idle_minutes: i64,
+    notice: Option<&'static str>,
+}
+
+#[derive(Deserialize, Default)]
+struct Notice {
+    done: Option<String>,
+}
+
+async fn overview(
+    State(state): State<AppState>,
+    user: SignedIn,
+    page: PageCtx,
+    Query(notice): Query<Notice>,
+) -> Result<OverviewPage, PageError> {
+    let id = &user.user().id;
+    let factor = service::chosen(&state, id).await.map_err(failed)?;
+    let profile = store::users::profile(&state.db, id).await?;
+    let codes_left = store::second_factor::recovery_codes_left(&state.db, id).await?;
+    let idle_minutes = store::users::idle_timeout_minutes(&state.db, id)
+        .await?
+        .unwrap_or(i64::from(state.config.session.idle_timeout_minutes));
+    let lang = page.lang;
+    let notice = notice.done.as_deref().map(|what| match what {
+        "sms" => lang.pick(
+            "Теперь при входе мы будем присылать код в SMS.",
+            "Signing in now asks for a code sent by SMS.",
+        ),
+        "off" => lang.pick(
+            "Двухфакторная защита выключена.",
+            "Two-step sign-in is off.",
+        ),
+        _ => lang.pick("Сохранено.", "Saved."),
+    });
+    Ok(OverviewPage {
+        ru: ru(&page),
+        factor: factor.map(Factor::as_str),
+        codes_left,
+        phone_confirmed: profile.is_some_and(|p| p.phone_verified),
+        idle_minutes,
+        notice,
+        page,
+    })
+}
+
+// --- The authenticator app ------------------------------------------------------------------------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "features/security/totp.html")]
+struct TotpPage {
+    page: PageCtx,
+    ru: bool,
+    qr: Option<String>,
+    secret: String,
+    errors: FormErrors,
+}
+
+async fn account_label(state: &AppState, user_id: &str) -> Result<String, PageError> {
+    let profile = store::users::profile(&state.db, user_id).await?;
+    Ok(profile
+        .and_then(|p| p.email.or(p.phone))
+        .unwrap_or_else(|| user_id.to_owned()))
+}
+
+async fn totp_page_of(
+    state: &AppState,
+    user: &SignedIn,
+    page: PageCtx,
+    errors: FormErrors,
+) -> Result<TotpPage, PageError> {
+    let label = account_label(state, &user.user().id).await?;
+    let pending = service::pending_totp(state, &user.user().id, &label)
+        .await
+        .map_err(failed)?;
+    let title = page.lang.pick(
+        "QR-код для приложения-аутентификатора",
+        "QR code for the authenticator app",
+    );
+    Ok(TotpPage {
+        ru: ru(&page),
+        qr: pending.as_ref().and_then(|p| qr::svg(&p.uri, title)),
+        secret: pending.map(|p| p.grouped).unwrap_or_default(),
+        errors,
+        page,
+    })
+}
+
+async fn totp_page(
+    State(state): State<AppState>,
+    user: SignedIn,
+    page: PageCtx,
+) -> Result<Response, PageError> {
+    if let Some(confirm) = needs_confirmation(&state, &user, "/security/totp") {
+        return Ok(confirm);
+    }
+    Ok(totp_page_of(&state, &user, page, FormErrors::default())
+        .await?
+        .into_response())
+}
+
+async fn totp_start(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    user: SignedIn,
+) -> Result<Response, PageError> {
+    if let Some(confirm) = needs_confirmation(&state, &user, "/security/totp") {
+        return Ok(confirm);
+    }
+    let label = account_label(&state, &user.user().id).await?;
+    service::begin_totp(&state, user.user(), &label, &meta(&info))
+        .await
+        .map_err(failed)?;
+    Ok(Redirect::to("/security/totp").into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+#[derive(Template, WebTemplate)]
+#[template(path = "features/security/recovery_codes.html")]
+struct CodesPage {
+    page: PageCtx,
+    ru: bool,
+    codes: Vec<String>,
+    first_time: bool,
+}
+
+async fn totp_confirm(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    user: SignedIn,
+    page: PageCtx,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, PageError> {
+    if let Some(confirm) = needs_confirmation(&state, &user, "/security/totp") {
+        return Ok(confirm);
+    }
+    let lang = page.lang;
+    match service::confirm_totp(&state, user.user(), &form.code, &meta(&info)).await {
+        Ok(codes) => Ok(no_store(CodesPage {
+            ru: ru(&page),
+            codes,
+            first_time: true,
+            page,
+        })),
+        Err(SecurityError::WrongCode) => {
+            let mut errors = FormErrors::default();
+            errors.push(
+                "code",
+                lang.pick(
+                    "Код не подошёл. Введите шесть цифр, которые приложение показывает сейчас; проверьте, что время на телефоне установлено автоматически.",
+                    "The code did not match. Type the six digits the app shows now; check that the phone sets its time automatically.",
+                ),
+            );
+            let body = totp_page_of(&state, &user, page, errors).await?;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+        }
+        Err(SecurityError::NoEnrolment) => Ok(Redirect::to("/security/totp").into_response()),
+        Err(e) => Err(failed(e)),
+    }
+}
+
+/// Pages that show secrets are never cached, by the browser or on the way.
+fn no_store(body: impl IntoResponse) -> Response {
+    ([(header::CACHE_CONTROL, "no-store")], body).into_response()
+}
+
+async fn sms_on(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    user: SignedIn,
+) -> Result<Response, PageError> {
+    if let Some(confirm) = needs_confirmation(&state, &user, "/security") {
+        return Ok(confirm);
+    }
+    match service::choose_sms(&state, user.user(), &meta(&info)).await {
+        Ok(()) => Ok(Redirect::to("/security?done=sms").into_response()),
+        Err(SecurityError::NoPhone) => Ok(Redirect::to("/profile/contacts").into_response()),
+        Err(e) => Err(failed(e)),
+    }
+}
+
+async fn turn_off(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    user: SignedIn,
+) -> Result<Response, PageError> {
+    if let Some(confirm) = needs_confirmation(&state, &user, "/security") {
+        return Ok(confirm);
+    }
+    service::turn_off(&state, user.user(), &meta(&info))
+        .await
+        .map_err(failed)?;
+    Ok(Redirect::to("/security?done=off").into_response())
+}
+
+async fn new_codes(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    user: SignedIn,
+    page: PageCtx,
+) -> Result<Response, PageError> {
+    if let Some(confirm) = needs_confirmation(&state, &user, "/security") {
+        return Ok(confirm);
+    }
+    let codes = service::regenerate_recovery_codes(&state, user.user(), &meta(&info))
+        .await
+        .map_err(failed)?;
+    Ok(no_store(CodesPage {
+        ru: ru(&page),
+        codes,
+        first_time: false,
+        page,
+    }))
+}
+
+// --- Confirming who you are -------------------------------------------------------------------------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "features/security/confirm.html")]
+struct ConfirmPage {
+    page: PageCtx,
+    ru: bool,
+    next: String,
+    factor: Option<&'static str>,
+    sent: bool,
+    errors: FormErrors,
+}
+
+#[derive(Deserialize, Default)]
+struct ConfirmQuery {
+    next: Option<String>,
+    sent: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+struct ConfirmForm {
+    #[serde(default)]
+    password: String,
+    code: Option<String>,
+    next: Option<String>,
+}
+
+fn local_next(next: Option<String>) -> String {
+    next.filter(|n| is_local_path(n))
+        .unwrap_or_else(|| "/security".to_owned())
+}
+
+async fn confirm_form(
+    State(state): State<AppState>,
+    user: SignedIn,
+    page: PageCtx,
+    Query(query): Query<ConfirmQuery>,
+) -> Result<ConfirmPage, PageError> {
+    let factor = service::chosen(&state, &user.user().id)
+        .await
+        .map_err(failed)?;
+    Ok(ConfirmPage {
+        ru: ru(&page),
+        next: local_next(query.next),
+        factor: factor.map(Factor::as_str),
+        sent: query.sent.is_some(),
+        errors: FormErrors::default(),
+        page,
+    })
+}
+
+async fn confirm_submit(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    user: SignedIn,
+    page: PageCtx,
+    Form(form): Form<ConfirmForm>,
+) -> Result<Response, PageError> {
+    let next = local_next(form.next.clone());
+    let factor = service::chosen(&state, &user.user().id)
+        .await
+        .map_err(failed)?;
+    let lang = page.lang;
+    let mut errors = FormErrors::default();
+    if form.password.is_empty() {
+        errors.push(
+            "password",
+            lang.pick("Введите пароль.", "Enter your password."),
+        );
+    }
+    if factor.is_some() && form.code.as_deref().is_none_or(|c| c.trim().is_empty()) {
+        errors.push(
+            "code",
+            lang.pick(
+                "Введите код подтверждения или код восстановления.",
+                "Enter the confirmation code or a recovery code.",
+            ),
+        );
+    }
+    if errors.is_empty() {
+        match service::confirm_session(
+            &state,
+            user.user(),
+            &user.0.id,
+            &form.password,
+            form.code.as_deref(),
+            &meta(&info),
+        )
+        .await
+        {
+            Ok(()) => return Ok(Redirect::to(&next).into_response()),
+            Err(SecurityError::WrongCode) => errors.push(
+                "password",
+                lang.pick(
+                    "Пароль или код не подошли. Проверьте раскладку и попробуйте ещё раз.",
+                    "The password or the code did not match. Check the keyboard layout and try again.",
+                ),
+            ),
+            Err(e) => return Err(failed(e)),
+        }
+    }
+    let body = ConfirmPage {
+        ru: ru(&page),
+        next,
+        factor: factor.map(Factor::as_str),
+        sent: false,
+        errors,
+        page,
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct NextForm {
+    next: Option<String>,
+}
+
+async fn confirm_send_sms(
+    State(state): State<AppState>,
+    user: SignedIn,
+    Form(form): Form<NextForm>,
+) -> Result<Response, PageError> {
+    let next = local_next(form.next);
+    match service::send_sms_code(&state, &user.user().id).await {
+        Ok(()) | Err(SecurityError::Code(_)) => {}
+        Err(e) => return Err(failed(e)),
+    }
+    let next: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
+    Ok(Redirect::to(&format!("/security/confirm?next={next}&sent=1")).into_response())
+}
+
+// --- The second step of signing in --------------------------------------------------------------------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "features/security/second_factor.html")]
+struct ChallengePage {
+    page: PageCtx,
+    ru: bool,
+    factor: &'static str,
+    next: String,
+    errors: FormErrors,
+}
+
+/// Where the browser goes after the first factor when a second one is needed.
+pub fn challenge_redirect(state: &AppState, token: &str, next: Option<&str>) -> Response {
+    let cookie = cookies::set(
+        CHALLENGE_COOKIE,
+        token,
+        Lifetime::Seconds(service::CHALLENGE_LIFETIME.as_secs()),
+        true,
+        state.config.is_https(),
+    );
+    let to = match next.filter(|n| is_local_path(n)) {
+        Some(next) => {
+            let next: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
+            format!("/login/second-factor?next={next}")
+        }
+        None => "/login/second-factor".to_owned(),
+    };
+    ([(header::SET_COOKIE, cookie)], Redirect::to(&to)).into_response()
+}
+
+async fn challenge_form(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    page: PageCtx,
+    Query(query): Query<NextForm>,
+) -> Result<Response, PageError> {
+    let held = match cookies::get(&headers, CHALLENGE_COOKIE) {
+        Some(token) => service::held_sign_in(&state, &token)
+            .await
+            .map_err(failed)?,
+        None => None,
+    };
+    let Some((_, factor)) = held else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    Ok(ChallengePage {
+        ru: ru(&page),
+        factor: factor.as_str(),
+        next: local_next_or_profile(query.next),
+        errors: FormErrors::default(),
+        page,
+    }
+    .into_response())
+}
+
+fn local_next_or_profile(next: Option<String>) -> String {
+    next.filter(|n| is_local_path(n))
+        .unwrap_or_else(|| "/profile".to_owned())
+}
+
+#[derive(Deserialize, Default)]
+struct ChallengeForm {
+    #[serde(default)]
+    code: String,
+    next: Option<String>,
+}
+
+async fn challenge_submit(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    Extension(current): Extension<CurrentSession>,
+    headers: HeaderMap,
+    page: PageCtx,
+    Form(form): Form<ChallengeForm>,
+) -> Result<Response, PageError> {
+    let next = local_next_or_profile(form.next.clone());
+    let Some(token) = cookies::get(&headers, CHALLENGE_COOKIE) else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    let lang = page.lang;
+    let meta = meta(&info);
+    let outcome = if form.code.trim().is_empty() {
+        Err(SecurityError::WrongCode)
+    } else {
+        service::complete_sign_in(&state, &token, &form.code, &meta).await
+    };
+    match outcome {
+        Ok((user_id, method)) => {
+            let replaces = current.0.as_ref().map(|s| s.id.clone());
+            let session = open_session(&state, &user_id, &method, replaces.as_deref(), &meta)
+                .await
+                .map_err(|e| PageError::Internal(e.to_string()))?;
+            let mut response = signed_in_redirect(&state, &session, &next);
+            response.headers_mut().append(
+                header::SET_COOKIE,
+                cookies::set(
+                    CHALLENGE_COOKIE,
+                    "",
+                    Lifetime::Expire,
+                    true,
+                    state.config.is_https(),
+                ),
+            );
+            Ok(response)
+        }
+        Err(SecurityError::ChallengeGone) | Err(SecurityError::TooManyTries) => {
+            Ok(Redirect::to("/login?second_factor=expired").into_response())
+        }
+        Err(SecurityError::WrongCode) => {
+            let factor = service::held_sign_in(&state, &token)
+                .await
+                .map_err(failed)?
+                .map(|(_, f)| f.as_str())
+                .unwrap_or("totp");
+            let mut errors = FormErrors::default();
+            errors.push(
+                "code",
+                lang.pick(
+                    "Код не подошёл. Введите код, который показан сейчас, или один из кодов восстановления.",
+                    "The code did not match. Type the code shown now, or one of your recovery codes.",
+                ),
+            );
+            let body = ChallengePage {
+                ru: ru(&page),
+                factor,
+                next,
+                errors,
+                page,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+        }
+        Err(e) => Err(failed(e)),
+    }
+}
+
+async fn challenge_resend(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<NextForm>,
+) -> Result<Response, PageError> {
+    let Some(token) = cookies::get(&headers, CHALLENGE_COOKIE) else {
+        return Ok(Redirect::to("/login").into_response());
+    };
+    if let Some((challenge, Factor::Sms)) = service::held_sign_in(&state, &token)
+        .await
+        .map_err(failed)?
+    {
+        match service::send_sms_code(&state, &challenge.user_id).await {
+            Ok(()) | Err(SecurityError::Code(_)) => {}
+            Err(e) => return Err(failed(e)),
+        }
+    }
+    let next: String =
+        form_urlencoded::byte_serialize(local_next_or_profile(form.next).as_bytes()).collect();
+    Ok(Redirect::to(&format!("/login/second-factor?next={next}")).into_response())
+}
+
+/// "Stay signed in" from the inactivity warning: marks the session active now.
+async fn keep_alive(State(state): State<AppState>, user: SignedIn) -> Result<Response, PageError> {
+    store::sessions::touch(&state.db, &user.0.id, state.now()).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
