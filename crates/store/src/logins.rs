@@ -45,14 +45,31 @@ pub async fn insert(conn: &mut AnyConnection, e: &LoginEvent) -> Result<(), Stor
 }
 
 pub async fn for_user(db: &Db, user_id: &str, limit: i64) -> Result<Vec<LoginEvent>, StoreError> {
-    let rows = sqlx::query(
+    for_user_where(db, user_id, None, limit).await
+}
+
+/// The history filtered by outcome: `Some(true)` successful sign-ins only, `Some(false)` the
+/// refused attempts only.
+pub async fn for_user_where(
+    db: &Db,
+    user_id: &str,
+    succeeded: Option<bool>,
+    limit: i64,
+) -> Result<Vec<LoginEvent>, StoreError> {
+    let filter = match succeeded {
+        None => "",
+        Some(true) => " AND result = 'success'",
+        Some(false) => " AND result <> 'success'",
+    };
+    let sql = format!(
         "SELECT id, user_id, at, method, result, ip, user_agent, device, browser, location \
-         FROM login_events WHERE user_id = $1 ORDER BY at DESC, id DESC LIMIT $2",
-    )
-    .bind(user_id)
-    .bind(limit)
-    .fetch_all(db.pool())
-    .await?;
+         FROM login_events WHERE user_id = $1{filter} ORDER BY at DESC, id DESC LIMIT $2"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(user_id)
+        .bind(limit)
+        .fetch_all(db.pool())
+        .await?;
     rows.iter()
         .map(|row| {
             Ok(LoginEvent {

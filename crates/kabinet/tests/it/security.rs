@@ -370,3 +370,50 @@ async fn a_sign_in_from_a_new_device_is_announced_once() {
     assert_eq!(twice.status(), 303);
     assert_eq!(notices().await.len(), 1, "and only the first time");
 }
+
+#[tokio::test]
+async fn this_was_not_me_ends_every_other_session_and_leads_to_the_password() {
+    let app = TestApp::spawn().await;
+    registered_citizen(&app, "+79120000064", "notme@example.ru").await;
+    let (intruder, _) = password_step(&app, "+79120000064").await;
+    assert_eq!(intruder.get_text("/profile").await.0, 200);
+    let bad = app.with_client(client());
+    let refused = post(
+        &bad,
+        "/login",
+        "/login",
+        &[("login", "+79120000064"), ("password", "wrong")],
+    )
+    .await;
+    assert_eq!(refused.status(), 422);
+
+    let (_, failed) = app.get_text("/profile/logins?shown=failed").await;
+    assert!(failed.contains("неверный пароль"));
+    assert!(!failed.contains("успешно"), "only refused attempts");
+    let (_, succeeded) = app.get_text("/profile/logins?shown=success").await;
+    assert!(succeeded.contains("успешно"));
+    assert!(!succeeded.contains("неверный пароль"));
+
+    let ended = post(&app, "/profile/logins", "/profile/logins/not-me", &[]).await;
+    assert_eq!(ended.status(), 303);
+    assert_eq!(ended.headers()["location"], "/profile/password?not_me=1");
+    assert_eq!(
+        intruder.get("/profile").await.status(),
+        303,
+        "the intruder is out"
+    );
+    let (status, page) = app.get_text("/profile/password?not_me=1").await;
+    assert_eq!(status, 200, "this browser stays in to change the password");
+    assert!(page.contains("Все другие сеансы завершены"));
+
+    // Changing contacts is a security change: a stale proof asks again.
+    app.clock.advance(SignedDuration::from_mins(6));
+    assert_eq!(app.get_text("/profile").await.0, 200);
+    app.clock.advance(SignedDuration::from_mins(6));
+    let asked = app.get("/profile/contacts").await;
+    assert_eq!(asked.status(), 303);
+    assert_eq!(
+        asked.headers()["location"],
+        "/security/confirm?next=%2Fprofile%2Fcontacts"
+    );
+}

@@ -30,7 +30,7 @@ impl Asset {
 pub struct Assets {
     pub css: Asset,
     pub icon: Asset,
-    /// Progressive enhancement: the live unread count.
+    /// Progressive enhancement: the live unread count and the inactivity warning.
     pub live: Asset,
 }
 

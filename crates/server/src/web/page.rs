@@ -22,6 +22,8 @@ pub struct PageCtx {
     pub request_id: Option<String>,
     /// Unread messages (signed-in pages).
     pub unread: i64,
+    /// The session's inactivity limit in seconds (signed-in pages), for the warning script.
+    pub idle_secs: i64,
 }
 
 impl PageCtx {
@@ -37,6 +39,7 @@ impl PageCtx {
             version: env!("CARGO_PKG_VERSION"),
             request_id,
             unread: 0,
+            idle_secs: 0,
         }
     }
 
@@ -63,11 +66,12 @@ impl<S: Send + Sync> FromRequestParts<S> for PageCtx {
             .get::<CsrfToken>()
             .map(|t| t.0.clone())
             .unwrap_or_default();
-        page.user = parts
+        let session = parts
             .extensions
             .get::<CurrentSession>()
-            .and_then(|s| s.0.as_ref())
-            .map(|s| s.user.clone());
+            .and_then(|s| s.0.as_ref());
+        page.user = session.map(|s| s.user.clone());
+        page.idle_secs = session.map_or(0, |s| s.idle_timeout.as_secs());
         page.unread = parts
             .extensions
             .get::<UnreadCount>()

@@ -2,12 +2,17 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::State;
+use axum::Extension;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+use store::audit::{self, Actor, Entry};
 use store::logins::LoginEvent;
 
 use super::local_time;
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
+use crate::web::context::RequestInfo;
 use crate::web::errors::PageError;
 use crate::web::i18n::Lang;
 use crate::web::page::PageCtx;
@@ -63,20 +68,27 @@ pub fn result_label(result: &str, lang: Lang) -> (&'static str, &'static str) {
     (lang.pick(ru, en), class)
 }
 
-pub fn method_label(method: &str, lang: Lang) -> &'static str {
-    match method {
-        "password" => lang.pick("пароль", "password"),
-        "sms_code" => lang.pick("код из SMS", "SMS code"),
-        "registration" => lang.pick("регистрация", "registration"),
-        _ => lang.pick("другой", "other"),
-    }
+/// "пароль + приложение": each factor of the sign-in, in order.
+pub fn method_label(method: &str, lang: Lang) -> String {
+    method
+        .split('+')
+        .map(|factor| match factor {
+            "password" => lang.pick("пароль", "password"),
+            "sms_code" => lang.pick("код из SMS", "SMS code"),
+            "registration" => lang.pick("регистрация", "registration"),
+            "totp" => lang.pick("код из приложения", "authenticator code"),
+            "sms" => lang.pick("код из SMS", "SMS code"),
+            _ => lang.pick("другой", "other"),
+        })
+        .collect::<Vec<_>>()
+        .join(" + ")
 }
 
 pub struct Row {
     pub at: String,
     pub result: &'static str,
     pub class: &'static str,
-    pub method: &'static str,
+    pub method: String,
     pub device: String,
     pub ip: String,
     pub location: String,
@@ -88,6 +100,14 @@ pub struct LoginsPage {
     page: PageCtx,
     t: &'static Texts,
     rows: Vec<Row>,
+    shown: &'static str,
+    ru: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct LoginsQuery {
+    /// `success` or `failed`; anything else shows all.
+    shown: Option<String>,
 }
 
 fn row(e: &LoginEvent, zone: &str, lang: Lang, unknown: &str) -> Row {
@@ -111,9 +131,15 @@ pub async fn logins(
     State(state): State<AppState>,
     user: SignedIn,
     page: PageCtx,
+    Query(query): Query<LoginsQuery>,
 ) -> Result<LoginsPage, PageError> {
     let t = page.lang.pick(&RU, &EN);
-    let events = store::logins::for_user(&state.db, &user.user().id, 50).await?;
+    let (shown, succeeded) = match query.shown.as_deref() {
+        Some("success") => ("success", Some(true)),
+        Some("failed") => ("failed", Some(false)),
+        _ => ("all", None),
+    };
+    let events = store::logins::for_user_where(&state.db, &user.user().id, succeeded, 50).await?;
     let zone = user.user().time_zone.clone();
     Ok(LoginsPage {
         rows: events
@@ -121,6 +147,30 @@ pub async fn logins(
             .map(|e| row(e, &zone, page.lang, t.unknown))
             .collect(),
         t,
+        shown,
+        ru: page.lang == Lang::Ru,
         page,
     })
+}
+
+/// «Это был не я»: ends every other session and API token at once, then leads to the password
+/// change (the session in hand stays, so that the person can make it).
+pub async fn not_me(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    user: SignedIn,
+) -> Result<Response, PageError> {
+    let now = state.now();
+    let me = user.user();
+    let mut tx = state.db.begin().await?;
+    let sessions = store::sessions::delete_all_for_user(&mut tx, &me.id, Some(&user.0.id)).await?;
+    store::tokens::revoke_all(&mut tx, &me.id, now).await?;
+    let entry = Entry::new(Actor::of(me), "security.not_me")
+        .object("user", &me.id)
+        .subject(&me.id)
+        .from_request(info.ip.clone(), Some(user.0.id.clone()))
+        .details(serde_json::json!({ "sessions_ended": sessions }));
+    audit::append(&mut tx, &entry, now).await?;
+    tx.commit().await.map_err(store::StoreError::from)?;
+    Ok(Redirect::to("/profile/password?not_me=1").into_response())
 }

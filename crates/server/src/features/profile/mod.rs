@@ -15,7 +15,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Query, State};
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde::Deserialize;
 use store::consents::Consent;
 use store::users::Profile;
@@ -33,6 +33,7 @@ pub fn pages() -> Router<AppState> {
             get(edit::edit_form).post(edit::edit_submit),
         )
         .route("/profile/logins", get(logins::logins))
+        .route("/profile/logins/not-me", post(logins::not_me))
         .merge(security::pages())
         .merge(tokens::pages())
         .merge(journal::pages())

@@ -22,6 +22,7 @@ use crate::features::accounts::pages::code_message;
 use crate::features::accounts::password;
 use crate::features::accounts::service::{parse_email, parse_phone, password_issues};
 use crate::features::accounts::texts::{PASSWORDS_DIFFER, REQUIRED};
+use crate::features::security::pages::needs_confirmation;
 use crate::keys;
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
@@ -147,13 +148,24 @@ struct PasswordPage {
     page: PageCtx,
     t: &'static Texts,
     errors: FormErrors,
+    not_me: bool,
 }
 
-async fn password_form(_user: SignedIn, page: PageCtx) -> PasswordPage {
+#[derive(Deserialize, Default)]
+struct PasswordQuery {
+    not_me: Option<String>,
+}
+
+async fn password_form(
+    _user: SignedIn,
+    page: PageCtx,
+    Query(query): Query<PasswordQuery>,
+) -> PasswordPage {
     PasswordPage {
         t: texts(&page),
         page,
         errors: FormErrors::default(),
+        not_me: query.not_me.is_some(),
     }
 }
 
@@ -209,6 +221,7 @@ async fn password_submit(
         let body = PasswordPage {
             t: texts(&page),
             errors: FormErrors::from_issues(&issues, page.lang),
+            not_me: false,
             page,
         };
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
@@ -295,10 +308,15 @@ struct ContactsQuery {
 }
 
 async fn contacts_form(
-    _user: SignedIn,
+    State(state): State<AppState>,
+    user: SignedIn,
     page: PageCtx,
     Query(q): Query<ContactsQuery>,
-) -> ContactsPage {
+) -> Response {
+    // Contacts recover the account and receive its codes: changing them is a security change.
+    if let Some(confirm) = needs_confirmation(&state, &user, "/profile/contacts") {
+        return confirm;
+    }
     let t = texts(&page);
     ContactsPage {
         t,
@@ -308,6 +326,7 @@ async fn contacts_form(
         errors: FormErrors::default(),
         notice: q.email_sent.map(|_| t.email_sent),
     }
+    .into_response()
 }
 
 #[derive(Deserialize)]
@@ -325,6 +344,9 @@ async fn contacts_submit(
     page: PageCtx,
     Form(form): Form<ContactsForm>,
 ) -> Result<Response, PageError> {
+    if let Some(confirm) = needs_confirmation(&state, &user, "/profile/contacts") {
+        return Ok(confirm);
+    }
     let me = user.user().clone();
     let profile = users::profile(&state.db, &me.id)
         .await?

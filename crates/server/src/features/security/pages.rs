@@ -55,7 +55,7 @@ fn failed(err: SecurityError) -> PageError {
 
 /// Sends the person to confirm who they are when the session's last proof is stale; the change
 /// is then made from `back` again.
-fn needs_confirmation(state: &AppState, user: &SignedIn, back: &str) -> Option<Response> {
+pub fn needs_confirmation(state: &AppState, user: &SignedIn, back: &str) -> Option<Response> {
     if service::is_fresh(state, user.0.confirmed_at) {
         return None;
     }

@@ -30,3 +30,56 @@
   });
   window.addEventListener('pagehide', function () { source.close(); });
 })();
+
+// Inactivity: a minute before the server would end the session, offer to stay. The server
+// enforces the limit whatever this script does; without JavaScript the next click simply leads
+// to the sign-in page.
+(function () {
+  'use strict';
+  var body = document.body;
+  var limit = parseInt(body.getAttribute('data-idle-seconds'), 10);
+  if (!limit || limit < 120 || !window.fetch) return;
+  var warnTimer, endTimer, box;
+  function csrf() {
+    var field = document.querySelector('input[name="_csrf"]');
+    return field ? field.value : '';
+  }
+  function signOut() { window.location.assign('/login?idle=1'); }
+  function hide() {
+    if (box) { box.remove(); box = null; }
+  }
+  function warn() {
+    box = document.createElement('div');
+    box.className = 'banner idle-warning';
+    box.setAttribute('role', 'alertdialog');
+    box.setAttribute('aria-labelledby', 'idle-warning-text');
+    var text = document.createElement('p');
+    text.id = 'idle-warning-text';
+    text.textContent = body.getAttribute('data-idle-warning');
+    var stay = document.createElement('button');
+    stay.type = 'button';
+    stay.className = 'button';
+    stay.textContent = body.getAttribute('data-idle-stay');
+    stay.addEventListener('click', function () {
+      fetch('/session/keep-alive', {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'X-CSRF-Token': csrf() }
+      }).then(function (r) {
+        if (r.ok) { hide(); schedule(); } else { signOut(); }
+      }, signOut);
+    });
+    box.appendChild(text);
+    box.appendChild(stay);
+    var main = document.getElementById('main');
+    main.insertBefore(box, main.firstChild);
+    stay.focus();
+  }
+  function schedule() {
+    clearTimeout(warnTimer);
+    clearTimeout(endTimer);
+    warnTimer = setTimeout(warn, (limit - 60) * 1000);
+    endTimer = setTimeout(signOut, limit * 1000);
+  }
+  schedule();
+})();
