@@ -6,6 +6,7 @@ import { startService } from '../lib/service.mjs';
 import { launch, modes, check, saveFailure } from '../lib/browser.mjs';
 import { actor } from '../lib/act.mjs';
 import { png } from '../lib/files.mjs';
+import { createHmac } from 'node:crypto';
 
 const PASSWORD = 'Zorkiy-Ezh-2026!';
 let service;
@@ -50,6 +51,28 @@ async function emailLink(address) {
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`no letter to ${address}`);
+}
+
+/** The code an authenticator app shows (RFC 6238), `stepsAhead` half-minutes from now. */
+function totp(secretBase32, stepsAhead = 0) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  const bytes = [];
+  let bits = 0;
+  let value = 0;
+  for (const c of secretBase32.replace(/[\s=]/g, '').toUpperCase()) {
+    value = ((value << 5) | alphabet.indexOf(c)) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      bytes.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30000) + stepsAhead));
+  const h = createHmac('sha1', Buffer.from(bytes)).update(counter).digest();
+  const o = h[h.length - 1] & 15;
+  const n = (((h[o] & 0x7f) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3]) % 1000000;
+  return String(n).padStart(6, '0');
 }
 
 let counter = 0;
@@ -146,6 +169,31 @@ for (const mode of ['desktop', 'keyboard', 'nojs', 'mobile']) {
         await act.press('Создать ключ');
         assert.ok(await page.locator('#new-token').isVisible(), 'the new key is shown once');
         await check(page, `${mode}-api-keys`);
+
+        // The authenticator app as the second factor, then signing in with it.
+        await page.goto(`${service.base}/security`);
+        await check(page, `${mode}-security`);
+        await act.press('Подключить приложение-аутентификатор');
+        await check(page, `${mode}-security-totp-start`);
+        await act.press('Начать');
+        assert.ok(await page.locator('.qr svg').isVisible(), 'the QR code is drawn');
+        await check(page, `${mode}-security-totp`);
+        const secret = (await page.textContent('#secret')).trim();
+        await act.fill('code', totp(secret));
+        await act.press('Подтвердить');
+        assert.equal(await page.locator('.recovery-codes li').count(), 10);
+        await check(page, `${mode}-security-recovery-codes`);
+        await act.press('Я сохранил коды');
+        assert.ok((await page.textContent('main')).includes('Включена'));
+        await act.press('Выйти');
+        await act.fill('login', phone);
+        await act.fill('password', PASSWORD);
+        await act.press('Войти');
+        assert.match(page.url(), /\/login\/second-factor/);
+        await check(page, `${mode}-second-factor`);
+        await act.fill('code', totp(secret, 1)); // the next half-minute's code: this one is spent
+        await act.press('Войти');
+        assert.match(page.url(), /\/profile$/);
       }));
 
     test('a citizen adds a passport with a scan, finds it in the registry, downloads, deletes and restores it', () =>
