@@ -389,31 +389,83 @@ pub async fn journal(
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<Record>, i64), StoreError> {
-    let from = from.map(micros).unwrap_or(i64::MIN);
-    let to = to.map(micros).unwrap_or(i64::MAX);
-    let prefix = format!("{}%", area.unwrap_or(""));
-    let filter = "subject_id = $1 AND at >= $2 AND at < $3 AND action LIKE $4";
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {RECORD_COLUMNS} FROM audit_log WHERE {filter} \
-         ORDER BY at DESC, seq DESC LIMIT $5 OFFSET $6"
+    let filter = Search {
+        subject_id: Some(subject_id),
+        from,
+        to,
+        action_prefix: area,
+        ..Search::default()
+    };
+    search(db, &filter, limit, offset).await
+}
+
+/// What operators search the whole log by; every part is optional.
+#[derive(Debug, Clone, Default)]
+pub struct Search<'a> {
+    /// Whose data it was about.
+    pub subject_id: Option<&'a str>,
+    /// Who did it.
+    pub actor_id: Option<&'a str>,
+    pub action_prefix: Option<&'a str>,
+    pub ip: Option<&'a str>,
+    pub object_id: Option<&'a str>,
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+}
+
+/// Records matching a search, newest first, and how many match in all.
+pub async fn search(
+    db: &Db,
+    filter: &Search<'_>,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<Record>, i64), StoreError> {
+    let from = filter.from.map(micros).unwrap_or(i64::MIN);
+    let to = filter.to.map(micros).unwrap_or(i64::MAX);
+    let prefix = format!("{}%", filter.action_prefix.unwrap_or(""));
+    let mut conditions = vec![
+        "at >= $1".to_owned(),
+        "at < $2".to_owned(),
+        "action LIKE $3".to_owned(),
+    ];
+    let mut texts: Vec<&str> = Vec::new();
+    for (column, value) in [
+        ("subject_id", filter.subject_id),
+        ("actor_id", filter.actor_id),
+        ("ip", filter.ip),
+        ("object_id", filter.object_id),
+    ] {
+        if let Some(value) = value {
+            texts.push(value);
+            conditions.push(format!("{column} = ${}", texts.len() + 3));
+        }
+    }
+    let filter_sql = conditions.join(" AND ");
+    let n = texts.len() + 3;
+    let sql = format!(
+        "SELECT {RECORD_COLUMNS} FROM audit_log WHERE {filter_sql} \
+         ORDER BY at DESC, seq DESC LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(from)
+        .bind(to)
+        .bind(prefix.clone());
+    for text in &texts {
+        rows = rows.bind(text.to_string());
+    }
+    let rows = rows.bind(limit).bind(offset).fetch_all(db.pool()).await?;
+    let mut count = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) FROM audit_log WHERE {filter_sql}"
     )))
-    .bind(subject_id)
     .bind(from)
     .bind(to)
-    .bind(&prefix)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(db.pool())
-    .await?;
-    let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-        "SELECT COUNT(*) FROM audit_log WHERE {filter}"
-    )))
-    .bind(subject_id)
-    .bind(from)
-    .bind(to)
-    .bind(&prefix)
-    .fetch_one(db.pool())
-    .await?;
+    .bind(prefix);
+    for text in &texts {
+        count = count.bind(text.to_string());
+    }
+    let total: i64 = count.fetch_one(db.pool()).await?;
     Ok((
         rows.iter().map(record_from_row).collect::<Result<_, _>>()?,
         total,

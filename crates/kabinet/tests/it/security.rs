@@ -417,3 +417,67 @@ async fn this_was_not_me_ends_every_other_session_and_leads_to_the_password() {
         "/security/confirm?next=%2Fprofile%2Fcontacts"
     );
 }
+
+#[tokio::test]
+async fn operators_search_the_audit_log_and_the_search_is_recorded() {
+    let app = TestApp::spawn().await;
+    registered_citizen(&app, "+79120000065", "audited@example.ru").await;
+    let user_id: String = sqlx::query_scalar("SELECT id FROM users WHERE phone = '+79120000065'")
+        .fetch_one(app.state.db.pool())
+        .await
+        .expect("user");
+    let (_, forbidden) = app.get_text("/operator/audit").await;
+    assert!(
+        !forbidden.contains("Найдено записей"),
+        "citizens may not search"
+    );
+    assert_eq!(app.get("/operator/audit").await.status(), 403);
+
+    server::features::accounts::provision::seed_demo(&app.state)
+        .await
+        .expect("demo");
+    let (operator, _) = {
+        let browser = app.with_client(client());
+        let r = post(
+            &browser,
+            "/login",
+            "/login",
+            &[
+                ("login", "operator@demo.kabinet.test"),
+                ("password", "Demo-Operator-2026"),
+            ],
+        )
+        .await;
+        assert_eq!(r.status(), 303);
+        (browser, ())
+    };
+    let (status, page) = operator
+        .get_text(&format!(
+            "/operator/audit?subject={user_id}&action=session."
+        ))
+        .await;
+    assert_eq!(status, 200);
+    assert!(page.contains("session.signed_in"), "{page}");
+    assert!(
+        !page.contains("user.registered"),
+        "the action prefix filters"
+    );
+    let (_, none) = operator
+        .get_text("/operator/audit?subject=nobody&action=session.")
+        .await;
+    assert!(none.contains("Найдено записей: 0"));
+    let (_, bad) = operator.get_text("/operator/audit?from=31.02.2026").await;
+    assert!(
+        bad.contains("Дата «с» — в виде ДД.ММ.ГГГГ."),
+        "a wrong date is explained"
+    );
+    assert!(bad.contains("value=\"31.02.2026\""), "and kept in the form");
+
+    let searches: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_log WHERE action = 'operator.audit_searched'",
+    )
+    .fetch_one(app.state.db.pool())
+    .await
+    .expect("count");
+    assert_eq!(searches, 2, "each search that ran is recorded");
+}

@@ -1,6 +1,8 @@
 //! The operators' pages: the sandbox outbox, locked accounts, recovery requests and the
 //! dead-letter list of the job queue. Only accounts with the operator role may open them.
 
+mod audit_search;
+
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
@@ -28,6 +30,7 @@ pub fn pages() -> Router<AppState> {
         .route("/operator/recovery", get(recovery))
         .route("/operator/jobs", get(dead_jobs))
         .route("/operator/jobs/{id}/retry", post(retry_job))
+        .route("/operator/audit", get(audit_search::search))
 }
 
 /// A signed-in operator; anyone else gets 403.
