@@ -384,15 +384,9 @@ async fn revoke_token(
     if !store::tokens::revoke(&mut tx, &user.user.id, &id, now).await? {
         return Err(ApiError::not_found());
     }
-    let entry = store::audit::Entry::new(
-        store::audit::Actor::User {
-            id: user.user.id.clone(),
-            role: user.user.role.as_str().to_owned(),
-        },
-        "api_token.revoked",
-    )
-    .object("api_token", &id)
-    .subject(&user.user.id);
+    let entry = store::audit::Entry::new(store::audit::Actor::of(&user.user), "api_token.revoked")
+        .object("api_token", &id)
+        .subject(&user.user.id);
     store::audit::append(&mut tx, &entry, now).await?;
     tx.commit().await.map_err(store::StoreError::from)?;
     Ok(StatusCode::NO_CONTENT)

@@ -736,15 +736,8 @@ fn file_row(
     }
 }
 
-fn actor(user: &UserSummary) -> Actor {
-    Actor::User {
-        id: user.id.clone(),
-        role: user.role.as_str().to_owned(),
-    }
-}
-
 fn entry(user: &UserSummary, action: &str, document_id: &str, meta: &RequestMeta) -> Entry {
-    Entry::new(actor(user), action)
+    Entry::new(Actor::of(user), action)
         .object("document", document_id)
         .subject(&user.id)
         .from_request(meta.ip.clone(), None)

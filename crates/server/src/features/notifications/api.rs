@@ -211,19 +211,12 @@ async fn put_settings(
     store_settings(
         &state,
         &user.user.id,
-        actor(&user),
+        Actor::of(&user.user),
         &settings,
         info.ip.clone(),
     )
     .await?;
     Ok(Json(view(&settings)))
-}
-
-fn actor(user: &ApiUser) -> Actor {
-    Actor::User {
-        id: user.user.id.clone(),
-        role: user.user.role.as_str().to_owned(),
-    }
 }
 
 /// Back to the defaults.
@@ -238,7 +231,7 @@ async fn reset_settings(
     store_settings(
         &state,
         &user.user.id,
-        actor(&user),
+        Actor::of(&user.user),
         &defaults,
         info.ip.clone(),
     )

@@ -471,13 +471,6 @@ pub async fn store_settings(
     Ok(())
 }
 
-fn actor(user: &SignedIn) -> Actor {
-    Actor::User {
-        id: user.user().id.clone(),
-        role: user.user().role.as_str().to_owned(),
-    }
-}
-
 async fn save_settings(
     State(state): State<AppState>,
     Extension(info): Extension<RequestInfo>,
@@ -502,7 +495,7 @@ async fn save_settings(
     store_settings(
         &state,
         &user.user().id,
-        actor(&user),
+        Actor::of(user.user()),
         &settings,
         info.ip.clone(),
     )
@@ -518,7 +511,7 @@ async fn reset_settings(
     store_settings(
         &state,
         &user.user().id,
-        actor(&user),
+        Actor::of(user.user()),
         &Settings::default(),
         info.ip.clone(),
     )
@@ -608,7 +601,7 @@ async fn calendar_on(
         now,
     )
     .await?;
-    let e = Entry::new(actor(&user), "calendar_feed.created")
+    let e = Entry::new(Actor::of(user.user()), "calendar_feed.created")
         .subject(&user.user().id)
         .from_request(info.ip.clone(), None);
     audit::append(&mut tx, &e, now).await?;
@@ -635,7 +628,7 @@ async fn calendar_off(
     let now = state.now();
     let mut tx = state.db.begin().await?;
     if store::notifications::remove_feed(&mut tx, &user.user().id).await? {
-        let e = Entry::new(actor(&user), "calendar_feed.removed")
+        let e = Entry::new(Actor::of(user.user()), "calendar_feed.removed")
             .subject(&user.user().id)
             .from_request(info.ip.clone(), None);
         audit::append(&mut tx, &e, now).await?;

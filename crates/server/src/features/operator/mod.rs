@@ -46,10 +46,7 @@ impl Operator {
     }
 
     pub fn actor(&self) -> Actor {
-        Actor::User {
-            id: self.0.user().id.clone(),
-            role: "operator".to_owned(),
-        }
+        Actor::of(self.0.user())
     }
 }
 

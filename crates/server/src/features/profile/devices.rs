@@ -60,13 +60,6 @@ struct Notes {
     saved: Option<String>,
 }
 
-fn actor(user: &SignedIn) -> Actor {
-    Actor::User {
-        id: user.user().id.clone(),
-        role: user.user().role.as_str().to_owned(),
-    }
-}
-
 async fn page_of(
     state: &AppState,
     user: &SignedIn,
@@ -142,7 +135,7 @@ async fn end_one(
     if !store::sessions::delete_for_user(&mut tx, &user.user().id, &id).await? {
         return Err(PageError::NotFound);
     }
-    let e = Entry::new(actor(&user), "session.ended")
+    let e = Entry::new(Actor::of(user.user()), "session.ended")
         .object("session", &id)
         .subject(&user.user().id)
         .from_request(info.ip.clone(), Some(user.0.id.clone()));
@@ -166,7 +159,7 @@ async fn end_others(
     let mut tx = state.db.begin().await?;
     let n =
         store::sessions::delete_all_for_user(&mut tx, &user.user().id, Some(&user.0.id)).await?;
-    let e = Entry::new(actor(&user), "session.signed_out_elsewhere")
+    let e = Entry::new(Actor::of(user.user()), "session.signed_out_elsewhere")
         .subject(&user.user().id)
         .from_request(info.ip.clone(), Some(user.0.id.clone()))
         .details(serde_json::json!({ "sessions": n }));
@@ -208,7 +201,7 @@ async fn set_timeout(
     store::users::set_idle_timeout_minutes(&mut tx, &user.user().id, minutes).await?;
     store::sessions::set_idle_timeout(&mut tx, &user.user().id, SignedDuration::from_mins(minutes))
         .await?;
-    let e = Entry::new(actor(&user), "security.idle_timeout_changed")
+    let e = Entry::new(Actor::of(user.user()), "security.idle_timeout_changed")
         .subject(&user.user().id)
         .from_request(info.ip.clone(), Some(user.0.id.clone()))
         .details(serde_json::json!({ "minutes": minutes }));

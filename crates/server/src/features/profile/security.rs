@@ -247,16 +247,10 @@ async fn password_submit(
         now,
     )
     .await?;
-    let entry = Entry::new(
-        Actor::User {
-            id: me.id.clone(),
-            role: me.role.as_str().to_owned(),
-        },
-        "user.password_changed",
-    )
-    .object("user", &me.id)
-    .subject(&me.id)
-    .from_request(info.ip.clone(), Some(user.0.id.clone()));
+    let entry = Entry::new(Actor::of(&me), "user.password_changed")
+        .object("user", &me.id)
+        .subject(&me.id)
+        .from_request(info.ip.clone(), Some(user.0.id.clone()));
     audit::append(&mut tx, &entry, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
     state.wake_worker();
@@ -561,16 +555,10 @@ async fn phone_code_submit(
         now,
     )
     .await?;
-    let entry = Entry::new(
-        Actor::User {
-            id: me.id.clone(),
-            role: me.role.as_str().to_owned(),
-        },
-        "user.phone_changed",
-    )
-    .object("user", &me.id)
-    .subject(&me.id)
-    .from_request(info.ip.clone(), Some(user.0.id.clone()));
+    let entry = Entry::new(Actor::of(&me), "user.phone_changed")
+        .object("user", &me.id)
+        .subject(&me.id)
+        .from_request(info.ip.clone(), Some(user.0.id.clone()));
     audit::append(&mut tx, &entry, now).await?;
     tx.commit().await.map_err(StoreError::from)?;
     state.wake_worker();

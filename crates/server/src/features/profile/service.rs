@@ -479,20 +479,14 @@ pub async fn save(
         Err(e) => return Err(e.into()),
     }
     let changed: Vec<&str> = changed_fields(&current, &change);
-    let entry = Entry::new(
-        Actor::User {
-            id: user.id.clone(),
-            role: user.role.as_str().to_owned(),
-        },
-        "profile.updated",
-    )
-    .object("user", &user.id)
-    .subject(&user.id)
-    .from_request(meta.ip.clone(), None)
-    .details(serde_json::json!({
-        "fields": changed,
-        "identity_level": { "before": current.identity_level, "after": change.identity_level },
-    }));
+    let entry = Entry::new(Actor::of(user), "profile.updated")
+        .object("user", &user.id)
+        .subject(&user.id)
+        .from_request(meta.ip.clone(), None)
+        .details(serde_json::json!({
+            "fields": changed,
+            "identity_level": { "before": current.identity_level, "after": change.identity_level },
+        }));
     audit::append(&mut tx, &entry, now).await?;
     tx.commit().await?;
     Ok(Saved {

@@ -164,13 +164,6 @@ struct CreateForm {
     name: String,
 }
 
-fn actor(user: &SignedIn) -> Actor {
-    Actor::User {
-        id: user.user().id.clone(),
-        role: user.user().role.as_str().to_owned(),
-    }
-}
-
 async fn create(
     State(state): State<AppState>,
     Extension(info): Extension<RequestInfo>,
@@ -202,7 +195,7 @@ async fn create(
         now.checked_add(TOKEN_LIFETIME).unwrap_or(now),
     )
     .await?;
-    let e = Entry::new(actor(&user), "api_token.issued")
+    let e = Entry::new(Actor::of(user.user()), "api_token.issued")
         .object("api_token", &id)
         .subject(&user.user().id)
         .from_request(info.ip.clone(), None)
@@ -231,7 +224,7 @@ async fn revoke(
     if !store::tokens::revoke(&mut tx, &user.user().id, &id, now).await? {
         return Err(PageError::NotFound);
     }
-    let e = Entry::new(actor(&user), "api_token.revoked")
+    let e = Entry::new(Actor::of(user.user()), "api_token.revoked")
         .object("api_token", &id)
         .subject(&user.user().id)
         .from_request(info.ip.clone(), None);
