@@ -323,9 +323,10 @@ struct ConfirmForm {
     next: Option<String>,
 }
 
-fn local_next(next: Option<String>) -> String {
+/// A page of this site to go on to, or `fallback`: never another site (open redirects).
+fn local_next(next: Option<String>, fallback: &str) -> String {
     next.filter(|n| is_local_path(n))
-        .unwrap_or_else(|| "/security".to_owned())
+        .unwrap_or_else(|| fallback.to_owned())
 }
 
 async fn confirm_form(
@@ -339,7 +340,7 @@ async fn confirm_form(
         .map_err(failed)?;
     Ok(ConfirmPage {
         ru: ru(&page),
-        next: local_next(query.next),
+        next: local_next(query.next, "/security"),
         factor: factor.map(Factor::as_str),
         sent: query.sent.is_some(),
         errors: FormErrors::default(),
@@ -354,7 +355,7 @@ async fn confirm_submit(
     page: PageCtx,
     Form(form): Form<ConfirmForm>,
 ) -> Result<Response, PageError> {
-    let next = local_next(form.next.clone());
+    let next = local_next(form.next.clone(), "/security");
     let factor = service::chosen(&state, &user.user().id)
         .await
         .map_err(failed)?;
@@ -418,7 +419,7 @@ async fn confirm_send_sms(
     user: SignedIn,
     Form(form): Form<NextForm>,
 ) -> Result<Response, PageError> {
-    let next = local_next(form.next);
+    let next = local_next(form.next, "/security");
     match service::send_sms_code(&state, &user.user().id).await {
         Ok(()) | Err(SecurityError::Code(_)) => {}
         Err(e) => return Err(failed(e)),
@@ -476,16 +477,11 @@ async fn challenge_form(
     Ok(ChallengePage {
         ru: ru(&page),
         factor: factor.as_str(),
-        next: local_next_or_profile(query.next),
+        next: local_next(query.next, "/profile"),
         errors: FormErrors::default(),
         page,
     }
     .into_response())
-}
-
-fn local_next_or_profile(next: Option<String>) -> String {
-    next.filter(|n| is_local_path(n))
-        .unwrap_or_else(|| "/profile".to_owned())
 }
 
 #[derive(Deserialize, Default)]
@@ -503,7 +499,7 @@ async fn challenge_submit(
     page: PageCtx,
     Form(form): Form<ChallengeForm>,
 ) -> Result<Response, PageError> {
-    let next = local_next_or_profile(form.next.clone());
+    let next = local_next(form.next.clone(), "/profile");
     let Some(token) = cookies::get(&headers, CHALLENGE_COOKIE) else {
         return Ok(Redirect::to("/login").into_response());
     };
@@ -581,7 +577,7 @@ async fn challenge_resend(
         }
     }
     let next: String =
-        form_urlencoded::byte_serialize(local_next_or_profile(form.next).as_bytes()).collect();
+        form_urlencoded::byte_serialize(local_next(form.next, "/profile").as_bytes()).collect();
     Ok(Redirect::to(&format!("/login/second-factor?next={next}")).into_response())
 }
 
