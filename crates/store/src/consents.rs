@@ -58,3 +58,45 @@ pub async fn for_user(db: &Db, user_id: &str) -> Result<Vec<Consent>, StoreError
         })
         .collect()
 }
+
+/// Withdraws every consent in force (the person is leaving); returns how many.
+pub async fn withdraw_all(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    now: Timestamp,
+) -> Result<u64, StoreError> {
+    let n = sqlx::query(
+        "UPDATE consents SET withdrawn_at = $2 WHERE user_id = $1 AND withdrawn_at IS NULL",
+    )
+    .bind(user_id)
+    .bind(micros(now))
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(n)
+}
+
+/// Gives again, as of `now`, every consent withdrawn at `withdrawn_at` (a cancelled deletion):
+/// new rows, so that the history shows the withdrawal and the renewal.
+pub async fn renew_withdrawn_at(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    withdrawn_at: Timestamp,
+    now: Timestamp,
+) -> Result<u64, StoreError> {
+    let rows = sqlx::query(
+        "SELECT document, version FROM consents WHERE user_id = $1 AND withdrawn_at = $2",
+    )
+    .bind(user_id)
+    .bind(micros(withdrawn_at))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut n = 0;
+    for row in rows {
+        let document: String = row.try_get("document")?;
+        let version: String = row.try_get("version")?;
+        insert(&mut *conn, user_id, &document, &version, now).await?;
+        n += 1;
+    }
+    Ok(n)
+}

@@ -246,6 +246,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0006_second_factor.sql"),
         include_str!("../migrations/postgres/0006_second_factor.sql"),
     ),
+    (
+        7,
+        "account_deletion",
+        include_str!("../migrations/sqlite/0007_account_deletion.sql"),
+        include_str!("../migrations/postgres/0007_account_deletion.sql"),
+    ),
 ];
 
 fn migrator(dialect: Dialect) -> Migrator {

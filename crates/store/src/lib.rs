@@ -13,6 +13,7 @@ pub mod codes;
 pub mod consents;
 pub mod db;
 pub mod documents;
+pub mod erasure;
 pub mod error;
 pub mod jobs;
 pub mod logins;

@@ -33,6 +33,8 @@ pub struct UserSummary {
     pub patronymic: Option<String>,
     pub locale: String,
     pub time_zone: String,
+    /// Set while the account waits out the grace period before it is erased.
+    pub deletion_due: Option<Timestamp>,
 }
 
 impl UserSummary {
@@ -106,11 +108,14 @@ fn summary_from_row(row: &sqlx::any::AnyRow) -> Result<UserSummary, StoreError> 
         patronymic: row.try_get("patronymic")?,
         locale: row.try_get("locale")?,
         time_zone: row.try_get("time_zone")?,
+        deletion_due: row
+            .try_get::<Option<i64>, _>("deletion_due_at")?
+            .map(crate::from_micros),
     })
 }
 
 pub(crate) const SUMMARY_COLUMNS: &str = "users.id, users.role, users.surname, users.given_name, users.patronymic, users.locale, \
-     users.time_zone";
+     users.time_zone, users.deletion_due_at";
 
 /// Fills in the date of birth (demo data and verified imports; the profile form has its own path).
 pub async fn set_birth_date(
@@ -554,6 +559,7 @@ mod tests {
             patronymic: Some("Петровна".into()),
             locale: "ru".into(),
             time_zone: "Europe/Moscow".into(),
+            deletion_due: None,
         };
         assert_eq!(user.short_name(), "Иванова М. П.");
         let no_patronymic = UserSummary {

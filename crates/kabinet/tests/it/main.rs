@@ -7,6 +7,7 @@ mod audit;
 mod cli;
 mod document_pages;
 mod documents;
+mod erasure;
 mod geoip;
 mod harness;
 mod jobs;

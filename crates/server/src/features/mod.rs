@@ -140,6 +140,7 @@ pub fn hourly_jobs() -> impl Iterator<Item = &'static str> {
     [
         documents::service::PURGE_JOB,
         documents::service::ARCHIVE_JOB,
+        profile::deletion::ERASE_JOB,
     ]
     .into_iter()
 }
@@ -159,5 +160,6 @@ pub fn jobs() -> Registry {
     let registry = Registry::default().on(worker::MAINTENANCE, worker::maintenance);
     let registry = crate::channels::register_jobs(registry);
     let registry = documents::register_jobs(registry);
+    let registry = profile::register_jobs(registry);
     notifications::register_jobs(registry)
 }

@@ -153,6 +153,8 @@ pub struct LayoutTexts {
     pub register: &'static str,
     pub sign_out: &'static str,
     pub account_label: &'static str,
+    pub deletion_pending: &'static str,
+    pub deletion_cancel: &'static str,
 }
 
 pub static LAYOUT_RU: LayoutTexts = LayoutTexts {
@@ -179,6 +181,8 @@ pub static LAYOUT_RU: LayoutTexts = LayoutTexts {
     register: "Регистрация",
     sign_out: "Выйти",
     account_label: "Учётная запись",
+    deletion_pending: "Вы попросили удалить учётную запись. Она будет удалена",
+    deletion_cancel: "Отменить удаление",
 };
 
 pub static LAYOUT_EN: LayoutTexts = LayoutTexts {
@@ -205,6 +209,8 @@ pub static LAYOUT_EN: LayoutTexts = LayoutTexts {
     register: "Create account",
     sign_out: "Sign out",
     account_label: "Account",
+    deletion_pending: "You asked us to delete your account. It will be deleted on",
+    deletion_cancel: "Cancel deletion",
 };
 
 pub fn layout(lang: Lang) -> &'static LayoutTexts {

@@ -47,6 +47,15 @@ impl PageCtx {
         self.lang.other().code()
     }
 
+    /// When the signed-in person's account is to be erased, in their zone (the banner on every
+    /// page while the grace period lasts).
+    pub fn deletion_due(&self) -> Option<String> {
+        let user = self.user.as_ref()?;
+        let zone = jiff::tz::TimeZone::get(&user.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+        let due = user.deletion_due?.to_zoned_datetime(zone);
+        Some(due.strftime("%d.%m.%Y").to_string())
+    }
+
     /// `aria-current="page"` belongs on the navigation link of the page being shown.
     pub fn is_current(&self, path: &str) -> bool {
         let here = self.here.split('?').next().unwrap_or_default();

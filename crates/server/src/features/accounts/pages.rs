@@ -288,6 +288,8 @@ struct LoginQuery {
     /// second factor, so signing in by SMS code alone is not enough.
     second_factor: Option<String>,
     idle: Option<String>,
+    /// `scheduled`: the person has just asked for their account to be deleted.
+    deletion: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
@@ -322,6 +324,7 @@ async fn login_form(page: PageCtx, Query(query): Query<LoginQuery>) -> LoginPage
             .map(|_| t.signed_out)
             .or(query.recovered.map(|_| t.recovered))
             .or(query.idle.map(|_| t.idle_signed_out))
+            .or(query.deletion.map(|_| t.deletion_scheduled))
             .or(query.second_factor.map(|why| match why.as_str() {
                 "password" => t.second_factor_needs_password,
                 _ => t.second_factor_expired,

@@ -67,6 +67,15 @@ pub fn action_text(action: &str, lang: Lang) -> String {
             "Sign-in locked after wrong passwords",
         ),
         "user.unlocked" => ("Блокировка входа снята", "Sign-in lock lifted"),
+        "account.deletion_requested" => (
+            "Отозвано согласие, запрошено удаление учётной записи",
+            "Consent withdrawn, account deletion requested",
+        ),
+        "account.deletion_cancelled" => (
+            "Удаление учётной записи отменено",
+            "Account deletion cancelled",
+        ),
+        "account.erased" => ("Учётная запись удалена", "Account erased"),
         "user.password_changed" => ("Изменён пароль", "Password changed"),
         "user.password_recovered" => ("Пароль восстановлен", "Password recovered"),
         "user.phone_changed" => ("Изменён телефон", "Phone changed"),

@@ -2,6 +2,7 @@
 //! (`store::users::Profile`) later forms autofill from.
 
 pub mod api;
+pub mod deletion;
 pub mod devices;
 pub mod edit;
 pub mod export;
@@ -24,6 +25,8 @@ use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::errors::PageError;
 use crate::web::page::PageCtx;
+use crate::worker::{JobError, Registry};
+use store::jobs::ClaimedJob;
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -39,6 +42,18 @@ pub fn pages() -> Router<AppState> {
         .merge(journal::pages())
         .merge(devices::pages())
         .merge(export::pages())
+        .merge(deletion::pages())
+}
+
+/// The profile's background work: erasing accounts whose grace period is over.
+pub fn register_jobs(registry: Registry) -> Registry {
+    registry.on(deletion::ERASE_JOB, erase_job)
+}
+
+async fn erase_job(state: AppState, _job: ClaimedJob) -> Result<(), JobError> {
+    let n = deletion::erase_due(&state).await?;
+    tracing::info!(erased = n, "accounts erased after their grace period");
+    Ok(())
 }
 
 pub struct Texts {
@@ -72,6 +87,8 @@ pub struct Texts {
     pub journal: &'static str,
     pub devices: &'static str,
     pub export: &'static str,
+    pub delete_account: &'static str,
+    pub deletion_cancelled: &'static str,
     pub birth_date: &'static str,
     pub snils: &'static str,
     pub inn: &'static str,
@@ -115,6 +132,8 @@ static RU: Texts = Texts {
     journal: "Журнал действий",
     devices: "Устройства и сеансы",
     export: "Скачать все мои данные (ZIP)",
+    delete_account: "Отозвать согласие и удалить учётную запись",
+    deletion_cancelled: "Удаление отменено: учётная запись остаётся, согласия снова действуют.",
     birth_date: "Дата рождения",
     snils: "СНИЛС",
     inn: "ИНН",
@@ -158,6 +177,8 @@ static EN: Texts = Texts {
     journal: "Activity log",
     devices: "Devices and sessions",
     export: "Download all my data (ZIP)",
+    delete_account: "Withdraw consent and delete the account",
+    deletion_cancelled: "Deletion cancelled: your account stays and your consents apply again.",
     birth_date: "Date of birth",
     snils: "SNILS",
     inn: "INN",
@@ -264,6 +285,7 @@ struct ProfileQuery {
     saved: Option<String>,
     level_standard: Option<String>,
     level_dropped: Option<String>,
+    deletion_cancelled: Option<String>,
 }
 
 /// A civil rendering of an instant in the user's zone: `24.11.2026 09:30`.
@@ -305,6 +327,8 @@ async fn profile(
     let t = page.lang.pick(&RU, &EN);
     let notice = if q.level_dropped.is_some() {
         Some(t.level_dropped)
+    } else if q.deletion_cancelled.is_some() {
+        Some(t.deletion_cancelled)
     } else if q.level_standard.is_some() {
         Some(t.level_now_standard)
     } else {

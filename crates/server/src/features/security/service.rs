@@ -652,6 +652,7 @@ async fn announce(
                 "IP {ip}. If this was not you, change your password and end your other sessions."
             ),
         ),
+        link: "/security",
     };
     tell.send(conn, state, &user.id, now).await
 }
@@ -682,18 +683,22 @@ pub async fn announce_new_device(
                 "Device: {device}; IP {ip}{place_ru}. If this was not you, end the session under Devices and sessions and change your password."
             ),
         ),
+        link: "/security",
     };
     tell.send(conn, state, user_id, now).await
 }
 
-struct Announcement<'a> {
-    what: &'a str,
-    title: (&'a str, &'a str),
-    body: (String, String),
+/// A security notice on the person's chosen channels; `what` keeps equal notices apart.
+pub(crate) struct Announcement<'a> {
+    pub what: &'a str,
+    pub title: (&'a str, &'a str),
+    pub body: (String, String),
+    /// Where the notice leads in the cabinet.
+    pub link: &'a str,
 }
 
 impl Announcement<'_> {
-    async fn send(
+    pub(crate) async fn send(
         self,
         conn: &mut AnyConnection,
         state: &AppState,
@@ -714,7 +719,7 @@ impl Announcement<'_> {
             title_en: self.title.1.to_owned(),
             body_ru: format!("{when}. {}", self.body.0),
             body_en: format!("{when}. {}", self.body.1),
-            link: Some("/security".to_owned()),
+            link: Some(self.link.to_owned()),
         };
         notify(
             conn,

@@ -1,0 +1,253 @@
+//! Withdrawing consent and deleting the account (152-FZ, art. 9 and 21). The person confirms who
+//! they are and asks; consents are withdrawn, every session and API key ends, and the account
+//! waits [`GRACE_DAYS`] days, in which signing in and pressing «Отменить удаление» keeps it. Then
+//! the hourly erase job removes every row about the person and their stored files; the audit
+//! log keeps its records and a tombstone (`account.erased`: when, how many documents).
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Extension, Form, Router};
+use jiff::{SignedDuration, Timestamp};
+use serde::Deserialize;
+use store::StoreError;
+use store::audit::{self, Actor, Entry};
+use store::users::UserSummary;
+
+use crate::features::accounts::pages::meta;
+use crate::features::accounts::service::RequestMeta;
+use crate::features::profile::local_time;
+use crate::features::security::pages::needs_confirmation;
+use crate::features::security::service::Announcement;
+use crate::state::AppState;
+use crate::web::auth::SignedIn;
+use crate::web::context::RequestInfo;
+use crate::web::cookies::{self, Lifetime};
+use crate::web::errors::PageError;
+use crate::web::forms::FormErrors;
+use crate::web::i18n::{Lang, Msg};
+use crate::web::page::PageCtx;
+use crate::web::session::SESSION_COOKIE;
+
+/// Days between the request and the erasure, in which the person can change their mind.
+pub const GRACE_DAYS: i64 = 30;
+
+/// Kind of the hourly job that erases the accounts whose grace period is over.
+pub const ERASE_JOB: &str = "accounts.erase";
+
+pub fn pages() -> Router<AppState> {
+    Router::new()
+        .route("/profile/delete", get(form).post(submit))
+        .route("/profile/delete/cancel", post(cancel_submit))
+}
+
+// --- Service ----------------------------------------------------------------------------------
+
+/// Schedules the erasure: consents withdrawn, sessions and API keys ended, the person told on
+/// their channels — one transaction with its audit record. Returns the erasure instant (the
+/// existing one when the account already waits).
+pub async fn request(
+    state: &AppState,
+    user: &UserSummary,
+    session_id: &str,
+    meta: &RequestMeta,
+) -> Result<Timestamp, StoreError> {
+    let now = state.now();
+    let due = now
+        .checked_add(SignedDuration::from_hours(24 * GRACE_DAYS))
+        .unwrap_or(now);
+    let mut tx = state.db.begin().await?;
+    if !store::erasure::schedule(&mut tx, &user.id, now, due).await? {
+        return Ok(user.deletion_due.unwrap_or(due));
+    }
+    let consents = store::consents::withdraw_all(&mut tx, &user.id, now).await?;
+    let sessions = store::sessions::delete_all_for_user(&mut tx, &user.id, None).await?;
+    let tokens = store::tokens::revoke_all(&mut tx, &user.id, now).await?;
+    let entry = Entry::new(Actor::of(user), "account.deletion_requested")
+        .object("user", &user.id)
+        .subject(&user.id)
+        .from_request(meta.ip.clone(), Some(session_id.to_owned()))
+        .details(serde_json::json!({
+            "due": due.to_string(), "consents_withdrawn": consents,
+            "sessions_ended": sessions, "tokens_revoked": tokens,
+        }));
+    audit::append(&mut tx, &entry, now).await?;
+    let day = local_time(due, &user.time_zone);
+    Announcement {
+        what: "deletion_requested",
+        title: (
+            "Учётная запись будет удалена",
+            "Your account will be deleted",
+        ),
+        body: (
+            format!(
+                "Вы отозвали согласие на обработку персональных данных. {day} мы удалим учётную запись, документы и файлы. До этого срока войдите в кабинет и нажмите «Отменить удаление», если передумали или если это были не вы."
+            ),
+            format!(
+                "You withdrew your consent to personal data processing. On {day} we will delete the account, its documents and files. Until then, sign in and press “Cancel deletion” if you changed your mind or this was not you."
+            ),
+        ),
+        link: "/profile/delete",
+    }
+    .send(&mut tx, state, &user.id, now)
+    .await?;
+    tx.commit().await?;
+    state.wake_worker();
+    Ok(due)
+}
+
+/// Keeps the account: off the erasure list, the consents withdrawn with the request given
+/// again. False when nothing was scheduled.
+pub async fn cancel(
+    state: &AppState,
+    user: &UserSummary,
+    session_id: &str,
+    meta: &RequestMeta,
+) -> Result<bool, StoreError> {
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let Some(requested) = store::erasure::cancel(&mut tx, state.db.dialect(), &user.id).await?
+    else {
+        return Ok(false);
+    };
+    let consents = store::consents::renew_withdrawn_at(&mut tx, &user.id, requested, now).await?;
+    let entry = Entry::new(Actor::of(user), "account.deletion_cancelled")
+        .object("user", &user.id)
+        .subject(&user.id)
+        .from_request(meta.ip.clone(), Some(session_id.to_owned()))
+        .details(serde_json::json!({ "consents_renewed": consents }));
+    audit::append(&mut tx, &entry, now).await?;
+    Announcement {
+        what: "deletion_cancelled",
+        title: (
+            "Удаление учётной записи отменено",
+            "Account deletion cancelled",
+        ),
+        body: (
+            "Учётная запись остаётся, согласия на обработку данных снова действуют.".to_owned(),
+            "Your account stays; your consents apply again.".to_owned(),
+        ),
+        link: "/profile",
+    }
+    .send(&mut tx, state, &user.id, now)
+    .await?;
+    tx.commit().await?;
+    state.wake_worker();
+    Ok(true)
+}
+
+/// Erases the accounts whose grace period is over: rows and tombstone in one transaction per
+/// account, then the stored files (a file that cannot be removed now is left to the orphan
+/// sweep, which removes objects without a row).
+pub async fn erase_due(state: &AppState) -> Result<usize, StoreError> {
+    let now = state.now();
+    let mut erased = 0;
+    for user_id in store::erasure::due(&state.db, now, 100).await? {
+        let mut tx = state.db.begin().await?;
+        let Some(gone) = store::erasure::purge(&mut tx, state.db.dialect(), &user_id, now).await?
+        else {
+            continue; // cancelled meanwhile
+        };
+        let entry = Entry::new(Actor::System, "account.erased")
+            .object("user", &user_id)
+            .subject(&user_id)
+            .details(serde_json::json!({
+                "documents": gone.documents, "files": gone.object_keys.len(),
+            }));
+        audit::append(&mut tx, &entry, now).await?;
+        tx.commit().await?;
+        erased += 1;
+        for key in &gone.object_keys {
+            if let Err(e) = state.vault.delete(key).await {
+                tracing::warn!(error = %e, object = %key, "erased account's object not removed; the orphan sweep will");
+            }
+        }
+    }
+    Ok(erased)
+}
+
+// --- Pages ------------------------------------------------------------------------------------
+
+#[derive(Template, WebTemplate)]
+#[template(path = "features/profile/deletion.html")]
+struct DeletionPage {
+    page: PageCtx,
+    ru: bool,
+    /// The erasure day when the account already waits for it.
+    due: Option<String>,
+    errors: FormErrors,
+}
+
+fn page_of(page: PageCtx, user: &UserSummary, errors: FormErrors) -> DeletionPage {
+    DeletionPage {
+        ru: page.lang == Lang::Ru,
+        due: user.deletion_due.map(|d| local_time(d, &user.time_zone)),
+        errors,
+        page,
+    }
+}
+
+async fn form(
+    State(state): State<AppState>,
+    user: SignedIn,
+    page: PageCtx,
+) -> Result<Response, PageError> {
+    if user.user().deletion_due.is_none()
+        && let Some(confirm) = needs_confirmation(&state, &user, "/profile/delete")
+    {
+        return Ok(confirm);
+    }
+    Ok(page_of(page, user.user(), FormErrors::default()).into_response())
+}
+
+#[derive(Deserialize, Default)]
+struct DeletionForm {
+    understood: Option<String>,
+}
+
+const NOT_UNDERSTOOD: Msg = Msg::new(
+    "Отметьте, что понимаете: документы и файлы будут удалены без возможности восстановления.",
+    "Tick the box to show you understand that the documents and files will be deleted for good.",
+);
+
+async fn submit(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    user: SignedIn,
+    page: PageCtx,
+    Form(form): Form<DeletionForm>,
+) -> Result<Response, PageError> {
+    if let Some(confirm) = needs_confirmation(&state, &user, "/profile/delete") {
+        return Ok(confirm);
+    }
+    if form.understood.as_deref() != Some("yes") {
+        let errors = FormErrors::one("understood", NOT_UNDERSTOOD, page.lang);
+        let body = page_of(page, user.user(), errors);
+        return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
+    }
+    request(&state, user.user(), &user.0.id, &meta(&info)).await?;
+    let cookie = cookies::set(
+        SESSION_COOKIE,
+        "",
+        Lifetime::Expire,
+        true,
+        state.config.is_https(),
+    );
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        Redirect::to("/login?deletion=scheduled"),
+    )
+        .into_response())
+}
+
+async fn cancel_submit(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    user: SignedIn,
+) -> Result<Response, PageError> {
+    cancel(&state, user.user(), &user.0.id, &meta(&info)).await?;
+    Ok(Redirect::to("/profile?deletion_cancelled=1").into_response())
+}
