@@ -90,7 +90,9 @@ pub async fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Sta
     tracing::debug!(store = ?vault, "document files");
 
     let geoip = crate::geoip::GeoIp::open(config.geoip.database.as_deref())?;
+    let webauthn = crate::features::security::passkeys::relying_party(&config).map(Arc::new);
     Ok(AppState {
+        webauthn,
         geoip: Arc::new(geoip),
         limiter: Arc::default(),
         config: Arc::new(config),

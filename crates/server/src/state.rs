@@ -27,6 +27,8 @@ pub struct AppState {
     pub geoip: Arc<crate::geoip::GeoIp>,
     /// Per-node rate limits on sign-in, registration and recovery.
     pub limiter: Arc<crate::web::limits::Limiter>,
+    /// The WebAuthn relying party; None when the public address is not a domain name.
+    pub webauthn: Option<Arc<webauthn_rs::Webauthn>>,
 }
 
 /// Keys derived from the master key, one per purpose.

@@ -203,6 +203,7 @@ async fn schedule_maintenance(state: AppState, mut shutdown: watch::Receiver<boo
 pub async fn maintenance(state: AppState, _job: ClaimedJob) -> Result<(), JobError> {
     let now = state.now();
     let sessions = store::sessions::prune_expired(&state.db, now).await?;
+    store::passkeys::prune_ceremonies(&state.db, now).await?;
     let week_ago = now
         .checked_sub(SignedDuration::from_hours(24 * 7))
         .unwrap_or(now);

@@ -252,6 +252,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0007_account_deletion.sql"),
         include_str!("../migrations/postgres/0007_account_deletion.sql"),
     ),
+    (
+        8,
+        "passkeys",
+        include_str!("../migrations/sqlite/0008_passkeys.sql"),
+        include_str!("../migrations/postgres/0008_passkeys.sql"),
+    ),
 ];
 
 fn migrator(dialect: Dialect) -> Migrator {

@@ -20,6 +20,7 @@ pub mod logins;
 pub mod notifications;
 pub mod objects;
 pub mod outbox;
+pub mod passkeys;
 pub mod recovery;
 pub mod registrations;
 pub mod search;

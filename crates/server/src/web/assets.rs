@@ -32,6 +32,8 @@ pub struct Assets {
     pub icon: Asset,
     /// Progressive enhancement: the live unread count and the inactivity warning.
     pub live: Asset,
+    /// Progressive enhancement: passkey ceremonies (WebAuthn needs a script).
+    pub passkeys: Asset,
 }
 
 pub static ASSETS: LazyLock<Assets> = LazyLock::new(|| Assets {
@@ -53,11 +55,17 @@ pub static ASSETS: LazyLock<Assets> = LazyLock::new(|| Assets {
         include_bytes!("static/live.js"),
         "text/javascript; charset=utf-8",
     ),
+    passkeys: Asset::new(
+        "passkeys",
+        "js",
+        include_bytes!("static/passkeys.js"),
+        "text/javascript; charset=utf-8",
+    ),
 });
 
 pub async fn serve(Path(name): Path<String>) -> Response {
     let href = format!("/static/{name}");
-    let found = [&ASSETS.css, &ASSETS.icon, &ASSETS.live]
+    let found = [&ASSETS.css, &ASSETS.icon, &ASSETS.live, &ASSETS.passkeys]
         .into_iter()
         .find(|asset| asset.href == href);
     match found {

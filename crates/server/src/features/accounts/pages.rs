@@ -3,7 +3,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
@@ -310,11 +310,18 @@ struct LoginPage {
     next: String,
     errors: FormErrors,
     notice: Option<&'static str>,
+    /// Whether the "sign in with a passkey" button may be offered.
+    passkeys: bool,
 }
 
-async fn login_form(page: PageCtx, Query(query): Query<LoginQuery>) -> LoginPage {
+async fn login_form(
+    State(state): State<AppState>,
+    page: PageCtx,
+    Query(query): Query<LoginQuery>,
+) -> LoginPage {
     let t = texts(page.lang);
     LoginPage {
+        passkeys: state.webauthn.is_some(),
         t,
         login: String::new(),
         next: query.next.filter(|n| is_local_path(n)).unwrap_or_default(),
@@ -366,21 +373,22 @@ async fn login_submit(
             )
             .await
         }
-        Err(AccountError::Invalid(issues)) => Ok(login_again(page, form, &issues)),
+        Err(AccountError::Invalid(issues)) => Ok(login_again(&state, page, form, &issues)),
         Err(AccountError::LoginFailed) => {
             let issues = [FieldIssue::new(
                 "login",
                 "login_failed",
                 texts::LOGIN_FAILED,
             )];
-            Ok(login_again(page, form, &issues))
+            Ok(login_again(&state, page, form, &issues))
         }
         Err(e) => Err(unexpected(e)),
     }
 }
 
-fn login_again(page: PageCtx, form: LoginForm, issues: &[FieldIssue]) -> Response {
+fn login_again(state: &AppState, page: PageCtx, form: LoginForm, issues: &[FieldIssue]) -> Response {
     let body = LoginPage {
+        passkeys: state.webauthn.is_some(),
         t: texts(page.lang),
         errors: FormErrors::from_issues(issues, page.lang),
         login: form.login,
@@ -427,6 +435,11 @@ pub(super) async fn continue_sign_in(
 
 /// Sets the new session's cookie (and renews the device mark) and goes on.
 pub fn signed_in_redirect(state: &AppState, session: &NewSession, to: &str) -> Response {
+    (AppendHeaders(session_cookies(state, session)), Redirect::to(to)).into_response()
+}
+
+/// The new session's cookie and the renewed device mark, for any response that signs in.
+pub fn session_cookies(state: &AppState, session: &NewSession) -> [(HeaderName, HeaderValue); 2] {
     let secure = state.config.is_https();
     let session_cookie = cookies::set(
         SESSION_COOKIE,
@@ -442,14 +455,10 @@ pub fn signed_in_redirect(state: &AppState, session: &NewSession, to: &str) -> R
         true,
         secure,
     );
-    (
-        AppendHeaders([
-            (header::SET_COOKIE, session_cookie),
-            (header::SET_COOKIE, device_cookie),
-        ]),
-        Redirect::to(to),
-    )
-        .into_response()
+    [
+        (header::SET_COOKIE, session_cookie),
+        (header::SET_COOKIE, device_cookie),
+    ]
 }
 
 /// How long a browser stays a known device without signing in: two years.

@@ -78,6 +78,7 @@ pub fn method_label(method: &str, lang: Lang) -> String {
             "registration" => lang.pick("регистрация", "registration"),
             "totp" => lang.pick("код из приложения", "authenticator code"),
             "sms" => lang.pick("код из SMS", "SMS code"),
+            "passkey" => lang.pick("ключ доступа", "passkey"),
             _ => lang.pick("другой", "other"),
         })
         .collect::<Vec<_>>()

@@ -4,5 +4,7 @@
 
 pub mod api;
 pub mod pages;
+pub mod passkey_pages;
+pub mod passkeys;
 mod qr;
 pub mod service;

@@ -44,6 +44,7 @@ pub fn pages() -> Router<AppState> {
         )
         .route("/login/second-factor/sms", post(challenge_resend))
         .route("/session/keep-alive", post(keep_alive))
+        .merge(super::passkey_pages::pages())
 }
 
 fn failed(err: SecurityError) -> PageError {
@@ -79,6 +80,7 @@ struct OverviewPage {
     phone_confirmed: bool,
     idle_minutes: i64,
     notice: Option<&'static str>,
+    passkeys: usize,
 }
 
 #[derive(Deserialize, Default)]
@@ -118,6 +120,10 @@ async fn overview(
         phone_confirmed: profile.is_some_and(|p| p.phone_verified),
         idle_minutes,
         notice,
+        passkeys: super::passkeys::list(&state, &user.user().id)
+            .await
+            .map(|l| l.len())
+            .unwrap_or(0),
         page,
     })
 }
@@ -307,6 +313,7 @@ struct ConfirmPage {
     factor: Option<&'static str>,
     sent: bool,
     errors: FormErrors,
+    passkeys: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -324,7 +331,7 @@ struct ConfirmForm {
 }
 
 /// A page of this site to go on to, or `fallback`: never another site (open redirects).
-fn local_next(next: Option<String>, fallback: &str) -> String {
+pub(super) fn local_next(next: Option<String>, fallback: &str) -> String {
     next.filter(|n| is_local_path(n))
         .unwrap_or_else(|| fallback.to_owned())
 }
@@ -344,6 +351,7 @@ async fn confirm_form(
         factor: factor.map(Factor::as_str),
         sent: query.sent.is_some(),
         errors: FormErrors::default(),
+        passkeys: offers_passkey(&state, &user.user().id).await,
         page,
     })
 }
@@ -404,6 +412,7 @@ async fn confirm_submit(
         factor: factor.map(Factor::as_str),
         sent: false,
         errors,
+        passkeys: offers_passkey(&state, &user.user().id).await,
         page,
     };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
@@ -438,6 +447,14 @@ struct ChallengePage {
     factor: &'static str,
     next: String,
     errors: FormErrors,
+    passkeys: bool,
+}
+
+/// Whether to offer a passkey (the person has one and the server can check it).
+async fn offers_passkey(state: &AppState, user_id: &str) -> bool {
+    super::passkeys::has_any(state, user_id)
+        .await
+        .unwrap_or(false)
 }
 
 /// Where the browser goes after the first factor when a second one is needed.
@@ -471,7 +488,7 @@ async fn challenge_form(
             .map_err(failed)?,
         None => None,
     };
-    let Some((_, factor)) = held else {
+    let Some((challenge, factor)) = held else {
         return Ok(Redirect::to("/login").into_response());
     };
     Ok(ChallengePage {
@@ -479,6 +496,7 @@ async fn challenge_form(
         factor: factor.as_str(),
         next: local_next(query.next, "/profile"),
         errors: FormErrors::default(),
+        passkeys: offers_passkey(&state, &challenge.user_id).await,
         page,
     }
     .into_response())
@@ -533,11 +551,14 @@ async fn challenge_submit(
             Ok(Redirect::to("/login?second_factor=expired").into_response())
         }
         Err(SecurityError::WrongCode) => {
-            let factor = service::held_sign_in(&state, &token)
+            let held = service::held_sign_in(&state, &token)
                 .await
-                .map_err(failed)?
-                .map(|(_, f)| f.as_str())
-                .unwrap_or("totp");
+                .map_err(failed)?;
+            let factor = held.as_ref().map(|(_, f)| f.as_str()).unwrap_or("totp");
+            let passkeys = match &held {
+                Some((challenge, _)) => offers_passkey(&state, &challenge.user_id).await,
+                None => false,
+            };
             let mut errors = FormErrors::default();
             errors.push(
                 "code",
@@ -551,6 +572,7 @@ async fn challenge_submit(
                 factor,
                 next,
                 errors,
+                passkeys,
                 page,
             };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())

@@ -543,7 +543,49 @@ pub async fn complete_sign_in(
     }
 }
 
+/// Finishes a held sign-in whose second factor was a passkey (checked by the caller): returns
+/// the user id and the method for the session.
+pub async fn complete_sign_in_by_passkey(
+    state: &AppState,
+    challenge: &repo::Challenge,
+) -> Result<(String, String), SecurityError> {
+    let mut tx = state.db.begin().await?;
+    if !repo::end_challenge(&mut tx, &challenge.id).await? {
+        return Err(SecurityError::ChallengeGone);
+    }
+    tx.commit().await?;
+    Ok((
+        challenge.user_id.clone(),
+        format!("{}+passkey", challenge.first_factor),
+    ))
+}
+
 // --- Fresh confirmation ------------------------------------------------------------------------
+
+/// Confirms the session with a passkey (checked by the caller): it verified the person on the
+/// device, which proves both factors at once.
+pub async fn confirm_session_by_passkey(
+    state: &AppState,
+    user: &UserSummary,
+    session_id: &str,
+    meta: &RequestMeta,
+) -> Result<(), SecurityError> {
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    store::sessions::confirm(&mut tx, session_id, now).await?;
+    audit::append(
+        &mut tx,
+        &Entry::new(Actor::of(user), "session.confirmed")
+            .object("session", session_id)
+            .subject(&user.id)
+            .from_request(meta.ip.clone(), Some(session_id.to_owned()))
+            .details(serde_json::json!({ "by": "passkey" })),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
 
 /// Whether the session proved who it is recently enough for a security change.
 pub fn is_fresh(state: &AppState, confirmed_at: Timestamp) -> bool {
