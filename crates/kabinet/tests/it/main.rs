@@ -13,6 +13,7 @@ mod harness;
 mod jobs;
 mod migrations;
 mod notifications;
+mod passkeys;
 mod profile;
 mod recovery;
 mod s3;

@@ -386,7 +386,12 @@ async fn login_submit(
     }
 }
 
-fn login_again(state: &AppState, page: PageCtx, form: LoginForm, issues: &[FieldIssue]) -> Response {
+fn login_again(
+    state: &AppState,
+    page: PageCtx,
+    form: LoginForm,
+    issues: &[FieldIssue],
+) -> Response {
     let body = LoginPage {
         passkeys: state.webauthn.is_some(),
         t: texts(page.lang),
@@ -435,7 +440,11 @@ pub(super) async fn continue_sign_in(
 
 /// Sets the new session's cookie (and renews the device mark) and goes on.
 pub fn signed_in_redirect(state: &AppState, session: &NewSession, to: &str) -> Response {
-    (AppendHeaders(session_cookies(state, session)), Redirect::to(to)).into_response()
+    (
+        AppendHeaders(session_cookies(state, session)),
+        Redirect::to(to),
+    )
+        .into_response()
 }
 
 /// The new session's cookie and the renewed device mark, for any response that signs in.

@@ -115,15 +115,17 @@ fn answer(err: PasskeyError, lang: Lang) -> Response {
     }
 }
 
-fn read<T: DeserializeOwned>(body: &Bytes, lang: Lang) -> Result<T, Response> {
-    serde_json::from_slice(body).map_err(|_| {
-        refusal(
-            StatusCode::BAD_REQUEST,
-            lang,
-            "Браузер прислал неполный ответ. Обновите страницу и попробуйте ещё раз.",
-            "The browser sent an incomplete answer. Reload the page and try again.",
-        )
-    })
+fn read<T: DeserializeOwned>(body: &Bytes) -> Option<T> {
+    serde_json::from_slice(body).ok()
+}
+
+fn incomplete(lang: Lang) -> Response {
+    refusal(
+        StatusCode::BAD_REQUEST,
+        lang,
+        "Браузер прислал неполный ответ. Обновите страницу и попробуйте ещё раз.",
+        "The browser sent an incomplete answer. Reload the page and try again.",
+    )
 }
 
 fn options_json(ceremony: String, options: impl serde::Serialize) -> Response {
@@ -252,11 +254,16 @@ async fn list_page(
     } else {
         None
     };
-    Ok(
-        list_page_of(&state, &user, page, notice, FormErrors::default(), String::new())
-            .await?
-            .into_response(),
+    Ok(list_page_of(
+        &state,
+        &user,
+        page,
+        notice,
+        FormErrors::default(),
+        String::new(),
     )
+    .await?
+    .into_response())
 }
 
 async fn account_label(state: &AppState, user_id: &str) -> Result<String, PageError> {
@@ -293,9 +300,9 @@ async fn register_finish(
     if let Some(confirm) = confirm_first(&state, &user, "/security/passkeys") {
         return Ok(confirm);
     }
-    let sent: Registration = match read(&body, page.lang) {
-        Ok(sent) => sent,
-        Err(refused) => return Ok(refused),
+    let sent: Registration = match read(&body) {
+        Some(sent) => sent,
+        None => return Ok(incomplete(page.lang)),
     };
     Ok(
         match passkeys::finish_registration(
@@ -379,18 +386,24 @@ async fn sign_in_finish(
     page: PageCtx,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let sent: Assertion = match read(&body, page.lang) {
-        Ok(sent) => sent,
-        Err(refused) => return Ok(refused),
+    let sent: Assertion = match read(&body) {
+        Some(sent) => sent,
+        None => return Ok(incomplete(page.lang)),
     };
     let user_id = match passkeys::finish_sign_in(&state, &sent.ceremony, &sent.credential).await {
         Ok(user_id) => user_id,
         Err(e) => return Ok(answer(e, page.lang)),
     };
     let replaces = current.0.as_ref().map(|s| s.id.clone());
-    let session = open_session(&state, &user_id, "passkey", replaces.as_deref(), &meta(&info))
-        .await
-        .map_err(|e| PageError::Internal(e.to_string()))?;
+    let session = open_session(
+        &state,
+        &user_id,
+        "passkey",
+        replaces.as_deref(),
+        &meta(&info),
+    )
+    .await
+    .map_err(|e| PageError::Internal(e.to_string()))?;
     let next = local_next(sent.next, "/profile");
     Ok((AppendHeaders(session_cookies(&state, &session)), go(&next)).into_response())
 }
@@ -445,9 +458,9 @@ async fn second_step_finish(
     page: PageCtx,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let sent: Assertion = match read(&body, page.lang) {
-        Ok(sent) => sent,
-        Err(refused) => return Ok(refused),
+    let sent: Assertion = match read(&body) {
+        Some(sent) => sent,
+        None => return Ok(incomplete(page.lang)),
     };
     let Some(challenge) = held(&state, &headers).await? else {
         return Ok(sign_in_again(page.lang));
@@ -484,11 +497,7 @@ async fn second_step_finish(
 
 // --- Confirming a security change --------------------------------------------------------------
 
-async fn confirm_options(
-    State(state): State<AppState>,
-    user: SignedIn,
-    page: PageCtx,
-) -> Response {
+async fn confirm_options(State(state): State<AppState>, user: SignedIn, page: PageCtx) -> Response {
     match passkeys::begin_proof(&state, &user.user().id, Purpose::Confirm).await {
         Ok((ceremony, options)) => options_json(ceremony, options),
         Err(e) => answer(e, page.lang),
@@ -502,9 +511,9 @@ async fn confirm_finish(
     page: PageCtx,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let sent: Assertion = match read(&body, page.lang) {
-        Ok(sent) => sent,
-        Err(refused) => return Ok(refused),
+    let sent: Assertion = match read(&body) {
+        Some(sent) => sent,
+        None => return Ok(incomplete(page.lang)),
     };
     let me = user.user();
     if let Err(e) = passkeys::finish_proof(

@@ -92,8 +92,7 @@ impl From<sqlx::Error> for PasskeyError {
 pub fn relying_party(config: &Config) -> Option<Webauthn> {
     let origin = Url::parse(&config.public_base()).ok()?;
     let rp_id = origin.domain()?.to_owned();
-    let built = WebauthnBuilder::new(&rp_id, &origin)
-        .and_then(|b| b.rp_name("Кабинет").build());
+    let built = WebauthnBuilder::new(&rp_id, &origin).and_then(|b| b.rp_name("Кабинет").build());
     match built {
         Ok(webauthn) => Some(webauthn),
         Err(e) => {
@@ -116,11 +115,13 @@ fn user_handle(user_id: &str) -> Result<Uuid, PasskeyError> {
 }
 
 fn decode<T: DeserializeOwned>(stored: &str) -> Result<T, PasskeyError> {
-    serde_json::from_str(stored).map_err(|e| StoreError::Corrupt(format!("passkey JSON: {e}")).into())
+    serde_json::from_str(stored)
+        .map_err(|e| StoreError::Corrupt(format!("passkey JSON: {e}")).into())
 }
 
 fn encode<T: Serialize>(value: &T) -> Result<String, PasskeyError> {
-    serde_json::to_string(value).map_err(|e| StoreError::Corrupt(format!("passkey JSON: {e}")).into())
+    serde_json::to_string(value)
+        .map_err(|e| StoreError::Corrupt(format!("passkey JSON: {e}")).into())
 }
 
 async fn keep_ceremony<T: Serialize>(
@@ -131,7 +132,14 @@ async fn keep_ceremony<T: Serialize>(
 ) -> Result<String, PasskeyError> {
     let now = state.now();
     let expires = now.checked_add(CEREMONY_LIFETIME).unwrap_or(now);
-    Ok(repo::begin_ceremony(&state.db, purpose.as_str(), user_id, &encode(ceremony)?, expires).await?)
+    Ok(repo::begin_ceremony(
+        &state.db,
+        purpose.as_str(),
+        user_id,
+        &encode(ceremony)?,
+        expires,
+    )
+    .await?)
 }
 
 async fn take_ceremony<T: DeserializeOwned>(
@@ -148,7 +156,10 @@ async fn take_ceremony<T: DeserializeOwned>(
 }
 
 /// The person's passkeys as the library wants them.
-async fn passkeys_of(state: &AppState, user_id: &str) -> Result<Vec<(StoredPasskey, Passkey)>, PasskeyError> {
+async fn passkeys_of(
+    state: &AppState,
+    user_id: &str,
+) -> Result<Vec<(StoredPasskey, Passkey)>, PasskeyError> {
     let stored = repo::for_user(&state.db, user_id).await?;
     stored
         .into_iter()
@@ -234,7 +245,17 @@ pub async fn finish_registration(
         Err(StoreError::UniqueViolation) => return Err(PasskeyError::AlreadyRegistered),
         Err(e) => return Err(e.into()),
     };
-    change_recorded(&mut tx, state, user, "security.passkey_added", &id, &name, meta, now).await?;
+    change_recorded(
+        &mut tx,
+        state,
+        user,
+        "security.passkey_added",
+        &id,
+        &name,
+        meta,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     state.wake_worker();
     Ok(id)
@@ -259,9 +280,15 @@ async fn change_recorded(
     audit::append(conn, &entry, now).await?;
     let ip = meta.ip.clone().unwrap_or_else(|| "—".to_owned());
     let (title, what) = if action == "security.passkey_added" {
-        (("Добавлен ключ доступа", "A passkey was added"), "passkey_added")
+        (
+            ("Добавлен ключ доступа", "A passkey was added"),
+            "passkey_added",
+        )
     } else {
-        (("Удалён ключ доступа", "A passkey was removed"), "passkey_removed")
+        (
+            ("Удалён ключ доступа", "A passkey was removed"),
+            "passkey_removed",
+        )
     };
     Announcement {
         what,
@@ -310,7 +337,17 @@ pub async fn remove(
     let name = repo::delete(&mut tx, &user.id, id)
         .await?
         .ok_or(PasskeyError::Unknown)?;
-    change_recorded(&mut tx, state, user, "security.passkey_removed", id, &name, meta, now).await?;
+    change_recorded(
+        &mut tx,
+        state,
+        user,
+        "security.passkey_removed",
+        id,
+        &name,
+        meta,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     state.wake_worker();
     Ok(())
@@ -320,7 +357,9 @@ pub async fn remove(
 
 /// Options to sign in without a password: no login typed, the device offers its passkeys for
 /// this service. Started by a button, so not the autofill ("conditional") mediation.
-pub async fn begin_sign_in(state: &AppState) -> Result<(String, RequestChallengeResponse), PasskeyError> {
+pub async fn begin_sign_in(
+    state: &AppState,
+) -> Result<(String, RequestChallengeResponse), PasskeyError> {
     let (mut options, auth) = webauthn(state)?
         .start_discoverable_authentication()
         .map_err(|e| PasskeyError::Refused(e.to_string()))?;
@@ -363,7 +402,11 @@ pub async fn begin_proof(
     purpose: Purpose,
 ) -> Result<(String, RequestChallengeResponse), PasskeyError> {
     let webauthn = webauthn(state)?;
-    let keys: Vec<Passkey> = passkeys_of(state, user_id).await?.into_iter().map(|(_, p)| p).collect();
+    let keys: Vec<Passkey> = passkeys_of(state, user_id)
+        .await?
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect();
     if keys.is_empty() {
         return Err(PasskeyError::NoneRegistered);
     }
@@ -382,7 +425,8 @@ pub async fn finish_proof(
     ceremony: &str,
     answer: &PublicKeyCredential,
 ) -> Result<(), PasskeyError> {
-    let auth: PasskeyAuthentication = take_ceremony(state, ceremony, purpose, Some(user_id)).await?;
+    let auth: PasskeyAuthentication =
+        take_ceremony(state, ceremony, purpose, Some(user_id)).await?;
     let result = webauthn(state)?
         .finish_passkey_authentication(answer, &auth)
         .map_err(|e| PasskeyError::Refused(e.to_string()))?;
@@ -396,7 +440,11 @@ pub async fn finish_proof(
     Ok(())
 }
 
-async fn record_use(state: &AppState, stored: &StoredPasskey, updated: Option<&Passkey>) -> Result<(), PasskeyError> {
+async fn record_use(
+    state: &AppState,
+    stored: &StoredPasskey,
+    updated: Option<&Passkey>,
+) -> Result<(), PasskeyError> {
     let credential = updated.map(encode).transpose()?;
     let mut conn = state.db.pool().acquire().await.map_err(StoreError::from)?;
     repo::record_use(&mut conn, &stored.id, credential.as_deref(), state.now()).await?;
