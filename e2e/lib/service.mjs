@@ -18,7 +18,11 @@ async function freePort() {
   return port;
 }
 
-export async function startService() {
+/**
+ * `host`: the name the browser uses; `localhost` gives the service a domain name (public_url),
+ * which passkeys need (WebAuthn refuses IP addresses).
+ */
+export async function startService({ host = '127.0.0.1' } = {}) {
   const smtp = await startSmtp();
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kabinet-e2e-'));
@@ -32,16 +36,18 @@ export async function startService() {
       KABINET_EMAIL__SMTP_PORT: String(smtp.port),
       KABINET_EMAIL__TLS: 'none',
       KABINET_WORKER__POLL_INTERVAL_MS: '100',
+      ...(host === '127.0.0.1' ? {} : { KABINET_PUBLIC_URL: `http://${host}:${port}` }),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   child.stdout.on('data', (d) => { output += d; });
   child.stderr.on('data', (d) => { output += d; });
-  const base = `http://127.0.0.1:${port}`;
+  const ready = `http://127.0.0.1:${port}`;
+  const base = `http://${host}:${port}`;
   for (let i = 0; i < 200; i++) {
     try {
-      const r = await fetch(`${base}/readyz`);
+      const r = await fetch(`${ready}/readyz`);
       if (r.ok) break;
     } catch { /* not yet */ }
     if (child.exitCode !== null) throw new Error(`kabinet exited early:\n${output}`);
