@@ -836,6 +836,21 @@ async fn sign_in_attempts_from_one_address_are_rate_limited_with_retry_after() {
             .expect("body")
             .contains("Слишком много запросов")
     );
+    // So is the second step, on the page and in the API.
+    let r = app
+        .post_form(
+            "/login/second-factor",
+            &[("_csrf", &csrf_token(&html)), ("code", "123456")],
+        )
+        .await;
+    assert_eq!(r.status(), 429);
+    let r = client()
+        .post(app.url("/api/v1/auth/second-factor"))
+        .json(&serde_json::json!({ "challenge": "x", "code": "123456" }))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(r.status(), 429);
     // Reading pages is not limited.
     assert_eq!(app.get("/login").await.status(), 200);
 }

@@ -1,5 +1,6 @@
-//! Rate limits on the doors people knock on: sign-in (by password or code), registration and
-//! recovery, on the pages and in the API. A token bucket per client address, kept in memory on
+//! Rate limits on the doors people knock on: sign-in (by password, code or passkey, and its
+//! second step), confirming a security change, registration and recovery, on the pages and in
+//! the API. A token bucket per client address, kept in memory on
 //! each node (so N nodes allow up to N times the rate; the per-account lockout in the database
 //! holds across nodes). Refusals are 429 with `Retry-After`.
 
@@ -70,11 +71,14 @@ fn is_attempt(method: &Method, path: &str) -> bool {
     }
     matches!(
         path,
-        "/login" | "/login/code" | "/register" | "/recover" | "/recover/request"
-    ) || path.starts_with("/register/")
+        "/login" | "/register" | "/recover" | "/recover/request"
+    ) || path.starts_with("/login/")
+        || path.starts_with("/register/")
+        || path.starts_with("/security/confirm")
         || path.starts_with("/api/v1/auth/register")
         || path.starts_with("/api/v1/auth/confirm-phone")
         || path.starts_with("/api/v1/auth/login")
+        || path.starts_with("/api/v1/auth/second-factor")
 }
 
 pub async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
@@ -107,6 +111,29 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_way_in_is_an_attempt_and_reading_is_not() {
+        for path in [
+            "/login",
+            "/login/code",
+            "/login/second-factor",
+            "/login/second-factor/sms",
+            "/login/passkey",
+            "/login/passkey/options",
+            "/security/confirm",
+            "/security/confirm/passkey",
+            "/register",
+            "/recover",
+            "/api/v1/auth/login",
+            "/api/v1/auth/second-factor",
+        ] {
+            assert!(is_attempt(&Method::POST, path), "{path}");
+        }
+        assert!(!is_attempt(&Method::GET, "/login"));
+        assert!(!is_attempt(&Method::POST, "/documents"));
+        assert!(!is_attempt(&Method::POST, "/logout"));
+    }
 
     #[test]
     fn a_bucket_empties_and_refills_with_time() {
