@@ -1,7 +1,8 @@
-// Passkeys in real Chromium with its virtual authenticator (CDP WebAuthn domain): the demo
-// citizen adds a passkey, signs out and signs in with it alone — with the mouse and with the
-// keyboard only. The service runs on http://localhost, since WebAuthn needs a domain name. The
-// account deletion page is checked here too (without deleting the shared demo account).
+// Security journeys in real Chromium. Passkeys with its virtual authenticator (CDP WebAuthn
+// domain): the demo citizen adds a passkey, signs out and signs in with it alone — with the
+// mouse and with the keyboard only. The service runs on http://localhost, since WebAuthn needs a
+// domain name. The inactivity warning, with the page's clock run forward. The account deletion
+// page is checked here too (without deleting the shared demo account).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startService } from '../lib/service.mjs';
@@ -91,6 +92,43 @@ test('without JavaScript the passkey buttons stay hidden and the forms still wor
     await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
     await page.goto(`${service.base}/security/passkeys`);
     assert.ok((await page.textContent('main')).includes('включите JavaScript'));
+  } finally {
+    await context.close();
+  }
+});
+
+test('a minute before the inactivity limit the page offers to stay, then signs out', async () => {
+  const context = await browser.newContext(modes.desktop);
+  const page = await context.newPage();
+  try {
+    await page.clock.install();
+    await page.goto(`${service.base}/login`);
+    await page.fill('[name="login"]', 'citizen@demo.kabinet.test');
+    await page.fill('[name="password"]', 'Demo-Citizen-2026');
+    await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
+    await page.goto(`${service.base}/documents`);
+    const limit = Number(await page.getAttribute('body', 'data-idle-seconds'));
+    assert.ok(limit >= 300, `an inactivity limit is on the page (${limit} s)`);
+
+    await page.clock.fastForward((limit - 59) * 1000);
+    const dialog = page.getByRole('alertdialog');
+    await dialog.waitFor();
+    assert.ok((await dialog.textContent()).includes('Через минуту мы выйдем'));
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Остаться в кабинете',
+      'the choice to stay has the focus');
+    await check(page, 'idle-warning');
+    const kept = page.waitForResponse((r) => r.url().endsWith('/session/keep-alive'));
+    await page.keyboard.press('Enter');
+    assert.equal((await kept).status(), 204, 'the server counts the session as active again');
+    await dialog.waitFor({ state: 'detached' });
+    assert.equal(page.url(), `${service.base}/documents`, 'still in the cabinet');
+
+    await page.clock.fastForward((limit + 1) * 1000);
+    await page.waitForURL(/\/login\?idle=1$/);
+    assert.ok((await page.textContent('main')).includes('Вы долго не пользовались кабинетом'));
+  } catch (err) {
+    await saveFailure(page, 'idle-warning-failed');
+    throw err;
   } finally {
     await context.close();
   }
