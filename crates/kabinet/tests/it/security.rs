@@ -422,6 +422,29 @@ async fn this_was_not_me_ends_every_other_session_and_leads_to_the_password() {
         asked.headers()["location"],
         "/security/confirm?next=%2Fprofile%2Fcontacts"
     );
+    // So is a new password, on the form and on its submission.
+    let asked = app.get("/profile/password").await;
+    assert_eq!(
+        asked.headers()["location"],
+        "/security/confirm?next=%2Fprofile%2Fpassword"
+    );
+    let posted = app
+        .post_form(
+            "/profile/password",
+            &[
+                ("_csrf", &csrf_token(&app.get_text("/profile").await.1)),
+                ("current", PASSWORD),
+                ("password", "Novyi-Parol-2026!"),
+                ("password_confirm", "Novyi-Parol-2026!"),
+            ],
+        )
+        .await;
+    assert_eq!(posted.status(), 303);
+    assert_eq!(
+        posted.headers()["location"],
+        "/security/confirm?next=%2Fprofile%2Fpassword",
+        "the password is not changed by a stale session"
+    );
 }
 
 #[tokio::test]

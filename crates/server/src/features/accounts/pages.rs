@@ -482,6 +482,11 @@ async fn sign_out(
     service::sign_out(&state, user.user(), &user.0.id, everywhere, &meta(&info))
         .await
         .map_err(unexpected)?;
+    Ok(signed_out_redirect(&state, "/login?signed_out=1"))
+}
+
+/// Clears the session cookie (its session is gone) and goes on.
+pub fn signed_out_redirect(state: &AppState, to: &str) -> Response {
     let cookie = cookies::set(
         SESSION_COOKIE,
         "",
@@ -489,11 +494,7 @@ async fn sign_out(
         true,
         state.config.is_https(),
     );
-    Ok((
-        [(header::SET_COOKIE, cookie)],
-        Redirect::to("/login?signed_out=1"),
-    )
-        .into_response())
+    ([(header::SET_COOKIE, cookie)], Redirect::to(to)).into_response()
 }
 
 async fn logout(

@@ -7,7 +7,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
@@ -17,7 +17,7 @@ use store::StoreError;
 use store::audit::{self, Actor, Entry};
 use store::users::UserSummary;
 
-use crate::features::accounts::pages::meta;
+use crate::features::accounts::pages::{meta, signed_out_redirect};
 use crate::features::accounts::service::RequestMeta;
 use crate::features::profile::local_time;
 use crate::features::security::pages::needs_confirmation;
@@ -25,12 +25,10 @@ use crate::features::security::service::Announcement;
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::context::RequestInfo;
-use crate::web::cookies::{self, Lifetime};
 use crate::web::errors::PageError;
 use crate::web::forms::FormErrors;
 use crate::web::i18n::{Lang, Msg};
 use crate::web::page::PageCtx;
-use crate::web::session::SESSION_COOKIE;
 
 /// Days between the request and the erasure, in which the person can change their mind.
 pub const GRACE_DAYS: i64 = 30;
@@ -229,18 +227,7 @@ async fn submit(
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
     }
     request(&state, user.user(), &user.0.id, &meta(&info)).await?;
-    let cookie = cookies::set(
-        SESSION_COOKIE,
-        "",
-        Lifetime::Expire,
-        true,
-        state.config.is_https(),
-    );
-    Ok((
-        [(header::SET_COOKIE, cookie)],
-        Redirect::to("/login?deletion=scheduled"),
-    )
-        .into_response())
+    Ok(signed_out_redirect(&state, "/login?deletion=scheduled"))
 }
 
 async fn cancel_submit(

@@ -156,17 +156,29 @@ struct PasswordQuery {
     not_me: Option<String>,
 }
 
+/// A new password is a security change: a stale session proves who it is again first (the
+/// password, and the second factor when on), so a stolen password alone cannot replace it.
 async fn password_form(
-    _user: SignedIn,
+    State(state): State<AppState>,
+    user: SignedIn,
     page: PageCtx,
     Query(query): Query<PasswordQuery>,
-) -> PasswordPage {
+) -> Response {
+    let back = if query.not_me.is_some() {
+        "/profile/password?not_me=1"
+    } else {
+        "/profile/password"
+    };
+    if let Some(confirm) = needs_confirmation(&state, &user, back) {
+        return confirm;
+    }
     PasswordPage {
         t: texts(&page),
         page,
         errors: FormErrors::default(),
         not_me: query.not_me.is_some(),
     }
+    .into_response()
 }
 
 #[derive(Deserialize)]
@@ -186,6 +198,9 @@ async fn password_submit(
     page: PageCtx,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, PageError> {
+    if let Some(confirm) = needs_confirmation(&state, &user, "/profile/password") {
+        return Ok(confirm);
+    }
     let me = user.user().clone();
     let stored = users::password_hash(&state.db, &me.id)
         .await?

@@ -394,18 +394,50 @@ async fn sign_in_finish(
         Ok(user_id) => user_id,
         Err(e) => return Ok(answer(e, page.lang)),
     };
-    let replaces = current.0.as_ref().map(|s| s.id.clone());
-    let session = open_session(
-        &state,
-        &user_id,
-        "passkey",
-        replaces.as_deref(),
-        &meta(&info),
-    )
-    .await
-    .map_err(|e| PageError::Internal(e.to_string()))?;
-    let next = local_next(sent.next, "/profile");
-    Ok((AppendHeaders(session_cookies(&state, &session)), go(&next)).into_response())
+    let session = SignIn {
+        user_id: &user_id,
+        method: "passkey",
+        next: sent.next,
+    };
+    session.open(&state, &info, &current).await
+}
+
+/// A sign-in a passkey proved: the session to open and where the script goes next.
+struct SignIn<'a> {
+    user_id: &'a str,
+    method: &'a str,
+    next: Option<String>,
+}
+
+impl SignIn<'_> {
+    /// Opens the session (in place of the browser's current one) and answers with its cookies;
+    /// a half-done sign-in's cookie is ended as well.
+    async fn open(
+        self,
+        state: &AppState,
+        info: &RequestInfo,
+        current: &CurrentSession,
+    ) -> Result<Response, PageError> {
+        let replaces = current.0.as_ref().map(|s| s.id.clone());
+        let session = open_session(
+            state,
+            self.user_id,
+            self.method,
+            replaces.as_deref(),
+            &meta(info),
+        )
+        .await
+        .map_err(|e| PageError::Internal(e.to_string()))?;
+        let [a, b] = session_cookies(state, &session);
+        let secure = state.config.is_https();
+        let ended = cookies::set(CHALLENGE_COOKIE, "", Lifetime::Expire, true, secure);
+        let next = local_next(self.next, "/profile");
+        Ok((
+            AppendHeaders([a, b, (header::SET_COOKIE, ended)]),
+            go(&next),
+        )
+            .into_response())
+    }
 }
 
 // --- The second step after the password --------------------------------------------------------
@@ -480,19 +512,12 @@ async fn second_step_finish(
         Ok(done) => done,
         Err(_) => return Ok(sign_in_again(page.lang)),
     };
-    let replaces = current.0.as_ref().map(|s| s.id.clone());
-    let session = open_session(&state, &user_id, &method, replaces.as_deref(), &meta(&info))
-        .await
-        .map_err(|e| PageError::Internal(e.to_string()))?;
-    let secure = state.config.is_https();
-    let [a, b] = session_cookies(&state, &session);
-    let ended = cookies::set(CHALLENGE_COOKIE, "", Lifetime::Expire, true, secure);
-    let next = local_next(sent.next, "/profile");
-    Ok((
-        AppendHeaders([a, b, (header::SET_COOKIE, ended)]),
-        go(&next),
-    )
-        .into_response())
+    let session = SignIn {
+        user_id: &user_id,
+        method: &method,
+        next: sent.next,
+    };
+    session.open(&state, &info, &current).await
 }
 
 // --- Confirming a security change --------------------------------------------------------------

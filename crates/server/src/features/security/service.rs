@@ -180,15 +180,17 @@ pub async fn confirm_totp(
     }
     repo::choose(&mut tx, &user.id, Some(Factor::Totp.as_str())).await?;
     let codes = new_recovery_codes(&mut tx, state, &user.id, now).await?;
-    audit_change(&mut tx, user, "security.totp_enabled", meta, now).await?;
-    announce(
+    record_announced(
         &mut tx,
         state,
         user,
-        "totp_on",
+        "security.totp_enabled",
         (
-            "Включён вход с кодом из приложения",
-            "Authenticator app turned on",
+            "totp_on",
+            (
+                "Включён вход с кодом из приложения",
+                "Authenticator app turned on",
+            ),
         ),
         meta,
         now,
@@ -213,15 +215,17 @@ pub async fn choose_sms(
     let mut tx = state.db.begin().await?;
     repo::choose(&mut tx, &user.id, Some(Factor::Sms.as_str())).await?;
     repo::totp_delete(&mut tx, &user.id).await?;
-    audit_change(&mut tx, user, "security.sms_factor_enabled", meta, now).await?;
-    announce(
+    record_announced(
         &mut tx,
         state,
         user,
-        "sms_on",
+        "security.sms_factor_enabled",
         (
-            "Включён вход с кодом из SMS",
-            "SMS codes turned on for signing in",
+            "sms_on",
+            (
+                "Включён вход с кодом из SMS",
+                "SMS codes turned on for signing in",
+            ),
         ),
         meta,
         now,
@@ -244,15 +248,17 @@ pub async fn turn_off(
     repo::choose(&mut tx, &user.id, None).await?;
     repo::totp_delete(&mut tx, &user.id).await?;
     repo::replace_recovery_codes(&mut tx, &user.id, &[], now).await?;
-    audit_change(&mut tx, user, "security.second_factor_disabled", meta, now).await?;
-    announce(
+    record_announced(
         &mut tx,
         state,
         user,
-        "second_factor_off",
+        "security.second_factor_disabled",
         (
-            "Двухфакторная защита выключена",
-            "Two-step sign-in turned off",
+            "second_factor_off",
+            (
+                "Двухфакторная защита выключена",
+                "Two-step sign-in turned off",
+            ),
         ),
         meta,
         now,
@@ -572,17 +578,7 @@ pub async fn confirm_session_by_passkey(
 ) -> Result<(), SecurityError> {
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    store::sessions::confirm(&mut tx, session_id, now).await?;
-    audit::append(
-        &mut tx,
-        &Entry::new(Actor::of(user), "session.confirmed")
-            .object("session", session_id)
-            .subject(&user.id)
-            .from_request(meta.ip.clone(), Some(session_id.to_owned()))
-            .details(serde_json::json!({ "by": "passkey" })),
-        now,
-    )
-    .await?;
+    mark_confirmed(&mut tx, user, session_id, "passkey", meta, now).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -644,21 +640,35 @@ pub async fn confirm_session(
         tx.commit().await?;
         return Err(SecurityError::WrongCode);
     }
-    store::sessions::confirm(&mut tx, session_id, now).await?;
-    audit::append(
-        &mut tx,
-        &Entry::new(Actor::of(user), "session.confirmed")
-            .object("session", session_id)
-            .subject(&user.id)
-            .from_request(meta.ip.clone(), Some(session_id.to_owned())),
-        now,
-    )
-    .await?;
+    let by = if factor.is_some() {
+        "password+second_factor"
+    } else {
+        "password"
+    };
+    mark_confirmed(&mut tx, user, session_id, by, meta, now).await?;
     tx.commit().await?;
     Ok(())
 }
 
 // --- Shared ---------------------------------------------------------------------------------------
+
+/// The session proved who it is just now (`by` what, for the audit record).
+async fn mark_confirmed(
+    conn: &mut AnyConnection,
+    user: &UserSummary,
+    session_id: &str,
+    by: &str,
+    meta: &RequestMeta,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    store::sessions::confirm(conn, session_id, now).await?;
+    let entry = Entry::new(Actor::of(user), "session.confirmed")
+        .object("session", session_id)
+        .subject(&user.id)
+        .from_request(meta.ip.clone(), Some(session_id.to_owned()))
+        .details(serde_json::json!({ "by": by }));
+    audit::append(conn, &entry, now).await
+}
 
 async fn audit_change(
     conn: &mut AnyConnection,
@@ -672,6 +682,20 @@ async fn audit_change(
         .subject(&user.id)
         .from_request(meta.ip.clone(), None);
     audit::append(conn, &entry, now).await
+}
+
+/// A security change's audit record and its announcement (`what` keeps notices apart).
+async fn record_announced(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    user: &UserSummary,
+    action: &str,
+    (what, title): (&str, (&str, &str)),
+    meta: &RequestMeta,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    audit_change(conn, user, action, meta, now).await?;
+    announce(conn, state, user, what, title, meta, now).await
 }
 
 /// Tells the person about a security change on the channels they chose for security notices.
