@@ -367,6 +367,18 @@ async fn every_json_body_operation_declares_the_framework_errors() {
         }
     }
     assert!(checked >= 4);
+    // Every rate-limited way in says it may answer 429.
+    for path in [
+        "/api/v1/auth/register",
+        "/api/v1/auth/confirm-phone",
+        "/api/v1/auth/login",
+        "/api/v1/auth/second-factor",
+    ] {
+        assert!(
+            doc["paths"][path]["post"]["responses"]["429"].is_object(),
+            "POST {path} declares 429"
+        );
+    }
     let not_json = app
         .client
         .post(app.url("/api/v1/auth/login"))

@@ -62,13 +62,8 @@ impl utoipa::Modify for BodyErrors {
                 .build()
         };
         for (path, item) in openapi.paths.paths.iter_mut() {
-            // Sign-in, registration and its confirmation are rate-limited per address.
-            if [
-                "/api/v1/auth/register",
-                "/api/v1/auth/confirm-phone",
-                "/api/v1/auth/login",
-            ]
-            .contains(&path.as_str())
+            // The ways in (sign-in and its second step, registration) are rate-limited per address.
+            if crate::web::limits::is_attempt(&axum::http::Method::POST, path)
                 && let Some(post) = item.post.as_mut()
             {
                 post.responses

@@ -65,7 +65,7 @@ impl Limiter {
 }
 
 /// Attempts to get in or to create an account: the requests worth guessing with.
-fn is_attempt(method: &Method, path: &str) -> bool {
+pub fn is_attempt(method: &Method, path: &str) -> bool {
     if method != Method::POST {
         return false;
     }
