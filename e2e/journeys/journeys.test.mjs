@@ -290,7 +290,7 @@ for (const mode of ['desktop', 'keyboard', 'nojs', 'mobile']) {
 }
 
 test('the operator pages pass the same checks', async () => {
-  for (const path of ['/operator', '/operator/outbox', '/operator/locks', '/operator/recovery', '/operator/jobs', '/operator/kinds', '/operator/kinds/passport_rf', '/operator/audit', '/operator/audit?action=session.']) {
+  for (const path of ['/operator', '/operator/outbox', '/operator/locks', '/operator/recovery', '/operator/jobs', '/operator/kinds', '/operator/kinds/passport_rf', '/operator/audit', '/operator/audit?action=session.', '/operator/bulletins']) {
     await operator.goto(`${service.base}${path}`);
     await check(operator, `operator${path.replaceAll('/', '-')}`);
   }

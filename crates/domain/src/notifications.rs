@@ -43,6 +43,72 @@ impl Category {
     }
 }
 
+/// A mailing a person can subscribe to (seed 004, «Подписка на рассылки»): news the service
+/// sends to everyone who asked, as opposed to notices about the person's own affairs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Topic {
+    /// Changes in the law that touch documents and services.
+    LawChanges,
+    /// New services available online.
+    NewServices,
+    /// Changed processing times, planned maintenance, campaigns.
+    ServiceNews,
+}
+
+impl Topic {
+    pub const ALL: [Topic; 3] = [Topic::LawChanges, Topic::NewServices, Topic::ServiceNews];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Topic::LawChanges => "law_changes",
+            Topic::NewServices => "new_services",
+            Topic::ServiceNews => "service_news",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == s)
+    }
+
+    /// Name and one-line description, Russian then English.
+    pub fn texts(self) -> [&'static str; 4] {
+        match self {
+            Topic::LawChanges => [
+                "Изменения в законодательстве",
+                "Новые правила, которые касаются ваших документов и услуг.",
+                "Changes in the law",
+                "New rules that concern your documents and services.",
+            ],
+            Topic::NewServices => [
+                "Новые услуги",
+                "Какие услуги появились в кабинете.",
+                "New services",
+                "Services newly available in the cabinet.",
+            ],
+            Topic::ServiceNews => [
+                "Новости сервиса",
+                "Изменения сроков обработки, профилактические работы, акции.",
+                "Service news",
+                "Changed processing times, maintenance, campaigns.",
+            ],
+        }
+    }
+}
+
+#[cfg(test)]
+mod topic_tests {
+    use super::*;
+
+    #[test]
+    fn topics_read_back_by_their_names() {
+        for topic in Topic::ALL {
+            assert_eq!(Topic::parse(topic.as_str()), Some(topic));
+        }
+        assert_eq!(Topic::parse("security"), None);
+    }
+}
+
 /// Where a notification goes. Web push joins when its subscriptions exist.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -258,6 +258,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0008_passkeys.sql"),
         include_str!("../migrations/postgres/0008_passkeys.sql"),
     ),
+    (
+        9,
+        "subscriptions",
+        include_str!("../migrations/sqlite/0009_subscriptions.sql"),
+        include_str!("../migrations/postgres/0009_subscriptions.sql"),
+    ),
 ];
 
 fn migrator(dialect: Dialect) -> Migrator {

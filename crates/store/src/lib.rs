@@ -26,6 +26,7 @@ pub mod registrations;
 pub mod search;
 pub mod second_factor;
 pub mod sessions;
+pub mod subscriptions;
 pub mod tokens;
 pub mod users;
 

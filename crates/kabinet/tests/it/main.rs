@@ -23,3 +23,4 @@ mod sessions;
 mod shell;
 mod sms_gateway;
 mod smtp;
+mod subscriptions;

@@ -11,7 +11,7 @@ use crate::harness::{TestApp, csrf_token, eventually};
 use crate::smtp::SmtpServer;
 use server::features::notifications::service::send_due_reminders;
 
-async fn confirm_email(app: &TestApp, smtp: &SmtpServer, email: &str) {
+pub async fn confirm_email(app: &TestApp, smtp: &SmtpServer, email: &str) {
     eventually("the confirmation letter arrives", || async {
         !smtp.messages_to(email).is_empty()
     })
@@ -25,7 +25,7 @@ async fn confirm_email(app: &TestApp, smtp: &SmtpServer, email: &str) {
     assert_eq!(app.get_text(&link).await.0, 200);
 }
 
-fn letters(smtp: &SmtpServer, email: &str) -> usize {
+pub fn letters(smtp: &SmtpServer, email: &str) -> usize {
     smtp.messages_to(email).len()
 }
 

@@ -555,6 +555,7 @@ async fn all_my_data_downloads_as_a_zip_that_an_independent_reader_opens() {
         "consents.json",
         "documents.json",
         "notifications.json",
+        "subscriptions.json",
         "sign-ins.json",
         "activity-log.json",
     ] {

@@ -4,7 +4,7 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use domain::notifications::{Category, Channel, Settings};
+use domain::notifications::{Category, Channel, Settings, Topic};
 use serde::{Deserialize, Serialize};
 use store::audit::Actor;
 use utoipa::{IntoParams, ToSchema};
@@ -13,6 +13,7 @@ use utoipa_axum::routes;
 
 use super::pages::store_settings;
 use super::service;
+use super::subscriptions::{self, Change};
 use crate::state::AppState;
 use crate::web::auth::ApiUser;
 use crate::web::context::RequestInfo;
@@ -27,6 +28,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(get_settings, put_settings))
         .routes(routes!(reset_settings))
         .routes(routes!(list_deliveries))
+        .routes(routes!(list_subscriptions, subscribe, unsubscribe_all))
+        .routes(routes!(pause_subscription, unsubscribe_one))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -286,4 +289,179 @@ async fn notification_stream(
     user: ApiUser,
 ) -> axum::response::Response {
     super::pages::unread_events(state, user.user.id.clone())
+}
+
+// --- Mailing subscriptions -------------------------------------------------------------------
+
+#[derive(Serialize, ToSchema)]
+pub struct SubscriptionView {
+    /// `law_changes`, `new_services`, `service_news`
+    pub topic: String,
+    pub name: String,
+    /// `off`, `active` or `paused`
+    pub state: String,
+    pub since: Option<String>,
+}
+
+async fn subscription_views(
+    state: &AppState,
+    user: &ApiUser,
+    lang: crate::web::i18n::Lang,
+) -> Result<Json<Vec<SubscriptionView>>, ApiError> {
+    let list = subscriptions::list(state, &user.user.id).await?;
+    Ok(Json(
+        list.into_iter()
+            .map(|s| {
+                let [ru, _, en, _] = s.topic.texts();
+                SubscriptionView {
+                    topic: s.topic.as_str().to_owned(),
+                    name: lang.pick(ru, en).to_owned(),
+                    state: match s.state {
+                        subscriptions::Standing::Off => "off",
+                        subscriptions::Standing::Active => "active",
+                        subscriptions::Standing::Paused => "paused",
+                    }
+                    .to_owned(),
+                    since: s.since.map(|t| t.to_string()),
+                }
+            })
+            .collect(),
+    ))
+}
+
+const UNKNOWN_TOPIC: Msg = Msg::new(
+    "Такой рассылки нет: law_changes, new_services или service_news.",
+    "No such mailing: law_changes, new_services or service_news.",
+);
+
+fn topic_of(name: &str) -> Result<Topic, ApiError> {
+    Topic::parse(name).ok_or_else(|| invalid("topic", UNKNOWN_TOPIC))
+}
+
+/// Every mailing and whether you get it.
+#[utoipa::path(get, path = "/api/v1/subscriptions", tag = "notifications", security(("bearer" = [])),
+    responses((status = 200, description = "Mailings", body = [SubscriptionView]), (status = 401, description = "No valid token", body = ErrorBody)))]
+async fn list_subscriptions(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    user: ApiUser,
+) -> Result<Json<Vec<SubscriptionView>>, ApiError> {
+    subscription_views(&state, &user, info.lang).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct SubscribeRequest {
+    /// `law_changes`, `new_services` or `service_news`
+    pub topic: String,
+}
+
+/// Subscribes to a mailing (or resumes a paused one); answers with every mailing.
+#[utoipa::path(post, path = "/api/v1/subscriptions", tag = "notifications", security(("bearer" = [])), request_body = SubscribeRequest,
+    responses((status = 200, description = "Mailings", body = [SubscriptionView]), (status = 401, description = "No valid token", body = ErrorBody), (status = 422, description = "No such mailing", body = ErrorBody)))]
+async fn subscribe(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    user: ApiUser,
+    Json(body): Json<SubscribeRequest>,
+) -> Result<Json<Vec<SubscriptionView>>, ApiError> {
+    let topic = topic_of(&body.topic)?;
+    let actor = Actor::of(&user.user);
+    subscriptions::change(
+        &state,
+        actor,
+        &user.user.id,
+        Some(topic),
+        Change::Subscribe,
+        info.ip.clone(),
+    )
+    .await?;
+    subscription_views(&state, &user, info.lang).await
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PauseRequest {
+    /// `true` pauses, `false` resumes
+    pub paused: bool,
+}
+
+/// Pauses or resumes a mailing you are subscribed to.
+#[utoipa::path(patch, path = "/api/v1/subscriptions/{topic}", tag = "notifications", security(("bearer" = [])), request_body = PauseRequest,
+    params(("topic" = String, Path)),
+    responses((status = 200, description = "Mailings", body = [SubscriptionView]), (status = 401, description = "No valid token", body = ErrorBody), (status = 404, description = "You are not subscribed to it", body = ErrorBody), (status = 422, description = "No such mailing", body = ErrorBody)))]
+async fn pause_subscription(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    user: ApiUser,
+    Path(topic): Path<String>,
+    Json(body): Json<PauseRequest>,
+) -> Result<Json<Vec<SubscriptionView>>, ApiError> {
+    let topic = topic_of(&topic)?;
+    let mine = subscriptions::list(&state, &user.user.id).await?;
+    if mine
+        .iter()
+        .any(|s| s.topic == topic && s.state == subscriptions::Standing::Off)
+    {
+        return Err(ApiError::not_found());
+    }
+    let what = if body.paused {
+        Change::Pause
+    } else {
+        Change::Subscribe
+    };
+    let actor = Actor::of(&user.user);
+    subscriptions::change(
+        &state,
+        actor,
+        &user.user.id,
+        Some(topic),
+        what,
+        info.ip.clone(),
+    )
+    .await?;
+    subscription_views(&state, &user, info.lang).await
+}
+
+/// Unsubscribes from one mailing.
+#[utoipa::path(delete, path = "/api/v1/subscriptions/{topic}", tag = "notifications", security(("bearer" = [])),
+    params(("topic" = String, Path)),
+    responses((status = 204, description = "Unsubscribed (or was not subscribed)"), (status = 401, description = "No valid token", body = ErrorBody), (status = 422, description = "No such mailing", body = ErrorBody)))]
+async fn unsubscribe_one(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    user: ApiUser,
+    Path(topic): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let topic = topic_of(&topic)?;
+    let actor = Actor::of(&user.user);
+    subscriptions::change(
+        &state,
+        actor,
+        &user.user.id,
+        Some(topic),
+        Change::Unsubscribe,
+        info.ip.clone(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Unsubscribes from every mailing.
+#[utoipa::path(delete, path = "/api/v1/subscriptions", tag = "notifications", security(("bearer" = [])),
+    responses((status = 204, description = "Unsubscribed from all"), (status = 401, description = "No valid token", body = ErrorBody)))]
+async fn unsubscribe_all(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    user: ApiUser,
+) -> Result<StatusCode, ApiError> {
+    let actor = Actor::of(&user.user);
+    subscriptions::change(
+        &state,
+        actor,
+        &user.user.id,
+        None,
+        Change::Unsubscribe,
+        info.ip.clone(),
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -40,6 +40,7 @@ pub fn pages() -> Router<AppState> {
             "/unsubscribe/{user}/{category}/{signature}",
             get(super::unsubscribe::confirm).post(super::unsubscribe::unsubscribe),
         )
+        .merge(super::subscriptions::pages())
         .route("/notifications/calendar", post(calendar_on))
         .route("/notifications/calendar/off", post(calendar_off))
         .route(
@@ -93,6 +94,24 @@ pub struct Texts {
     pub calendar_url: &'static str,
     pub calendar_once: &'static str,
     pub calendar_removed: &'static str,
+    pub mailings: &'static str,
+    pub mailings_lead: &'static str,
+    pub mailing: &'static str,
+    pub mailing_state: &'static str,
+    pub mailing_actions: &'static str,
+    pub mailing_on: &'static str,
+    pub mailing_paused: &'static str,
+    pub mailing_off: &'static str,
+    pub subscribe: &'static str,
+    pub resume: &'static str,
+    pub pause: &'static str,
+    pub unsubscribe: &'static str,
+    pub unsubscribe_all: &'static str,
+    pub subscribed: &'static str,
+    pub resumed: &'static str,
+    pub paused: &'static str,
+    pub unsubscribed: &'static str,
+    pub unsubscribed_all: &'static str,
 }
 
 static RU: Texts = Texts {
@@ -140,6 +159,24 @@ static RU: Texts = Texts {
     calendar_url: "Ссылка на календарь",
     calendar_once: "Скопируйте ссылку сейчас: мы храним только её отпечаток и больше её не покажем. Прежняя ссылка перестала работать.",
     calendar_removed: "Календарь выключен: ссылка больше не работает.",
+    mailings: "Подписки на рассылки",
+    mailings_lead: "Новости сервиса для всех, кто подписался. Приходят как системные уведомления: в кабинет и по способам, выбранным в таблице выше.",
+    mailing: "Рассылка",
+    mailing_state: "Состояние",
+    mailing_actions: "Действия",
+    mailing_on: "Вы подписаны",
+    mailing_paused: "Приостановлена",
+    mailing_off: "Не подписаны",
+    subscribe: "Подписаться",
+    resume: "Возобновить",
+    pause: "Приостановить",
+    unsubscribe: "Отписаться",
+    unsubscribe_all: "Отписаться от всех рассылок",
+    subscribed: "Вы подписались на рассылку.",
+    resumed: "Рассылка возобновлена.",
+    paused: "Рассылка приостановлена: письма не придут, пока вы её не возобновите.",
+    unsubscribed: "Вы отписались от рассылки.",
+    unsubscribed_all: "Вы отписались от всех рассылок.",
 };
 
 static EN: Texts = Texts {
@@ -187,6 +224,24 @@ static EN: Texts = Texts {
     calendar_url: "Calendar link",
     calendar_once: "Copy the link now: we keep only its fingerprint and will not show it again. The previous link no longer works.",
     calendar_removed: "The calendar is off: its link no longer works.",
+    mailings: "Mailing subscriptions",
+    mailings_lead: "Service news for everyone who subscribed. They arrive as system notices: in the cabinet and by the ways chosen in the table above.",
+    mailing: "Mailing",
+    mailing_state: "State",
+    mailing_actions: "Actions",
+    mailing_on: "Subscribed",
+    mailing_paused: "Paused",
+    mailing_off: "Not subscribed",
+    subscribe: "Subscribe",
+    resume: "Resume",
+    pause: "Pause",
+    unsubscribe: "Unsubscribe",
+    unsubscribe_all: "Unsubscribe from all mailings",
+    subscribed: "You are subscribed to the mailing.",
+    resumed: "The mailing is resumed.",
+    paused: "The mailing is paused: nothing comes until you resume it.",
+    unsubscribed: "You are unsubscribed from the mailing.",
+    unsubscribed_all: "You are unsubscribed from every mailing.",
 };
 
 fn texts(lang: Lang) -> &'static Texts {
@@ -366,6 +421,8 @@ struct SettingsPage {
     feed_since: Option<String>,
     /// The new feed's address, shown once.
     feed_url: Option<String>,
+    /// Every mailing and whether the person gets it.
+    subscriptions: Vec<super::subscriptions::Row>,
 }
 
 fn rows(settings: &Settings, lang: Lang) -> Vec<Row> {
@@ -399,10 +456,12 @@ fn settings_page_of(settings: &Settings, page: PageCtx) -> SettingsPage {
         notice: None,
         feed_since: None,
         feed_url: None,
+        subscriptions: Vec::new(),
         page,
     }
 }
 
+/// Fills in the parts of the settings page kept elsewhere: the calendar feed and the mailings.
 async fn with_feed(
     state: &AppState,
     user: &SignedIn,
@@ -411,6 +470,8 @@ async fn with_feed(
     body.feed_since = store::notifications::feed_since(&state.db, &user.user().id)
         .await?
         .map(|at| local_time(at, &user.user().time_zone));
+    let mine = super::subscriptions::list(state, &user.user().id).await?;
+    body.subscriptions = super::subscriptions::rows(&mine, body.page.lang);
     Ok(body)
 }
 
@@ -419,6 +480,8 @@ struct SettingsNotes {
     saved: Option<String>,
     reset: Option<String>,
     calendar_off: Option<String>,
+    /// What was just done with a mailing.
+    subscription: Option<String>,
 }
 
 async fn settings_page(
@@ -437,7 +500,14 @@ async fn settings_page(
     } else if notes.calendar_off.is_some() {
         Some(t.calendar_removed)
     } else {
-        None
+        notes.subscription.as_deref().and_then(|done| match done {
+            "subscribe" => Some(t.subscribed),
+            "resume" => Some(t.resumed),
+            "pause" => Some(t.paused),
+            "unsubscribe" => Some(t.unsubscribed),
+            "all_off" => Some(t.unsubscribed_all),
+            _ => None,
+        })
     };
     with_feed(&state, &user, body).await
 }

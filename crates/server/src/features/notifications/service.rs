@@ -10,6 +10,7 @@ use store::audit::{self, Actor, Entry};
 use store::notifications::{self as repo, NewNotification, ReminderRow};
 use store::users::Profile;
 
+use super::unsubscribe::Unsubscribe;
 use crate::channels::{self, Email, Sms};
 use crate::features::documents::catalogue::Catalogue;
 use crate::features::documents::service::{assess_one, key_change_date, today};
@@ -37,6 +38,8 @@ pub struct Message {
     pub body_en: String,
     /// A path in the cabinet.
     pub link: Option<String>,
+    /// The mailing this is an issue of: its letters' unsubscribe ends the subscription.
+    pub list: Option<domain::notifications::Topic>,
 }
 
 /// Records the notification and queues its e-mail and SMS, all in the caller's transaction;
@@ -92,11 +95,11 @@ pub async fn notify(
                     paragraphs.push(link.clone());
                 }
                 let mut email = Email::from_paragraphs(to, title, &paragraphs);
-                email.unsubscribe = Some(super::unsubscribe::link(
-                    state,
-                    &profile.id,
-                    message.category,
-                ));
+                let what = match message.list {
+                    Some(topic) => Unsubscribe::List(topic),
+                    None => Unsubscribe::Category(message.category),
+                };
+                email.unsubscribe = Some(super::unsubscribe::link(state, &profile.id, what));
                 channels::queue_email_for(conn, &email, Some(&delivery), now).await?;
             }
             Channel::Sms => {
@@ -232,6 +235,7 @@ fn reminder_message(title: &str, days: i64, deadline: &str, link: String) -> Mes
             "The document “{title}” must be replaced or renewed by {date}. The document's page says how."
         ),
         link: Some(link),
+        list: None,
     }
 }
 

@@ -2,6 +2,7 @@
 //! dead-letter list of the job queue. Only accounts with the operator role may open them.
 
 mod audit_search;
+mod bulletins;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -31,6 +32,10 @@ pub fn pages() -> Router<AppState> {
         .route("/operator/jobs", get(dead_jobs))
         .route("/operator/jobs/{id}/retry", post(retry_job))
         .route("/operator/audit", get(audit_search::search))
+        .route(
+            "/operator/bulletins",
+            get(bulletins::list).post(bulletins::publish),
+        )
 }
 
 /// A signed-in operator; anyone else gets 403.

@@ -104,6 +104,11 @@ async fn parts(state: &AppState, user_id: &str) -> Result<Vec<Part>, PageError> 
         serde_json::json!({ "inbox": inbox, "archive": archived }),
     ));
     out.push(Part::Json(
+        "subscriptions.json".into(),
+        serde_json::to_value(store::subscriptions::for_user(&state.db, user_id).await?)
+            .unwrap_or_default(),
+    ));
+    out.push(Part::Json(
         "sign-ins.json".into(),
         serde_json::to_value(store::logins::for_user(&state.db, user_id, 10_000).await?)
             .unwrap_or_default(),

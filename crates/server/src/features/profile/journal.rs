@@ -79,6 +79,12 @@ pub fn action_text(action: &str, lang: Lang) -> String {
             "Account deletion cancelled",
         ),
         "account.erased" => ("Учётная запись удалена", "Account erased"),
+        "subscription.subscribed" => ("Подписка на рассылку", "Subscribed to a mailing"),
+        "subscription.paused" => ("Рассылка приостановлена", "Mailing paused"),
+        "subscription.unsubscribed" => ("Отписка от рассылки", "Unsubscribed from a mailing"),
+        "subscription.unsubscribed_all" => {
+            ("Отписка от всех рассылок", "Unsubscribed from all mailings")
+        }
         "user.password_changed" => ("Изменён пароль", "Password changed"),
         "user.password_recovered" => ("Пароль восстановлен", "Password recovered"),
         "user.phone_changed" => ("Изменён телефон", "Phone changed"),

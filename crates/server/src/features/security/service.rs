@@ -786,6 +786,7 @@ impl Announcement<'_> {
             body_ru: format!("{when}. {}", self.body.0),
             body_en: format!("{when}. {}", self.body.1),
             link: Some(self.link.to_owned()),
+            list: None,
         };
         notify(
             conn,
