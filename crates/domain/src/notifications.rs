@@ -233,6 +233,62 @@ impl Settings {
 /// Days before a deadline at which reminders go out; 0 is the day itself.
 pub const DEFAULT_OFFSETS: [i16; 5] = [90, 30, 7, 1, 0];
 
+/// The most reminders a person may ask for before one deadline (besides the day itself).
+pub const MAX_OFFSETS: usize = 8;
+/// The earliest reminder: a year ahead.
+pub const MAX_OFFSET_DAYS: i16 = 365;
+
+/// Why typed reminder days were refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OffsetsProblem {
+    /// Something other than whole numbers separated by commas or spaces.
+    NotNumbers,
+    /// A day outside 1..=365.
+    OutOfRange,
+    /// More than [`MAX_OFFSETS`] days.
+    TooMany,
+}
+
+/// Reads the days before a deadline a person wants reminders at ("90, 30, 7, 1"): whole numbers
+/// 1 to 365 separated by commas, semicolons or spaces, at most [`MAX_OFFSETS`]; repeats collapse.
+/// Empty means no reminders ahead (the day itself is always reminded of). Latest first, without
+/// the 0 that [`with_the_day_itself`] adds.
+pub fn parse_offsets(text: &str) -> Result<Vec<i16>, OffsetsProblem> {
+    let mut days = Vec::new();
+    for part in text
+        .split(|c: char| c == ',' || c == ';' || c.is_whitespace())
+        .filter(|p| !p.is_empty())
+    {
+        let day: i64 = part.parse().map_err(|_| OffsetsProblem::NotNumbers)?;
+        if !(1..=i64::from(MAX_OFFSET_DAYS)).contains(&day) {
+            return Err(OffsetsProblem::OutOfRange);
+        }
+        days.push(day as i16);
+    }
+    days.sort_unstable_by(|a, b| b.cmp(a));
+    days.dedup();
+    if days.len() > MAX_OFFSETS {
+        return Err(OffsetsProblem::TooMany);
+    }
+    Ok(days)
+}
+
+/// "90, 30, 7, 1": how the days are shown and stored.
+pub fn format_offsets(days: &[i16]) -> String {
+    days.iter()
+        .filter(|d| **d > 0)
+        .map(i16::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The chosen days plus the day of the deadline itself, which is always reminded of.
+pub fn with_the_day_itself(days: &[i16]) -> Vec<i16> {
+    let mut all: Vec<i16> = days.iter().copied().filter(|d| *d > 0).collect();
+    all.push(0);
+    all
+}
+
 /// Reminders are delivered at this local time, never at night.
 pub const DELIVERY_TIME: Time = Time::constant(9, 0, 0, 0);
 
@@ -292,6 +348,33 @@ mod tests {
         assert!(off.check().is_ok());
         assert_eq!(off.departures().len(), 2, "inbox and SMS off for security");
         assert_eq!(Settings::with(off.departures()), off);
+    }
+
+    #[test]
+    fn typed_reminder_days_are_read_checked_and_written_back() {
+        assert_eq!(parse_offsets("90, 30, 7, 1"), Ok(vec![90, 30, 7, 1]));
+        assert_eq!(
+            parse_offsets(" 7;30  14,7 "),
+            Ok(vec![30, 14, 7]),
+            "sorted, repeats gone"
+        );
+        assert_eq!(parse_offsets(""), Ok(vec![]));
+        assert_eq!(parse_offsets("30 дней"), Err(OffsetsProblem::NotNumbers));
+        assert_eq!(parse_offsets("2.5"), Err(OffsetsProblem::NotNumbers));
+        assert_eq!(parse_offsets("0"), Err(OffsetsProblem::OutOfRange));
+        assert_eq!(parse_offsets("366"), Err(OffsetsProblem::OutOfRange));
+        assert_eq!(parse_offsets("-1"), Err(OffsetsProblem::OutOfRange));
+        assert_eq!(
+            parse_offsets("1 2 3 4 5 6 7 8 9"),
+            Err(OffsetsProblem::TooMany)
+        );
+        assert_eq!(format_offsets(&[90, 30, 7, 1, 0]), "90, 30, 7, 1");
+        assert_eq!(with_the_day_itself(&[14, 3]), vec![14, 3, 0]);
+        assert_eq!(
+            with_the_day_itself(&DEFAULT_OFFSETS),
+            DEFAULT_OFFSETS.to_vec(),
+            "the defaults include the day once"
+        );
     }
 
     #[test]

@@ -264,6 +264,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0009_subscriptions.sql"),
         include_str!("../migrations/postgres/0009_subscriptions.sql"),
     ),
+    (
+        10,
+        "reminder_days",
+        include_str!("../migrations/sqlite/0010_reminder_days.sql"),
+        include_str!("../migrations/postgres/0010_reminder_days.sql"),
+    ),
 ];
 
 fn migrator(dialect: Dialect) -> Migrator {

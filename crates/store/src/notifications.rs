@@ -345,8 +345,29 @@ pub async fn replan(
     user_id: &str,
     document_id: &str,
     deadline: Option<&str>,
+    offsets: &[i16],
     planned: &[(i16, Timestamp)],
 ) -> Result<(), StoreError> {
+    // Days the person no longer wants go, whatever the deadline.
+    let pending: Vec<i64> = sqlx::query_scalar(
+        "SELECT DISTINCT offset_days FROM reminders WHERE document_id = $1 AND state = 'pending'",
+    )
+    .bind(document_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    for dropped in pending
+        .into_iter()
+        .filter(|d| !offsets.iter().any(|o| i64::from(*o) == *d))
+    {
+        sqlx::query(
+            "DELETE FROM reminders WHERE document_id = $1 AND state = 'pending' \
+             AND offset_days = $2",
+        )
+        .bind(document_id)
+        .bind(dropped)
+        .execute(&mut *conn)
+        .await?;
+    }
     match deadline {
         Some(d) => {
             sqlx::query(
@@ -508,4 +529,45 @@ pub async fn feed_owner(db: &Db, token_hash: &str) -> Result<Option<String>, Sto
             .fetch_optional(db.pool())
             .await?,
     )
+}
+
+/// The person's own reminder days: (kind code, or `*` for every kind, and the days as text).
+pub async fn reminder_days(
+    conn: &mut AnyConnection,
+    user_id: &str,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let rows = sqlx::query("SELECT kind_code, days FROM reminder_days WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("kind_code")?, r.try_get("days")?)))
+        .collect()
+}
+
+/// Stores the days for a kind (`*`: every kind); None goes back to what applies otherwise.
+pub async fn set_reminder_days(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    kind_code: &str,
+    days: Option<&str>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM reminder_days WHERE user_id = $1 AND kind_code = $2")
+        .bind(user_id)
+        .bind(kind_code)
+        .execute(&mut *conn)
+        .await?;
+    if let Some(days) = days {
+        sqlx::query(
+            "INSERT INTO reminder_days (user_id, kind_code, days, updated_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(user_id)
+        .bind(kind_code)
+        .bind(days)
+        .bind(micros(now))
+        .execute(conn)
+        .await?;
+    }
+    Ok(())
 }

@@ -572,3 +572,124 @@ async fn every_notice_letter_carries_a_one_click_unsubscribe_that_works_without_
         .clone();
     assert_eq!(in_cabinet, true, "the cabinet still has them");
 }
+
+async fn pending_days(app: &TestApp, document_id: &str) -> Vec<i64> {
+    sqlx::query_scalar(
+        "SELECT offset_days FROM reminders WHERE document_id = $1 AND state = 'pending' \
+         ORDER BY offset_days DESC",
+    )
+    .bind(document_id)
+    .fetch_all(app.state.db.pool())
+    .await
+    .expect("reminders")
+}
+
+#[tokio::test]
+async fn reminder_days_are_chosen_for_every_document_and_per_kind_and_replan_at_once() {
+    let app = TestApp::spawn().await;
+    let api =
+        crate::documents::citizen_born(&app, "+79120000095", "days@example.ru", "1980-02-02").await;
+    let expires = (app
+        .state
+        .now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date()
+        + jiff::ToSpan::days(40))
+    .to_string();
+    let (status, doc) = api
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/documents",
+            Some(serde_json::json!({ "kind": "other", "title": "Договор", "expires_on": expires })),
+        )
+        .await;
+    assert_eq!(status, 201, "{doc}");
+    let id = doc["id"].as_str().expect("id").to_owned();
+    assert_eq!(
+        pending_days(&app, &id).await,
+        [30, 7, 1, 0],
+        "the defaults, 90 already past"
+    );
+
+    // For every document: two weeks ahead, and the day itself.
+    let (_, html) = app.get_text("/notifications/settings").await;
+    assert!(html.contains("Когда напоминать о сроках") && html.contains("name=\"kind.other\""));
+    let r = app
+        .post_form(
+            "/notifications/reminder-days",
+            &[
+                ("_csrf", &csrf_token(&html)),
+                ("every", "14"),
+                ("kind.other", ""),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    assert_eq!(pending_days(&app, &id).await, [14, 0]);
+
+    // Its own days for the kind win; a mistake is said next to the field and kept as typed.
+    let refused = app
+        .post_form(
+            "/notifications/reminder-days",
+            &[
+                ("_csrf", &csrf_token(&html)),
+                ("every", "14"),
+                ("kind.other", "30, через неделю"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    let page = refused.text().await.expect("body");
+    assert!(page.contains("Укажите дни числами через запятую"), "{page}");
+    assert!(page.contains("value=\"30, через неделю\""));
+    assert_eq!(pending_days(&app, &id).await, [14, 0], "nothing changed");
+    let (status, saved) = api
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/reminder-days",
+            Some(serde_json::json!({ "kinds": { "other": [30, 3] } })),
+        )
+        .await;
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(saved["every"], serde_json::json!([14]));
+    assert_eq!(saved["kinds"]["other"], serde_json::json!([30, 3]));
+    assert_eq!(pending_days(&app, &id).await, [30, 3, 0]);
+    let (status, refused) = api
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/reminder-days",
+            Some(serde_json::json!({ "every": [400] })),
+        )
+        .await;
+    assert_eq!(status, 422, "{refused}");
+    let (status, _) = api
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/reminder-days",
+            Some(serde_json::json!({ "kinds": { "no_such_kind": [5] } })),
+        )
+        .await;
+    assert_eq!(status, 422);
+
+    // Back to following every document.
+    let (_, back) = api
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/reminder-days",
+            Some(serde_json::json!({ "kinds": { "other": null } })),
+        )
+        .await;
+    assert!(back["kinds"].get("other").is_none(), "{back}");
+    assert_eq!(pending_days(&app, &id).await, [14, 0]);
+    // The sweep sends the 14-day reminder on its day, not the 30-day one.
+    app.clock.advance(jiff::SignedDuration::from_hours(24 * 26));
+    assert_eq!(send_due_reminders(&app.state, 100).await.expect("sweep"), 1);
+    let sent: Vec<i64> = sqlx::query_scalar(
+        "SELECT offset_days FROM reminders WHERE document_id = $1 AND state = 'sent'",
+    )
+    .bind(&id)
+    .fetch_all(app.state.db.pool())
+    .await
+    .expect("sent");
+    assert_eq!(sent, [14]);
+}

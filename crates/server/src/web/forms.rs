@@ -2,6 +2,8 @@
 //! GOV-style accessibility asks: in an error summary at the top that links to each field, and
 //! next to the field itself.
 
+use std::borrow::Cow;
+
 use super::i18n::{Lang, Msg};
 
 /// One problem with one field.
@@ -24,36 +26,32 @@ impl FieldIssue {
     }
 }
 
-/// The problems of a submitted form, ready for a template.
+/// The problems of a submitted form, ready for a template. Field names are mostly fixed; a form
+/// whose fields are made from data (one per document kind) names them at run time.
 #[derive(Debug, Clone, Default)]
 pub struct FormErrors {
-    items: Vec<(&'static str, String)>,
+    items: Vec<(Cow<'static, str>, String)>,
 }
 
 impl FormErrors {
     pub fn from_issues(issues: &[FieldIssue], lang: Lang) -> Self {
-        let mut items: Vec<(&'static str, String)> = Vec::new();
+        let mut errors = Self::default();
         for issue in issues {
             // Every rule a field breaks is said (a password may break several), in one message.
-            match items.iter_mut().find(|(f, _)| *f == issue.field) {
-                Some((_, text)) => {
-                    text.push_str(". ");
-                    text.push_str(issue.message.get(lang));
-                }
-                None => items.push((issue.field, issue.message.get(lang).to_owned())),
-            }
+            errors.push(issue.field, issue.message.get(lang));
         }
-        Self { items }
+        errors
     }
 
     pub fn one(field: &'static str, message: Msg, lang: Lang) -> Self {
         Self {
-            items: vec![(field, message.get(lang).to_owned())],
+            items: vec![(Cow::Borrowed(field), message.get(lang).to_owned())],
         }
     }
 
     /// Adds a message for a field (joined to the one it may already have).
-    pub fn push(&mut self, field: &'static str, message: &str) {
+    pub fn push(&mut self, field: impl Into<Cow<'static, str>>, message: &str) {
+        let field = field.into();
         match self.items.iter_mut().find(|(f, _)| *f == field) {
             Some((_, text)) => {
                 text.push_str(". ");
@@ -70,11 +68,11 @@ impl FormErrors {
     pub fn get(&self, field: &str) -> Option<&str> {
         self.items
             .iter()
-            .find(|(f, _)| *f == field)
+            .find(|(f, _)| f == field)
             .map(|(_, m)| m.as_str())
     }
 
-    pub fn items(&self) -> &[(&'static str, String)] {
+    pub fn items(&self) -> &[(Cow<'static, str>, String)] {
         &self.items
     }
 }

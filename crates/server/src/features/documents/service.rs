@@ -997,7 +997,7 @@ pub async fn trash(
         return Err(DocumentError::NotFound);
     }
     audit::append(&mut tx, &entry(user, "document.deleted", id, meta), now).await?;
-    store::notifications::replan(&mut tx, &user.id, id, None, &[]).await?;
+    store::notifications::replan(&mut tx, &user.id, id, None, &[], &[]).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -1046,7 +1046,7 @@ pub async fn archive(
     let e =
         entry(user, "document.archived", id, meta).details(serde_json::json!({ "reason": reason }));
     audit::append(&mut tx, &e, now).await?;
-    store::notifications::replan(&mut tx, &user.id, id, None, &[]).await?;
+    store::notifications::replan(&mut tx, &user.id, id, None, &[], &[]).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -1340,7 +1340,7 @@ pub async fn archive_expired(state: &AppState) -> Result<usize, StoreError> {
                 .subject(&owner_id)
                 .details(serde_json::json!({ "reason": "expired" }));
             audit::append(&mut tx, &e, now).await?;
-            store::notifications::replan(&mut tx, &owner_id, &id, None, &[]).await?;
+            store::notifications::replan(&mut tx, &owner_id, &id, None, &[], &[]).await?;
             archived += 1;
         }
         tx.commit().await?;

@@ -30,6 +30,7 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(list_deliveries))
         .routes(routes!(list_subscriptions, subscribe, unsubscribe_all))
         .routes(routes!(pause_subscription, unsubscribe_one))
+        .routes(routes!(get_reminder_days, put_reminder_days))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -464,4 +465,104 @@ async fn unsubscribe_all(
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+// --- Reminder days -------------------------------------------------------------------------------
+
+#[derive(Serialize, Deserialize, ToSchema)]
+pub struct ReminderDaysView {
+    /// Days before a deadline for every kind without its own choice (the day itself is always
+    /// reminded of and not listed).
+    pub every: Vec<i16>,
+    /// A kind's own days; `null` in a PUT goes back to `every`.
+    #[schema(value_type = Object)]
+    pub kinds: std::collections::BTreeMap<String, Option<Vec<i16>>>,
+}
+
+async fn reminder_days_view(state: &AppState, user_id: &str) -> Result<ReminderDaysView, ApiError> {
+    let mut conn = state
+        .db
+        .pool()
+        .acquire()
+        .await
+        .map_err(ApiError::internal)?;
+    let stored = store::notifications::reminder_days(&mut conn, user_id).await?;
+    let chosen = service::ReminderDays::load(&mut conn, user_id).await?;
+    Ok(ReminderDaysView {
+        every: chosen.every(),
+        kinds: stored
+            .into_iter()
+            .filter(|(kind, _)| kind != service::EVERY_KIND)
+            .map(|(kind, _)| {
+                let days = chosen.own(&kind).map(<[i16]>::to_vec);
+                (kind, days)
+            })
+            .collect(),
+    })
+}
+
+/// The days before a deadline you are reminded at.
+#[utoipa::path(get, path = "/api/v1/reminder-days", tag = "notifications", security(("bearer" = [])),
+    responses((status = 200, description = "Reminder days", body = ReminderDaysView), (status = 401, description = "No valid token", body = ErrorBody)))]
+async fn get_reminder_days(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> Result<Json<ReminderDaysView>, ApiError> {
+    Ok(Json(reminder_days_view(&state, &user.user.id).await?))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct ReminderDaysChange {
+    /// New days for every kind (omit to keep).
+    pub every: Option<Vec<i16>>,
+    /// Kinds to change: days, or `null` to follow `every` again.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub kinds: std::collections::BTreeMap<String, Option<Vec<i16>>>,
+}
+
+const BAD_DAYS: Msg = Msg::new(
+    "Дни — целые числа от 1 до 365, не больше 8.",
+    "Days are whole numbers from 1 to 365, at most 8.",
+);
+const UNKNOWN_KIND: Msg = Msg::new("Нет такого вида документа.", "No such document kind.");
+
+fn checked_days(field: &str, days: &[i16]) -> Result<Vec<i16>, ApiError> {
+    let text = days
+        .iter()
+        .map(i16::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    domain::notifications::parse_offsets(&text).map_err(|_| invalid(field, BAD_DAYS))
+}
+
+/// Changes the days; pending reminders of every active document are planned again.
+#[utoipa::path(put, path = "/api/v1/reminder-days", tag = "notifications", security(("bearer" = [])), request_body = ReminderDaysChange,
+    responses((status = 200, description = "Saved", body = ReminderDaysView), (status = 401, description = "No valid token", body = ErrorBody), (status = 422, description = "Days out of range or an unknown kind", body = ErrorBody)))]
+async fn put_reminder_days(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    user: ApiUser,
+    Json(body): Json<ReminderDaysChange>,
+) -> Result<Json<ReminderDaysView>, ApiError> {
+    let catalogue = crate::features::documents::catalogue::Catalogue::load(&state.db).await?;
+    let mut choice = super::reminder_days::Choice::new();
+    if let Some(every) = &body.every {
+        choice.insert(
+            service::EVERY_KIND.to_owned(),
+            Some(checked_days("every", every)?),
+        );
+    }
+    for (kind, days) in &body.kinds {
+        if catalogue.get(kind).is_none() {
+            return Err(invalid("kinds", UNKNOWN_KIND));
+        }
+        let days = days
+            .as_deref()
+            .map(|d| checked_days("kinds", d))
+            .transpose()?;
+        choice.insert(kind.clone(), days);
+    }
+    super::reminder_days::save(&state, &user.user, &choice, info.ip.clone()).await?;
+    Ok(Json(reminder_days_view(&state, &user.user.id).await?))
 }

@@ -4,6 +4,7 @@
 pub mod api;
 pub mod calendar;
 pub mod pages;
+pub mod reminder_days;
 pub mod service;
 pub mod subscriptions;
 pub mod unsubscribe;

@@ -41,6 +41,7 @@ pub fn pages() -> Router<AppState> {
             get(super::unsubscribe::confirm).post(super::unsubscribe::unsubscribe),
         )
         .merge(super::subscriptions::pages())
+        .route("/notifications/reminder-days", post(save_days))
         .route("/notifications/calendar", post(calendar_on))
         .route("/notifications/calendar/off", post(calendar_off))
         .route(
@@ -94,6 +95,12 @@ pub struct Texts {
     pub calendar_url: &'static str,
     pub calendar_once: &'static str,
     pub calendar_removed: &'static str,
+    pub days_title: &'static str,
+    pub days_lead: &'static str,
+    pub days_hint: &'static str,
+    pub days_every_hint: &'static str,
+    pub days_save: &'static str,
+    pub days_saved: &'static str,
     pub mailings: &'static str,
     pub mailings_lead: &'static str,
     pub mailing: &'static str,
@@ -159,6 +166,12 @@ static RU: Texts = Texts {
     calendar_url: "Ссылка на календарь",
     calendar_once: "Скопируйте ссылку сейчас: мы храним только её отпечаток и больше её не покажем. Прежняя ссылка перестала работать.",
     calendar_removed: "Календарь выключен: ссылка больше не работает.",
+    days_title: "Когда напоминать о сроках",
+    days_lead: "За сколько дней до окончания срока документа присылать напоминания. В день окончания срока напоминание придёт всегда. Напоминания приходят в 09:00 по вашему времени.",
+    days_hint: "Дни через запятую, от 1 до 365. Пусто — как для всех документов.",
+    days_every_hint: "Дни через запятую, от 1 до 365, например: 90, 30, 7, 1. Пусто — только в день окончания.",
+    days_save: "Сохранить сроки напоминаний",
+    days_saved: "Сроки напоминаний сохранены; будущие напоминания пересчитаны.",
     mailings: "Подписки на рассылки",
     mailings_lead: "Новости сервиса для всех, кто подписался. Приходят как системные уведомления: в кабинет и по способам, выбранным в таблице выше.",
     mailing: "Рассылка",
@@ -224,6 +237,12 @@ static EN: Texts = Texts {
     calendar_url: "Calendar link",
     calendar_once: "Copy the link now: we keep only its fingerprint and will not show it again. The previous link no longer works.",
     calendar_removed: "The calendar is off: its link no longer works.",
+    days_title: "When to remind of deadlines",
+    days_lead: "How many days before a document's term ends to remind you. On the last day a reminder always comes. Reminders arrive at 09:00 your time.",
+    days_hint: "Days separated by commas, 1 to 365. Empty: as for every document.",
+    days_every_hint: "Days separated by commas, 1 to 365, for example: 90, 30, 7, 1. Empty: only on the last day.",
+    days_save: "Save reminder days",
+    days_saved: "Reminder days saved; future reminders are planned again.",
     mailings: "Mailing subscriptions",
     mailings_lead: "Service news for everyone who subscribed. They arrive as system notices: in the cabinet and by the ways chosen in the table above.",
     mailing: "Mailing",
@@ -423,6 +442,8 @@ struct SettingsPage {
     feed_url: Option<String>,
     /// Every mailing and whether the person gets it.
     subscriptions: Vec<super::subscriptions::Row>,
+    /// The reminder-days form's fields.
+    days: Vec<super::reminder_days::DaysField>,
 }
 
 fn rows(settings: &Settings, lang: Lang) -> Vec<Row> {
@@ -457,6 +478,7 @@ fn settings_page_of(settings: &Settings, page: PageCtx) -> SettingsPage {
         feed_since: None,
         feed_url: None,
         subscriptions: Vec::new(),
+        days: Vec::new(),
         page,
     }
 }
@@ -472,7 +494,34 @@ async fn with_feed(
         .map(|at| local_time(at, &user.user().time_zone));
     let mine = super::subscriptions::list(state, &user.user().id).await?;
     body.subscriptions = super::subscriptions::rows(&mine, body.page.lang);
+    body.days = super::reminder_days::fields(state, &user.user().id, body.page.lang).await?;
     Ok(body)
+}
+
+/// Saves the reminder days and re-plans; mistakes come back next to their fields, as typed.
+async fn save_days(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    user: SignedIn,
+    page: PageCtx,
+    Form(form): Form<std::collections::BTreeMap<String, String>>,
+) -> Result<Response, PageError> {
+    use super::reminder_days;
+    let lang = page.lang;
+    let shown = reminder_days::fields(&state, &user.user().id, lang).await?;
+    match reminder_days::read(&form, &shown, lang) {
+        Ok(choice) => {
+            reminder_days::save(&state, user.user(), &choice, info.ip.clone()).await?;
+            Ok(Redirect::to("/notifications/settings?days=saved#reminder-days").into_response())
+        }
+        Err((typed, errors)) => {
+            let settings = service::settings(&state, &user.user().id).await?;
+            let mut body = with_feed(&state, &user, settings_page_of(&settings, page)).await?;
+            body.days = typed;
+            body.errors = errors;
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -482,6 +531,7 @@ struct SettingsNotes {
     calendar_off: Option<String>,
     /// What was just done with a mailing.
     subscription: Option<String>,
+    days: Option<String>,
 }
 
 async fn settings_page(
@@ -499,6 +549,8 @@ async fn settings_page(
         Some(t.reset_done)
     } else if notes.calendar_off.is_some() {
         Some(t.calendar_removed)
+    } else if notes.days.is_some() {
+        Some(t.days_saved)
     } else {
         notes.subscription.as_deref().and_then(|done| match done {
             "subscribe" => Some(t.subscribed),

@@ -126,21 +126,79 @@ pub async fn notify(
 // ---------------------------------------------------------------------------------------------
 // Deadline reminders
 
-/// The day reminders count down to: the birthday that ends an internal passport, otherwise the
-/// last day of validity. None for documents without a term, or not active.
+/// Which days before a deadline a person wants reminders at: their choice for a kind, else their
+/// choice for every kind, else the defaults. The day itself is always added.
+#[derive(Debug, Clone, Default)]
+pub struct ReminderDays {
+    every: Option<Vec<i16>>,
+    kinds: Vec<(String, Vec<i16>)>,
+}
+
+/// The code under which the choice for every kind is kept.
+pub const EVERY_KIND: &str = "*";
+
+impl ReminderDays {
+    pub async fn load(conn: &mut AnyConnection, user_id: &str) -> Result<Self, StoreError> {
+        let mut days = ReminderDays::default();
+        for (kind, text) in repo::reminder_days(conn, user_id).await? {
+            // A stored value that no longer reads (a rule tightened) falls back to the defaults.
+            let Ok(parsed) = rules::parse_offsets(&text) else {
+                continue;
+            };
+            if kind == EVERY_KIND {
+                days.every = Some(parsed);
+            } else {
+                days.kinds.push((kind, parsed));
+            }
+        }
+        Ok(days)
+    }
+
+    /// The days for every kind without its own choice (without the day itself).
+    pub fn every(&self) -> Vec<i16> {
+        self.every.clone().unwrap_or_else(|| {
+            rules::DEFAULT_OFFSETS
+                .iter()
+                .copied()
+                .filter(|d| *d > 0)
+                .collect()
+        })
+    }
+
+    /// The kind's own choice, if the person made one.
+    pub fn own(&self, kind: &str) -> Option<&[i16]> {
+        self.kinds
+            .iter()
+            .find(|(k, _)| k == kind)
+            .map(|(_, d)| d.as_slice())
+    }
+
+    /// Every day to remind on for a document of this kind, the deadline's own day included.
+    pub fn for_kind(&self, kind: &str) -> Vec<i16> {
+        match self.own(kind) {
+            Some(days) => rules::with_the_day_itself(days),
+            None => rules::with_the_day_itself(&self.every()),
+        }
+    }
+}
+
+/// The day reminders count down to (the birthday that ends an internal passport, otherwise the
+/// last day of validity) and the document's kind. None for documents without a term, or not
+/// active.
 async fn reminder_target(
     conn: &mut AnyConnection,
     state: &AppState,
     catalogue: &Catalogue,
     profile: &Profile,
     document_id: &str,
-) -> Result<Option<jiff::civil::Date>, StoreError> {
+) -> Result<Option<(jiff::civil::Date, String)>, StoreError> {
     let Some(doc) = store::documents::get(conn, &profile.id, document_id).await? else {
         return Ok(None);
     };
     if doc.state != "active" {
         return Ok(None);
     }
+    let kind = doc.data.kind_code.clone();
     let a = assess_one(
         doc,
         catalogue,
@@ -148,7 +206,8 @@ async fn reminder_target(
         today(state, &profile.time_zone),
     );
     Ok(a.validity
-        .and_then(|v| v.replace_from.or_else(|| v.last_day())))
+        .and_then(|v| v.replace_from.or_else(|| v.last_day()))
+        .map(|day| (day, kind)))
 }
 
 /// Re-plans one document's reminders inside the caller's transaction (after it was added,
@@ -174,15 +233,22 @@ async fn replan_with(
     let zone = jiff::tz::TimeZone::get(&profile.time_zone).unwrap_or_else(|_| {
         jiff::tz::TimeZone::get("Europe/Moscow").unwrap_or(jiff::tz::TimeZone::UTC)
     });
-    let planned = target
-        .map(|d| rules::plan(d, &rules::DEFAULT_OFFSETS, &zone, state.now()))
+    let chosen = ReminderDays::load(conn, &profile.id).await?;
+    let offsets = target
+        .as_ref()
+        .map(|(_, kind)| chosen.for_kind(kind))
         .unwrap_or_default();
-    let deadline = target.map(|d| d.to_string());
+    let planned = target
+        .as_ref()
+        .map(|(day, _)| rules::plan(*day, &offsets, &zone, state.now()))
+        .unwrap_or_default();
+    let deadline = target.map(|(day, _)| day.to_string());
     repo::replan(
         conn,
         &profile.id,
         document_id,
         deadline.as_deref(),
+        &offsets,
         &planned,
     )
     .await
@@ -275,7 +341,7 @@ async fn send_one(
     let mut tx = state.db.begin().await?;
     let target =
         reminder_target(&mut tx, state, catalogue, &profile, &reminder.document_id).await?;
-    if target.map(|d| d.to_string()).as_deref() != Some(reminder.deadline.as_str()) {
+    if target.map(|(d, _)| d.to_string()).as_deref() != Some(reminder.deadline.as_str()) {
         // Deleted, archived or changed since it was planned: nothing to remind of.
         if repo::settle(&mut tx, &reminder.id, "dropped", now).await? {
             tracing::info!(reminder = %reminder.id, "reminder dropped: its document no longer has this deadline");
