@@ -109,7 +109,7 @@ mod topic_tests {
     }
 }
 
-/// Where a notification goes. Web push joins when its subscriptions exist.
+/// Where a notification goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Channel {
@@ -117,16 +117,19 @@ pub enum Channel {
     Inbox,
     Email,
     Sms,
+    /// Web push to every browser the person allowed notifications in.
+    Push,
 }
 
 impl Channel {
-    pub const ALL: [Channel; 3] = [Channel::Inbox, Channel::Email, Channel::Sms];
+    pub const ALL: [Channel; 4] = [Channel::Inbox, Channel::Email, Channel::Sms, Channel::Push];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Channel::Inbox => "inbox",
             Channel::Email => "email",
             Channel::Sms => "sms",
+            Channel::Push => "push",
         }
     }
 
@@ -141,7 +144,8 @@ impl Channel {
 pub fn default_enabled(category: Category, channel: Channel) -> bool {
     use Category as C;
     match channel {
-        Channel::Inbox => true,
+        // Push reaches only browsers the person turned it on in: that choice is the opt-in.
+        Channel::Inbox | Channel::Push => true,
         Channel::Email => true,
         Channel::Sms => matches!(
             category,
@@ -203,7 +207,8 @@ impl Settings {
     }
 
     pub fn check(&self) -> Result<(), SettingsError> {
-        if Channel::ALL
+        // Push counts for nothing here: it reaches only browsers that turned it on.
+        if [Channel::Inbox, Channel::Email, Channel::Sms]
             .iter()
             .any(|ch| self.get(Category::Security, *ch))
         {
@@ -344,6 +349,12 @@ mod tests {
             off.set(Category::Security, ch, false);
         }
         assert_eq!(off.check(), Err(SettingsError::SecurityEverywhereOff));
+        off.set(Category::Security, Channel::Push, true);
+        assert_eq!(
+            off.check(),
+            Err(SettingsError::SecurityEverywhereOff),
+            "push alone may reach no device"
+        );
         off.set(Category::Security, Channel::Email, true);
         assert!(off.check().is_ok());
         assert_eq!(off.departures().len(), 2, "inbox and SMS off for security");

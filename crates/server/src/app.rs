@@ -81,7 +81,7 @@ pub async fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Sta
         max_connections: config.database.max_connections,
         acquire_timeout: Duration::from_secs(config.database.acquire_timeout_secs),
     };
-    let channels = crate::channels::Channels::from_config(&config)?;
+    let channels = crate::channels::Channels::from_config(&config, &master)?;
     let db = Db::connect(config.database_url().expose(), &options).await?;
     db.migrate().await?;
     crate::features::documents::catalogue::seed(&db, clock.now()).await?;

@@ -71,6 +71,35 @@ pub struct Config {
     pub documents: DocumentsConfig,
     pub geoip: GeoIpConfig,
     pub limits: LimitsConfig,
+    pub push: PushConfig,
+}
+
+/// Web push: which push services the server will deliver to. A subscription names its push
+/// service's address, and the server then POSTs to it, so only known services are allowed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PushConfig {
+    /// Host names of push services (a name also allows its subdomains).
+    pub allowed_hosts: Vec<String>,
+    /// Accept `http://` push services (tests and closed networks only).
+    pub allow_insecure: bool,
+    /// The contact put in every VAPID token (`mailto:` or `https:`).
+    pub contact: String,
+}
+
+impl Default for PushConfig {
+    fn default() -> Self {
+        Self {
+            allowed_hosts: vec![
+                "fcm.googleapis.com".to_owned(),
+                "updates.push.services.mozilla.com".to_owned(),
+                "notify.windows.com".to_owned(),
+                "push.apple.com".to_owned(),
+            ],
+            allow_insecure: false,
+            contact: "mailto:admin@kabinet.localhost".to_owned(),
+        }
+    }
 }
 
 /// Where document files are kept (always encrypted).
@@ -298,6 +327,7 @@ impl Default for Config {
             storage: StorageConfig::default(),
             documents: DocumentsConfig::default(),
             geoip: GeoIpConfig::default(),
+            push: PushConfig::default(),
             limits: LimitsConfig::default(),
         }
     }
@@ -386,6 +416,7 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "sms",
     "email",
     "sandbox",
+    "push",
 ];
 
 /// Variables with the prefix that belong to tools around Kabinet, not to its configuration.

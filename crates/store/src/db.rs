@@ -270,6 +270,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0010_reminder_days.sql"),
         include_str!("../migrations/postgres/0010_reminder_days.sql"),
     ),
+    (
+        11,
+        "push",
+        include_str!("../migrations/sqlite/0011_push.sql"),
+        include_str!("../migrations/postgres/0011_push.sql"),
+    ),
 ];
 
 fn migrator(dialect: Dialect) -> Migrator {

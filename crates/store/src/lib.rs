@@ -21,6 +21,7 @@ pub mod notifications;
 pub mod objects;
 pub mod outbox;
 pub mod passkeys;
+pub mod push;
 pub mod recovery;
 pub mod registrations;
 pub mod search;

@@ -15,6 +15,7 @@ mod migrations;
 mod notifications;
 mod passkeys;
 mod profile;
+mod push;
 mod recovery;
 mod s3;
 mod scoping;

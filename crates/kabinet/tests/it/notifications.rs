@@ -266,7 +266,7 @@ async fn the_inbox_and_settings_refuse_what_would_lose_security_notices_and_othe
         .send(M::POST, "/api/v1/notification-settings/reset", None)
         .await;
     assert_eq!(status, 200);
-    assert_eq!(reset["settings"].as_array().map(Vec::len), Some(18));
+    assert_eq!(reset["settings"].as_array().map(Vec::len), Some(24));
 }
 
 #[tokio::test]

@@ -59,6 +59,32 @@ async fn another_users_ids_are_not_found_on_every_api_path() {
         .expect("json");
     let a_file = files[0]["id"].as_str().expect("file id").to_owned();
 
+    // A browser of user A with web push on (a known push service, a real curve point).
+    let browser_key = p256::SecretKey::from_slice(&[7_u8; 32]).expect("key");
+    let pushed: serde_json::Value = client()
+        .post(app.url("/api/v1/push-subscriptions"))
+        .bearer_auth(&a_token0)
+        .json(&serde_json::json!({
+            "endpoint": "https://fcm.googleapis.com/fcm/send/a-browser",
+            "keys": {
+                "p256dh": base64::Engine::encode(
+                    &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+                    browser_key.public_key().to_sec1_bytes()
+                ),
+                "auth": "AAAAAAAAAAAAAAAAAAAAAA",
+            },
+        }))
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("json");
+    let a_push = pushed["id"]
+        .as_str()
+        .expect("push subscription id")
+        .to_owned();
+
     // A notification of user A.
     let a_user: String = sqlx::query_scalar("SELECT user_id FROM api_tokens WHERE id = $1")
         .bind(&a_token_id)
@@ -105,6 +131,7 @@ async fn another_users_ids_are_not_found_on_every_api_path() {
             "/api/v1/auth/tokens/{id}" => a_token_id.clone(),
             p if p.starts_with("/api/v1/documents/{id}") => a_document.clone(),
             "/api/v1/notifications/{id}/{action}" => a_notification.clone(),
+            "/api/v1/push-subscriptions/{id}" => a_push.clone(),
             other => panic!("{other} takes an id but has no owner-scoping fixture in scoping.rs"),
         };
         let url = app.url(

@@ -6,6 +6,7 @@
 //! change that causes them, and the worker delivers them with retries and a dead-letter state.
 
 mod email;
+pub mod push;
 mod sms;
 
 use askama::Template;
@@ -18,16 +19,22 @@ pub use email::Mailer;
 pub use sms::SmsGateway;
 
 use crate::config::Config;
+use crate::keys::MasterKey;
 use crate::state::AppState;
 use crate::worker::{JobError, Registry};
 
 pub const SMS_JOB: &str = "channel.sms";
 pub const EMAIL_JOB: &str = "channel.email";
+pub const PUSH_JOB: &str = "channel.push";
 
 /// The configured adapters.
 pub struct Channels {
     pub sms: SmsGateway,
     pub mail: Mailer,
+    /// The server's web push identity.
+    pub vapid: push::Vapid,
+    /// For push services (no redirects: an address is used as given).
+    pub http: reqwest::Client,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -38,10 +45,19 @@ pub struct ChannelConfigError {
 }
 
 impl Channels {
-    pub fn from_config(config: &Config) -> Result<Self, ChannelConfigError> {
+    pub fn from_config(config: &Config, master: &MasterKey) -> Result<Self, ChannelConfigError> {
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| ChannelConfigError {
+                key: "push",
+                message: e.to_string(),
+            })?;
         Ok(Self {
             sms: SmsGateway::from_config(&config.sms)?,
             mail: Mailer::from_config(&config.email)?,
+            vapid: push::Vapid::from_master(master),
+            http,
         })
     }
 
@@ -166,10 +182,47 @@ pub async fn queue_email_for(
     Ok(())
 }
 
+/// Queues a web push whose outcome is written to a delivery record.
+pub async fn queue_push_for(
+    conn: &mut AnyConnection,
+    push: &push::Push,
+    delivery: Option<&str>,
+    now: Timestamp,
+) -> Result<(), store::StoreError> {
+    let payload = serde_json::to_value(Tracked {
+        message: push,
+        delivery: delivery.map(str::to_owned),
+    })
+    .unwrap_or_default();
+    jobs::enqueue(
+        conn,
+        &NewJob::new(PUSH_JOB, payload, now).max_attempts(6),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
 pub fn register_jobs(registry: Registry) -> Registry {
     registry
         .on(SMS_JOB, deliver_sms)
         .on(EMAIL_JOB, deliver_email)
+        .on(PUSH_JOB, deliver_push)
+}
+
+async fn deliver_push(state: AppState, job: ClaimedJob) -> Result<(), JobError> {
+    let message: Tracked<push::Push> = serde_json::from_value(job.payload)
+        .map_err(|e| JobError::Permanent(format!("malformed push job: {e}")))?;
+    let result = push::send(&state, &message.message).await;
+    record(
+        &state,
+        message.delivery.as_deref(),
+        &result,
+        job.attempt,
+        job.max_attempts,
+    )
+    .await;
+    result
 }
 
 async fn deliver_sms(state: AppState, job: ClaimedJob) -> Result<(), JobError> {

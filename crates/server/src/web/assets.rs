@@ -34,6 +34,8 @@ pub struct Assets {
     pub live: Asset,
     /// Progressive enhancement: passkey ceremonies (WebAuthn needs a script).
     pub passkeys: Asset,
+    /// Progressive enhancement: turning on web push in this browser.
+    pub push: Asset,
 }
 
 pub static ASSETS: LazyLock<Assets> = LazyLock::new(|| Assets {
@@ -61,13 +63,25 @@ pub static ASSETS: LazyLock<Assets> = LazyLock::new(|| Assets {
         include_bytes!("static/passkeys.js"),
         "text/javascript; charset=utf-8",
     ),
+    push: Asset::new(
+        "push",
+        "js",
+        include_bytes!("static/push.js"),
+        "text/javascript; charset=utf-8",
+    ),
 });
 
 pub async fn serve(Path(name): Path<String>) -> Response {
     let href = format!("/static/{name}");
-    let found = [&ASSETS.css, &ASSETS.icon, &ASSETS.live, &ASSETS.passkeys]
-        .into_iter()
-        .find(|asset| asset.href == href);
+    let found = [
+        &ASSETS.css,
+        &ASSETS.icon,
+        &ASSETS.live,
+        &ASSETS.passkeys,
+        &ASSETS.push,
+    ]
+    .into_iter()
+    .find(|asset| asset.href == href);
     match found {
         Some(asset) => (
             [

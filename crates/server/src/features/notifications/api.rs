@@ -31,6 +31,8 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(list_subscriptions, subscribe, unsubscribe_all))
         .routes(routes!(pause_subscription, unsubscribe_one))
         .routes(routes!(get_reminder_days, put_reminder_days))
+        .routes(routes!(list_push, add_push))
+        .routes(routes!(remove_push))
 }
 
 #[derive(Serialize, ToSchema)]
@@ -257,7 +259,7 @@ pub struct DeliveryView {
     pub updated_at: String,
 }
 
-/// Every e-mail and SMS sent to the user, newest first (the last 100).
+/// Every e-mail, SMS and web push sent to the user, newest first (the last 100).
 #[utoipa::path(get, path = "/api/v1/notification-deliveries", tag = "notifications", security(("bearer" = [])),
     responses((status = 200, description = "Deliveries", body = [DeliveryView]), (status = 401, description = "No valid token", body = ErrorBody)))]
 async fn list_deliveries(
@@ -565,4 +567,93 @@ async fn put_reminder_days(
     }
     super::reminder_days::save(&state, &user.user, &choice, info.ip.clone()).await?;
     Ok(Json(reminder_days_view(&state, &user.user.id).await?))
+}
+
+// --- Web push ------------------------------------------------------------------------------------
+
+#[derive(Serialize, ToSchema)]
+pub struct PushDeviceView {
+    pub id: String,
+    pub device: String,
+    pub created_at: String,
+    pub last_success_at: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PushDevices {
+    /// The server's VAPID public key (base64url): `applicationServerKey` for subscribing.
+    pub key: String,
+    pub items: Vec<PushDeviceView>,
+}
+
+/// Your browsers and apps with web push on, and the key to subscribe with.
+#[utoipa::path(get, path = "/api/v1/push-subscriptions", tag = "notifications", security(("bearer" = [])),
+    responses((status = 200, description = "Devices", body = PushDevices), (status = 401, description = "No valid token", body = ErrorBody)))]
+async fn list_push(
+    State(state): State<AppState>,
+    user: ApiUser,
+) -> Result<Json<PushDevices>, ApiError> {
+    let items = store::push::for_user(&state.db, &user.user.id)
+        .await?
+        .into_iter()
+        .map(|s| PushDeviceView {
+            id: s.id,
+            device: s.device,
+            created_at: s.created_at.to_string(),
+            last_success_at: s.last_success_at.map(|t| t.to_string()),
+        })
+        .collect();
+    Ok(Json(PushDevices {
+        key: state.channels.vapid.public_key().to_owned(),
+        items,
+    }))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PushSubscribed {
+    pub id: String,
+}
+
+/// Keeps a push subscription (the Push API's `PushSubscription.toJSON()`). Only known push
+/// services are accepted.
+#[utoipa::path(post, path = "/api/v1/push-subscriptions", tag = "notifications", security(("bearer" = [])),
+    request_body = super::push::BrowserSubscription,
+    responses((status = 201, description = "Kept", body = PushSubscribed), (status = 401, description = "No valid token", body = ErrorBody), (status = 422, description = "Unknown push service or bad keys", body = ErrorBody)))]
+async fn add_push(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    user: ApiUser,
+    Json(body): Json<super::push::BrowserSubscription>,
+) -> Result<(StatusCode, Json<PushSubscribed>), ApiError> {
+    match super::push::subscribe(
+        &state,
+        &user.user,
+        &body,
+        info.user_agent.as_deref(),
+        info.ip.clone(),
+    )
+    .await
+    {
+        Ok(id) => Ok((StatusCode::CREATED, Json(PushSubscribed { id }))),
+        Err(super::push::SubscribeError::Store(e)) => Err(e.into()),
+        Err(e @ super::push::SubscribeError::Endpoint) => Err(invalid("endpoint", e.message())),
+        Err(e) => Err(invalid("keys", e.message())),
+    }
+}
+
+/// Turns web push off for one device.
+#[utoipa::path(delete, path = "/api/v1/push-subscriptions/{id}", tag = "notifications", security(("bearer" = [])),
+    params(("id" = String, Path)),
+    responses((status = 204, description = "Removed"), (status = 401, description = "No valid token", body = ErrorBody), (status = 404, description = "No such device of yours", body = ErrorBody)))]
+async fn remove_push(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    user: ApiUser,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    if super::push::unsubscribe(&state, &user.user, &id, info.ip.clone()).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::not_found())
+    }
 }

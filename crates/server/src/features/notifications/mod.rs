@@ -4,6 +4,7 @@
 pub mod api;
 pub mod calendar;
 pub mod pages;
+pub mod push;
 pub mod reminder_days;
 pub mod service;
 pub mod subscriptions;

@@ -41,6 +41,7 @@ pub fn pages() -> Router<AppState> {
             get(super::unsubscribe::confirm).post(super::unsubscribe::unsubscribe),
         )
         .merge(super::subscriptions::pages())
+        .merge(super::push::pages())
         .route("/notifications/reminder-days", post(save_days))
         .route("/notifications/calendar", post(calendar_on))
         .route("/notifications/calendar/off", post(calendar_off))
@@ -95,6 +96,17 @@ pub struct Texts {
     pub calendar_url: &'static str,
     pub calendar_once: &'static str,
     pub calendar_removed: &'static str,
+    pub push_title: &'static str,
+    pub push_lead: &'static str,
+    pub push_none: &'static str,
+    pub push_device: &'static str,
+    pub push_since: &'static str,
+    pub push_remove: &'static str,
+    pub push_enable: &'static str,
+    pub push_failed: &'static str,
+    pub push_nojs: &'static str,
+    pub push_on: &'static str,
+    pub push_off: &'static str,
     pub days_title: &'static str,
     pub days_lead: &'static str,
     pub days_hint: &'static str,
@@ -166,6 +178,17 @@ static RU: Texts = Texts {
     calendar_url: "Ссылка на календарь",
     calendar_once: "Скопируйте ссылку сейчас: мы храним только её отпечаток и больше её не покажем. Прежняя ссылка перестала работать.",
     calendar_removed: "Календарь выключен: ссылка больше не работает.",
+    push_title: "Уведомления в браузере",
+    push_lead: "Браузер покажет уведомление, даже когда кабинет закрыт. Какие разделы приходят в браузер, задаёт столбец «В браузере» в таблице выше.",
+    push_none: "Уведомления в браузере не включены ни на одном устройстве.",
+    push_device: "Устройство",
+    push_since: "Включены",
+    push_remove: "Отключить",
+    push_enable: "Включить уведомления в этом браузере",
+    push_failed: "Не получилось: браузер запретил уведомления или не ответил.",
+    push_nojs: "Чтобы включить уведомления в браузере, нужен JavaScript.",
+    push_on: "Уведомления в этом браузере включены.",
+    push_off: "Уведомления на устройстве отключены.",
     days_title: "Когда напоминать о сроках",
     days_lead: "За сколько дней до окончания срока документа присылать напоминания. В день окончания срока напоминание придёт всегда. Напоминания приходят в 09:00 по вашему времени.",
     days_hint: "Дни через запятую, от 1 до 365. Пусто — как для всех документов.",
@@ -237,6 +260,17 @@ static EN: Texts = Texts {
     calendar_url: "Calendar link",
     calendar_once: "Copy the link now: we keep only its fingerprint and will not show it again. The previous link no longer works.",
     calendar_removed: "The calendar is off: its link no longer works.",
+    push_title: "Browser notifications",
+    push_lead: "The browser shows a notice even when the cabinet is closed. Which areas come to the browser is set by the “In the browser” column of the table above.",
+    push_none: "Browser notifications are not on in any device.",
+    push_device: "Device",
+    push_since: "On since",
+    push_remove: "Turn off",
+    push_enable: "Turn on notifications in this browser",
+    push_failed: "That did not work: the browser refused notifications or did not answer.",
+    push_nojs: "Turning on browser notifications needs JavaScript.",
+    push_on: "Notifications are on in this browser.",
+    push_off: "Notifications are off on that device.",
     days_title: "When to remind of deadlines",
     days_lead: "How many days before a document's term ends to remind you. On the last day a reminder always comes. Reminders arrive at 09:00 your time.",
     days_hint: "Days separated by commas, 1 to 365. Empty: as for every document.",
@@ -284,6 +318,7 @@ pub fn channel_label(c: Channel, lang: Lang) -> &'static str {
         Channel::Inbox => ("В кабинете", "In the cabinet"),
         Channel::Email => ("Эл. почта", "E-mail"),
         Channel::Sms => ("SMS", "Text message"),
+        Channel::Push => ("В браузере", "In the browser"),
     };
     lang.pick(ru, en)
 }
@@ -444,6 +479,9 @@ struct SettingsPage {
     subscriptions: Vec<super::subscriptions::Row>,
     /// The reminder-days form's fields.
     days: Vec<super::reminder_days::DaysField>,
+    /// Browsers with web push on, and the key a new one subscribes with.
+    push_devices: Vec<super::push::DeviceRow>,
+    push_key: String,
 }
 
 fn rows(settings: &Settings, lang: Lang) -> Vec<Row> {
@@ -479,6 +517,8 @@ fn settings_page_of(settings: &Settings, page: PageCtx) -> SettingsPage {
         feed_url: None,
         subscriptions: Vec::new(),
         days: Vec::new(),
+        push_devices: Vec::new(),
+        push_key: String::new(),
         page,
     }
 }
@@ -495,6 +535,8 @@ async fn with_feed(
     let mine = super::subscriptions::list(state, &user.user().id).await?;
     body.subscriptions = super::subscriptions::rows(&mine, body.page.lang);
     body.days = super::reminder_days::fields(state, &user.user().id, body.page.lang).await?;
+    body.push_devices = super::push::devices(state, user.user()).await?;
+    body.push_key = state.channels.vapid.public_key().to_owned();
     Ok(body)
 }
 
@@ -532,6 +574,8 @@ struct SettingsNotes {
     /// What was just done with a mailing.
     subscription: Option<String>,
     days: Option<String>,
+    /// `on` or `off`: web push was just turned on in a browser, or a browser removed.
+    push: Option<String>,
 }
 
 async fn settings_page(
@@ -551,6 +595,8 @@ async fn settings_page(
         Some(t.calendar_removed)
     } else if notes.days.is_some() {
         Some(t.days_saved)
+    } else if let Some(push) = notes.push.as_deref() {
+        Some(if push == "on" { t.push_on } else { t.push_off })
     } else {
         notes.subscription.as_deref().and_then(|done| match done {
             "subscribe" => Some(t.subscribed),

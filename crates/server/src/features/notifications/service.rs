@@ -117,10 +117,36 @@ pub async fn notify(
                 };
                 channels::queue_sms_for(conn, &sms, Some(&delivery), now).await?;
             }
+            Channel::Push => {
+                for (subscription, endpoint) in store::push::targets(conn, &profile.id).await? {
+                    let host = push_host(&endpoint);
+                    let delivery =
+                        repo::insert_delivery(conn, &id, &profile.id, "push", &host, now).await?;
+                    let push = channels::push::Push {
+                        subscription,
+                        shown: channels::push::Shown {
+                            title: title.clone(),
+                            body: body.clone(),
+                            link: message.link.clone(),
+                        },
+                    };
+                    channels::queue_push_for(conn, &push, Some(&delivery), now).await?;
+                }
+            }
         }
     }
     state.jobs_enqueued.notify_one();
     Ok(Some(id))
+}
+
+/// The push service's host, as the delivery history shows it (the rest of the address is the
+/// browser's secret).
+fn push_host(endpoint: &str) -> String {
+    endpoint
+        .split_once("://")
+        .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or_default())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 // ---------------------------------------------------------------------------------------------
