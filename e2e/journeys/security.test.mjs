@@ -133,3 +133,41 @@ test('a minute before the inactivity limit the page offers to stay, then signs o
     await context.close();
   }
 });
+
+test('the notification settings save as a box is ticked, without pressing the button', async () => {
+  const context = await browser.newContext(modes.desktop);
+  const page = await context.newPage();
+  try {
+    await page.goto(`${service.base}/login`);
+    await page.fill('[name="login"]', 'citizen@demo.kabinet.test');
+    await page.fill('[name="password"]', 'Demo-Citizen-2026');
+    await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
+    await page.goto(`${service.base}/notifications/settings`);
+    const box = page.locator('[name="personal_data.push"]');
+    const was = await box.isChecked();
+    const saved = page.waitForResponse((r) => r.url().endsWith('/notifications/settings') && r.request().method() === 'POST');
+    await box.click();
+    await saved;
+    await page.locator('#settings-status', { hasText: 'Сохранено.' }).waitFor();
+    await check(page, 'settings-autosaved');
+    await page.reload();
+    assert.equal(await page.locator('[name="personal_data.push"]').isChecked(), !was, 'kept after a reload');
+    // Turning security off everywhere is refused and the box flips back.
+    for (const ch of ['inbox', 'email', 'sms']) {
+      const b = page.locator(`[name="security.${ch}"]`);
+      if (await b.isChecked()) {
+        const answer = page.waitForResponse((r) => r.url().endsWith('/notifications/settings') && r.request().method() === 'POST');
+        await b.click();
+        await answer;
+      }
+    }
+    await page.locator('#settings-status', { hasText: 'безопасности' }).waitFor();
+    const stillOn = await Promise.all(['inbox', 'email', 'sms'].map((ch) => page.locator(`[name="security.${ch}"]`).isChecked()));
+    assert.ok(stillOn.some(Boolean), 'security notices stay on somewhere');
+  } catch (err) {
+    await saveFailure(page, 'settings-autosave-failed');
+    throw err;
+  } finally {
+    await context.close();
+  }
+});

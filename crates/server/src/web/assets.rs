@@ -34,8 +34,8 @@ pub struct Assets {
     pub live: Asset,
     /// Progressive enhancement: passkey ceremonies (WebAuthn needs a script).
     pub passkeys: Asset,
-    /// Progressive enhancement: turning on web push in this browser.
-    pub push: Asset,
+    /// Progressive enhancement of the notification settings: saving at once, web push.
+    pub settings: Asset,
 }
 
 pub static ASSETS: LazyLock<Assets> = LazyLock::new(|| Assets {
@@ -63,10 +63,10 @@ pub static ASSETS: LazyLock<Assets> = LazyLock::new(|| Assets {
         include_bytes!("static/passkeys.js"),
         "text/javascript; charset=utf-8",
     ),
-    push: Asset::new(
-        "push",
+    settings: Asset::new(
+        "settings",
         "js",
-        include_bytes!("static/push.js"),
+        include_bytes!("static/settings.js"),
         "text/javascript; charset=utf-8",
     ),
 });
@@ -78,7 +78,7 @@ pub async fn serve(Path(name): Path<String>) -> Response {
         &ASSETS.icon,
         &ASSETS.live,
         &ASSETS.passkeys,
-        &ASSETS.push,
+        &ASSETS.settings,
     ]
     .into_iter()
     .find(|asset| asset.href == href);

@@ -4,7 +4,7 @@
 //! listed on the settings page and can be removed; a device its push service forgets is removed
 //! by the delivery (`channels::push`).
 //!
-//! Subscribing needs a script (the browser's Push API): `/static/push.….js` on the settings page
+//! Subscribing needs a script (the browser's Push API): `/static/settings.….js` on the settings page
 //! and the service worker at `/sw.js`, which shows the message and opens its link.
 
 use axum::body::Bytes;

@@ -1,3 +1,37 @@
+// The notification settings page, enhanced: the category × channel table saves itself as boxes
+// are ticked, and web push can be turned on in this browser. Without JavaScript the table is a
+// plain form with its button, and push stays off.
+
+// Saving the table at once.
+(function () {
+  'use strict';
+  var form = document.querySelector('form[data-autosave]');
+  if (!form || !window.fetch || !window.URLSearchParams) return;
+  var status = document.getElementById('settings-status');
+  function say(text) { if (status) status.textContent = text; }
+  form.addEventListener('change', function (event) {
+    var box = event.target;
+    if (!box || box.type !== 'checkbox') return;
+    say('');
+    fetch(form.action, {
+      method: 'POST',
+      credentials: 'same-origin',
+      headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(new FormData(form)).toString()
+    }).then(function (r) {
+      if (r.ok) {
+        say(form.getAttribute('data-saved') || '');
+      } else {
+        box.checked = !box.checked;
+        say(form.getAttribute(r.status === 422 ? 'data-refused' : 'data-failed') || '');
+      }
+    }, function () {
+      box.checked = !box.checked;
+      say(form.getAttribute('data-failed') || '');
+    });
+  });
+})();
+
 // «Уведомления в браузере»: registers the service worker, asks the browser to subscribe with the
 // server's key and sends the subscription to the server. Without JavaScript, the Push API or a
 // service worker the button stays hidden; every other channel works without it.
