@@ -93,6 +93,7 @@ pub async fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Sta
     let webauthn = crate::features::security::passkeys::relying_party(&config).map(Arc::new);
     Ok(AppState {
         webauthn,
+        caches: Arc::default(),
         geoip: Arc::new(geoip),
         limiter: Arc::default(),
         config: Arc::new(config),

@@ -27,6 +27,8 @@ pub struct AppState {
     pub geoip: Arc<crate::geoip::GeoIp>,
     /// Per-node rate limits on sign-in, registration and recovery.
     pub limiter: Arc<crate::web::limits::Limiter>,
+    /// Per-node caches of the documents pages (see `features::documents::cache`).
+    pub caches: Arc<crate::features::documents::cache::Caches>,
     /// The WebAuthn relying party; None when the public address is not a domain name.
     pub webauthn: Option<Arc<webauthn_rs::Webauthn>>,
 }

@@ -276,6 +276,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0011_push.sql"),
         include_str!("../migrations/postgres/0011_push.sql"),
     ),
+    (
+        12,
+        "documents_version",
+        include_str!("../migrations/sqlite/0012_documents_version.sql"),
+        include_str!("../migrations/postgres/0012_documents_version.sql"),
+    ),
 ];
 
 fn migrator(dialect: Dialect) -> Migrator {

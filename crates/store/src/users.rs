@@ -35,6 +35,10 @@ pub struct UserSummary {
     pub time_zone: String,
     /// Set while the account waits out the grace period before it is erased.
     pub deletion_due: Option<Timestamp>,
+    /// Moves with every change to the person's documents and files (kept by triggers).
+    pub documents_version: i64,
+    /// When the name or date of birth last changed (documents issued before may need replacing).
+    pub key_data_changed_at: Option<Timestamp>,
 }
 
 impl UserSummary {
@@ -111,11 +115,16 @@ fn summary_from_row(row: &sqlx::any::AnyRow) -> Result<UserSummary, StoreError> 
         deletion_due: row
             .try_get::<Option<i64>, _>("deletion_due_at")?
             .map(crate::from_micros),
+        documents_version: row.try_get("documents_version")?,
+        key_data_changed_at: row
+            .try_get::<Option<i64>, _>("key_data_changed_at")?
+            .map(crate::from_micros),
     })
 }
 
 pub(crate) const SUMMARY_COLUMNS: &str = "users.id, users.role, users.surname, users.given_name, users.patronymic, users.locale, \
-     users.time_zone, users.deletion_due_at";
+     users.time_zone, users.deletion_due_at, users.documents_version, \
+     users.key_data_changed_at";
 
 /// Fills in the date of birth (demo data and verified imports; the profile form has its own path).
 pub async fn set_birth_date(
@@ -560,6 +569,8 @@ mod tests {
             locale: "ru".into(),
             time_zone: "Europe/Moscow".into(),
             deletion_due: None,
+            documents_version: 0,
+            key_data_changed_at: None,
         };
         assert_eq!(user.short_name(), "Иванова М. П.");
         let no_patronymic = UserSummary {

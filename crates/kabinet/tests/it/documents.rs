@@ -507,3 +507,85 @@ async fn objects_without_a_row_are_swept_and_recorded_files_stay() {
     assert_eq!(r.status(), 200, "the recorded file is intact");
     app.stop().await;
 }
+
+async fn registry_titles(api: &Api<'_>) -> Vec<String> {
+    let (status, registry) = api
+        .send(reqwest::Method::GET, "/api/v1/registry", None)
+        .await;
+    assert_eq!(status, 200, "{registry}");
+    let mut titles: Vec<String> = registry["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["title"].as_str().map(str::to_owned))
+        .collect();
+    titles.sort();
+    titles
+}
+
+#[tokio::test]
+async fn the_registry_cache_follows_every_change_whichever_node_or_path_makes_it() {
+    use reqwest::Method as M;
+    let a = TestApp::spawn().await;
+    let api_a = citizen_born(&a, "+79120000099", "cache@example.ru", "1990-03-03").await;
+    let b = TestApp::spawn_with(a.sibling()).await;
+    let api_b = Api {
+        app: &b,
+        token: api_a.token.clone(),
+    };
+    let (status, doc) = api_a
+        .send(
+            M::POST,
+            "/api/v1/documents",
+            Some(serde_json::json!({ "kind": "other", "title": "Первый", "expires_on": "2030-01-01" })),
+        )
+        .await;
+    assert_eq!(status, 201, "{doc}");
+    let id = doc["id"].as_str().expect("id").to_owned();
+    assert_eq!(registry_titles(&api_a).await, ["Первый"]);
+    assert_eq!(
+        registry_titles(&api_a).await,
+        ["Первый"],
+        "the same again (from the cache)"
+    );
+
+    // Another node changes it: this node's next answer has it.
+    let (status, _) = api_b
+        .send(
+            M::PATCH,
+            &format!("/api/v1/documents/{id}"),
+            Some(serde_json::json!({ "title": "Изменённый" })),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = api_b
+        .send(
+            M::POST,
+            "/api/v1/documents",
+            Some(serde_json::json!({ "kind": "other", "title": "Второй" })),
+        )
+        .await;
+    assert_eq!(status, 201);
+    assert_eq!(registry_titles(&api_a).await, ["Второй", "Изменённый"]);
+
+    // Even a write no code path knows of (by hand in the database) moves the version.
+    sqlx::query("UPDATE documents SET title = 'Исправлено вручную' WHERE id = $1")
+        .bind(&id)
+        .execute(a.state.db.pool())
+        .await
+        .expect("update");
+    assert_eq!(
+        registry_titles(&api_a).await,
+        ["Второй", "Исправлено вручную"]
+    );
+    let (status, _) = api_b
+        .send(M::DELETE, &format!("/api/v1/documents/{id}"), None)
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        registry_titles(&api_a).await,
+        ["Второй"],
+        "trashed documents leave it"
+    );
+    b.stop().await;
+}

@@ -620,7 +620,8 @@ async fn get_registry(
     Extension(info): Extension<RequestInfo>,
     user: ApiUser,
 ) -> Result<Json<RegistryView>, ApiError> {
-    let (items, today) = service::registry(&state, &user.user.id).await?;
+    let registry = service::registry(&state, &user.user).await?;
+    let (items, today) = (&registry.assessed, registry.today);
     use domain::documents::Status as S;
     let count = |s: S| items.iter().filter(|a| a.assessment.status == s).count();
     Ok(Json(RegistryView {

@@ -264,5 +264,6 @@ async fn save(
         }));
     audit::append(&mut tx, &e, now).await?;
     tx.commit().await.map_err(store::StoreError::from)?;
+    state.caches.forget_catalogue();
     Ok(Redirect::to("/operator/kinds?saved=1").into_response())
 }

@@ -1365,7 +1365,8 @@ async fn registry(
     page: PageCtx,
 ) -> Result<RegistryPage, PageError> {
     let lang = page.lang;
-    let (assessed, today) = service::registry(&state, &user.user().id).await?;
+    let registry = service::registry(&state, user.user()).await?;
+    let (assessed, today) = (&registry.assessed, registry.today);
     let summary = Status::ALL
         .into_iter()
         .filter_map(|s| {
@@ -1374,14 +1375,9 @@ async fn registry(
             Some((status_view(sample, lang), n))
         })
         .collect();
-    let mut first_files = store::documents::first_files(&state.db, &user.user().id).await?;
-    first_files.dedup_by(|a, b| a.0 == b.0);
     let mut items: Vec<Item> = assessed.iter().map(|a| item(a, lang)).collect();
     for i in &mut items {
-        i.file = first_files
-            .iter()
-            .find(|(doc, _, _)| *doc == i.id)
-            .map(|(_, id, name)| (id.clone(), name.clone()));
+        i.file = registry.first_files.get(&i.id).cloned();
     }
     let marks: Vec<(String, Status, Option<Date>)> = assessed
         .iter()

@@ -1,7 +1,8 @@
 //! My documents: validating a document against its kind, storing it with its files in one
 //! transaction with its audit record, the trash, and the registry's computed view.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use domain::documents::{
@@ -1210,18 +1211,48 @@ pub fn by_urgency(a: &Assessed, b: &Assessed) -> std::cmp::Ordering {
     key(a).cmp(&key(b))
 }
 
-/// Every active document of the user with its status, most urgent first.
+/// Every active document of the person with its status, most urgent first, and each one's first
+/// file — from this node's cache while nothing it depends on changed (see [`super::cache`]).
 pub async fn registry(
     state: &AppState,
-    user_id: &str,
-) -> Result<(Vec<Assessed>, Date), DocumentError> {
+    user: &UserSummary,
+) -> Result<Arc<super::cache::Registry>, DocumentError> {
+    let tz = zone(&user.time_zone);
+    let today = state.now().to_zoned_datetime(tz.clone()).date();
+    let key_changed_on = user
+        .key_data_changed_at
+        .map(|t| t.to_zoned_datetime(tz.clone()).date());
+    let (generation, catalogue) = state.caches.catalogue(&state.db).await?;
+    let key = super::cache::RegistryKey {
+        documents_version: user.documents_version,
+        today,
+        key_changed_on,
+        catalogue: generation,
+    };
+    if let Some(kept) = state.caches.registry(&user.id, &key) {
+        return Ok(kept);
+    }
     let filter = repo::Filter {
         state: "active".into(),
         ..Default::default()
     };
-    let (mut out, today) = assessed(state, user_id, &filter).await?;
-    out.sort_by(by_urgency);
-    Ok((out, today))
+    let mut assessed: Vec<Assessed> = repo::list(&state.db, &user.id, &filter)
+        .await?
+        .into_iter()
+        .map(|d| assess_one(d, &catalogue, key_changed_on, today))
+        .collect();
+    assessed.sort_by(by_urgency);
+    let mut first_files = HashMap::new();
+    for (doc, file, name) in repo::first_files(&state.db, &user.id).await? {
+        first_files.entry(doc).or_insert((file, name));
+    }
+    let registry = Arc::new(super::cache::Registry {
+        assessed,
+        today,
+        first_files,
+    });
+    state.caches.keep_registry(&user.id, key, registry.clone());
+    Ok(registry)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -116,7 +116,11 @@ pub async fn feed(
         .await?
         .ok_or(PageError::NotFound)?;
     let lang = Lang::from_code(&profile.locale).unwrap_or_default();
-    let (items, _) = registry(&state, &user_id).await?;
+    let owner = store::users::summary(&state.db, &user_id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    let registry = registry(&state, &owner).await?;
+    let items = &registry.assessed;
     let base = state.config.public_base();
     let events: Vec<Event> = items
         .iter()
