@@ -24,9 +24,13 @@ use super::service::Assessed;
 pub const CATALOGUE_FOR: Duration = Duration::from_secs(10);
 /// Registries kept per node; beyond it the oldest half is dropped.
 const MAX_REGISTRIES: usize = 10_000;
+/// Rendered registry pages kept per node, in bytes; beyond it the least recently used go.
+const FRAGMENT_BUDGET: usize = 64 * 1024 * 1024;
 
 /// A person's registry, ready for a page or the API.
 pub struct Registry {
+    /// What it was computed from.
+    pub key: RegistryKey,
     /// Active documents, most urgent first.
     pub assessed: Vec<Assessed>,
     pub today: Date,
@@ -49,12 +53,27 @@ struct Kept {
     registry: Arc<Registry>,
 }
 
+/// Rendered registries by person and language code, and the bytes they hold.
+#[derive(Default)]
+struct Fragments {
+    kept: HashMap<(String, &'static str), Fragment>,
+    bytes: usize,
+}
+
+/// A rendered registry (the page's main part, without anything of one request).
+struct Fragment {
+    key: RegistryKey,
+    used: Instant,
+    html: Arc<str>,
+}
+
 #[derive(Default)]
 pub struct Caches {
     /// (read at, generation, catalogue)
     catalogue: Mutex<Option<(Instant, u64, Arc<Catalogue>)>>,
     generation: Mutex<u64>,
     registries: Mutex<HashMap<String, Kept>>,
+    fragments: Mutex<Fragments>,
 }
 
 impl Caches {
@@ -122,6 +141,117 @@ impl Caches {
                 used: Instant::now(),
                 registry,
             },
+        );
+    }
+
+    /// The person's rendered registry in this language, if kept for this key.
+    pub fn fragment(
+        &self,
+        user_id: &str,
+        lang: &'static str,
+        key: &RegistryKey,
+    ) -> Option<Arc<str>> {
+        let mut kept = self
+            .fragments
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let entry = kept
+            .kept
+            .get_mut(&(user_id.to_owned(), lang))
+            .filter(|f| f.key == *key)?;
+        entry.used = Instant::now();
+        Some(entry.html.clone())
+    }
+
+    pub fn keep_fragment(
+        &self,
+        user_id: &str,
+        lang: &'static str,
+        key: RegistryKey,
+        html: Arc<str>,
+    ) {
+        if html.len() > FRAGMENT_BUDGET / 8 {
+            return; // one huge page is not worth many small ones
+        }
+        let mut guard = self
+            .fragments
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let Fragments { kept, bytes } = &mut *guard;
+        if let Some(old) = kept.remove(&(user_id.to_owned(), lang)) {
+            *bytes -= old.html.len();
+        }
+        while *bytes + html.len() > FRAGMENT_BUDGET {
+            let Some(oldest) = kept
+                .iter()
+                .min_by_key(|(_, f)| f.used)
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            if let Some(gone) = kept.remove(&oldest) {
+                *bytes -= gone.html.len();
+            }
+        }
+        *bytes += html.len();
+        kept.insert(
+            (user_id.to_owned(), lang),
+            Fragment {
+                key,
+                used: Instant::now(),
+                html,
+            },
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(version: i64) -> RegistryKey {
+        RegistryKey {
+            documents_version: version,
+            today: jiff::civil::date(2026, 11, 30),
+            key_changed_on: None,
+            catalogue: 1,
+        }
+    }
+
+    #[test]
+    fn a_kept_page_is_given_only_for_its_key_and_the_least_used_go_over_budget() {
+        let caches = Caches::default();
+        caches.keep_fragment("anna", "ru", key(1), Arc::from("<h1>Сроки</h1>"));
+        assert!(caches.fragment("anna", "ru", &key(1)).is_some());
+        assert!(
+            caches.fragment("anna", "ru", &key(2)).is_none(),
+            "a newer version"
+        );
+        assert!(
+            caches.fragment("anna", "en", &key(1)).is_none(),
+            "another language"
+        );
+        assert!(
+            caches.fragment("boris", "ru", &key(1)).is_none(),
+            "another person"
+        );
+
+        let big: Arc<str> = Arc::from("x".repeat(FRAGMENT_BUDGET / 8 - 1));
+        for n in 0..9 {
+            caches.keep_fragment(&format!("user{n}"), "ru", key(1), big.clone());
+        }
+        let kept = caches.fragments.lock().expect("lock");
+        assert!(kept.bytes <= FRAGMENT_BUDGET);
+        assert!(
+            !kept.kept.contains_key(&("anna".to_owned(), "ru")),
+            "the oldest went first"
+        );
+        assert!(kept.kept.contains_key(&("user8".to_owned(), "ru")));
+        drop(kept);
+        caches.keep_fragment("huge", "ru", key(1), Arc::from("x".repeat(FRAGMENT_BUDGET)));
+        assert!(
+            caches.fragment("huge", "ru", &key(1)).is_none(),
+            "too big to keep"
         );
     }
 }

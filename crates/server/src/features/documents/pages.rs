@@ -3,7 +3,10 @@
 
 use std::collections::HashMap;
 
+use std::sync::Arc;
+
 use askama::Template;
+
 use askama_web::WebTemplate;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
@@ -17,6 +20,7 @@ use serde::Deserialize;
 use store::documents::{DocumentRow, FileRow};
 
 use super::api::{ListQuery, stream_file};
+use super::cache::Registry;
 use super::catalogue::{Catalogue, Kind};
 use super::listing::Listing;
 use super::service::{self, Assessed, DocumentError, DocumentInput, Incoming, Problem};
@@ -1353,20 +1357,23 @@ async fn renew(
 struct RegistryPage {
     page: PageCtx,
     t: &'static Texts,
+    /// The rendered registry (kept per person, version and language).
+    content: Arc<str>,
+}
+
+/// The registry's main part: nothing of one request (no CSRF token), so it can be kept.
+#[derive(Template)]
+#[template(path = "features/documents/registry_content.html")]
+struct RegistryContent {
+    t: &'static Texts,
     today: String,
     summary: Vec<(StatusView, usize)>,
     items: Vec<Item>,
     timeline: Timeline,
 }
 
-async fn registry(
-    State(state): State<AppState>,
-    user: SignedIn,
-    page: PageCtx,
-) -> Result<RegistryPage, PageError> {
-    let lang = page.lang;
-    let registry = service::registry(&state, user.user()).await?;
-    let (assessed, today) = (&registry.assessed, registry.today);
+fn registry_content(registry: &Registry, lang: Lang) -> RegistryContent {
+    let assessed = &registry.assessed;
     let summary = Status::ALL
         .into_iter()
         .filter_map(|s| {
@@ -1389,12 +1396,39 @@ async fn registry(
             )
         })
         .collect();
-    Ok(RegistryPage {
+    RegistryContent {
         t: texts(lang),
-        today: show_date(today),
+        today: show_date(registry.today),
         summary,
         items,
-        timeline: timeline::build(today, &marks),
+        timeline: timeline::build(registry.today, &marks),
+    }
+}
+
+async fn registry(
+    State(state): State<AppState>,
+    user: SignedIn,
+    page: PageCtx,
+) -> Result<RegistryPage, PageError> {
+    let lang = page.lang;
+    let me = user.user();
+    let registry = service::registry(&state, me).await?;
+    let content = match state.caches.fragment(&me.id, lang.code(), &registry.key) {
+        Some(html) => html,
+        None => {
+            let html: Arc<str> = registry_content(&registry, lang)
+                .render()
+                .map_err(|e| PageError::Internal(e.to_string()))?
+                .into();
+            state
+                .caches
+                .keep_fragment(&me.id, lang.code(), registry.key, html.clone());
+            html
+        }
+    };
+    Ok(RegistryPage {
+        t: texts(lang),
+        content,
         page,
     })
 }

@@ -1247,6 +1247,7 @@ pub async fn registry(
         first_files.entry(doc).or_insert((file, name));
     }
     let registry = Arc::new(super::cache::Registry {
+        key,
         assessed,
         today,
         first_files,
