@@ -25,7 +25,7 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::timeout::TimeoutLayer;
 
 use crate::state::AppState;
@@ -49,7 +49,9 @@ pub fn router(state: AppState) -> Router {
     let middleware = ServiceBuilder::new()
         .layer(from_fn_with_state(state.clone(), context::middleware))
         .layer(from_fn_with_state(state.clone(), headers::middleware))
-        .layer(CompressionLayer::new())
+        // The fastest level: pages are compressed on every request, and the best level costs
+        // several times the CPU for a few percent fewer bytes (measured on the registry page).
+        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
         .layer(from_fn(errors::finish))
         .layer(CatchPanicLayer::custom(errors::panic_response))
         .layer(TimeoutLayer::with_status_code(
