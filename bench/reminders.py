@@ -2,13 +2,15 @@
 """The reminder sweep at scale, on SQLite with Kabinet's own schema.
 
 Fills a database made by `kabinet migrate` with N documents (spread over N/10 users), each with
-its five planned reminders, 1% of the documents having one reminder due now. Then runs the sweep's
-query (the same SQL as `store::notifications::due`) batch by batch, taking each due row as the
-sweep does (`UPDATE … WHERE state = 'pending'`), and prints the time per sweep and per due
-reminder. The cost should follow the due rows, not N: compare the lines for 1M and 10M.
+its five planned reminders, 1% of the documents having one reminder due now. Then claims the due
+reminders batch by batch with the sweep's own statement (the same SQL as
+`store::notifications::claim_due`: one UPDATE … RETURNING per batch through the partial index of
+pending rows), and prints the time per sweep and per due reminder. The cost should follow the due
+rows, not N: compare the lines for 1M and 10M.
 
-It measures the database side of the sweep (finding and taking due reminders). Composing the
-notification and queueing its e-mail/SMS is per reminder and independent of N.
+It measures the database side of the sweep (finding and claiming due reminders). Composing the
+notification, queueing its e-mail/SMS and marking the reminder sent happen per reminder in its own
+transaction and do not depend on N.
 
     bench/reminders.py --kabinet target/release/kabinet --documents 1000000 10000000
 """
@@ -20,11 +22,18 @@ import subprocess
 import tempfile
 import time
 
-DUE_SQL = (
-    "SELECT id, user_id, document_id, offset_days, deadline, due_at FROM reminders "
-    "WHERE state = 'pending' AND due_at <= ? ORDER BY due_at LIMIT ?"
+EXPIRED_SQL = (
+    "UPDATE reminders SET state = 'pending', claim = NULL, claimed_until = NULL "
+    "WHERE state = 'claimed' AND claimed_until <= ?"
 )
-TAKE_SQL = "UPDATE reminders SET state = 'sent', sent_at = ? WHERE id = ? AND state = 'pending'"
+DUE_SQL = (
+    "SELECT id FROM reminders WHERE state = 'pending' AND due_at <= ? ORDER BY due_at LIMIT ?"
+)
+CLAIM_SQL = (
+    "UPDATE reminders SET state = 'claimed', claim = ?, claimed_until = ? "
+    f"WHERE state = 'pending' AND id IN ({DUE_SQL}) "
+    "RETURNING id, user_id, document_id, offset_days, deadline, due_at"
+)
 DAY_US = 86_400 * 1_000_000
 
 
@@ -77,13 +86,14 @@ def fill(db, n, now_us):
 def sweep(db, now_us, batch=500):
     taken = 0
     started = time.perf_counter()
+    lease = now_us + 300 * 1_000_000
     while True:
-        rows = db.execute(DUE_SQL, (now_us, batch)).fetchall()
+        db.execute(EXPIRED_SQL, (now_us,))
+        rows = db.execute(CLAIM_SQL, ("bench", lease, now_us, batch)).fetchall()
+        db.commit()
         if not rows:
             break
-        for row in rows:
-            taken += db.execute(TAKE_SQL, (now_us, row[0])).rowcount
-        db.commit()
+        taken += len(rows)
     return taken, time.perf_counter() - started
 
 

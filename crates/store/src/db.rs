@@ -282,6 +282,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0012_documents_version.sql"),
         include_str!("../migrations/postgres/0012_documents_version.sql"),
     ),
+    (
+        13,
+        "reminder_claims",
+        include_str!("../migrations/sqlite/0013_reminder_claims.sql"),
+        include_str!("../migrations/postgres/0013_reminder_claims.sql"),
+    ),
 ];
 
 fn migrator(dialect: Dialect) -> Migrator {

@@ -335,6 +335,8 @@ pub struct ReminderRow {
     pub offset_days: i64,
     pub deadline: String,
     pub due_at: Timestamp,
+    /// The token of the sweep that claimed it.
+    pub claim: String,
 }
 
 /// Plans a document's reminders for `deadline` (ISO date; `None`: the document has none, or no
@@ -407,17 +409,41 @@ pub async fn replan(
     Ok(())
 }
 
-/// Pending reminders due by `now`, earliest first (the partial index makes this O(due)).
-pub async fn due(db: &Db, now: Timestamp, limit: i64) -> Result<Vec<ReminderRow>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT id, user_id, document_id, offset_days, deadline, due_at FROM reminders \
-         WHERE state = 'pending' AND due_at <= $1 ORDER BY due_at LIMIT $2",
+/// Claims up to `limit` due reminders for one sweep, in one transaction: claims of a sweep that
+/// died (lease over) are due again, then the earliest pending ones are claimed with `claim` until
+/// `lease_until` — one statement, through the partial index of pending rows, so the cost follows
+/// the due rows. Two sweeps never claim the same reminder.
+pub async fn claim_due(
+    db: &Db,
+    now: Timestamp,
+    lease_until: Timestamp,
+    claim: &str,
+    limit: i64,
+) -> Result<Vec<ReminderRow>, StoreError> {
+    let mut tx = db.begin().await?;
+    sqlx::query(
+        "UPDATE reminders SET state = 'pending', claim = NULL, claimed_until = NULL \
+         WHERE state = 'claimed' AND claimed_until <= $1",
     )
     .bind(micros(now))
-    .bind(limit)
-    .fetch_all(db.pool())
+    .execute(&mut *tx)
     .await?;
-    let out: Result<Vec<_>, sqlx::Error> = rows
+    let sql = format!(
+        "UPDATE reminders SET state = 'claimed', claim = $1, claimed_until = $2 \
+         WHERE state = 'pending' AND id IN (SELECT id FROM reminders \
+         WHERE state = 'pending' AND due_at <= $3 ORDER BY due_at LIMIT $4{}) \
+         RETURNING id, user_id, document_id, offset_days, deadline, due_at",
+        db.dialect().for_update_skip_locked()
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(claim)
+        .bind(micros(lease_until))
+        .bind(micros(now))
+        .bind(limit)
+        .fetch_all(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    let mut out: Vec<ReminderRow> = rows
         .iter()
         .map(|r| {
             Ok(ReminderRow {
@@ -427,26 +453,31 @@ pub async fn due(db: &Db, now: Timestamp, limit: i64) -> Result<Vec<ReminderRow>
                 offset_days: r.try_get("offset_days")?,
                 deadline: r.try_get("deadline")?,
                 due_at: from_micros(r.try_get("due_at")?),
+                claim: claim.to_owned(),
             })
         })
-        .collect();
-    Ok(out?)
+        .collect::<Result<_, sqlx::Error>>()?;
+    out.sort_by_key(|r| r.due_at);
+    Ok(out)
 }
 
-/// Takes a pending reminder for sending (`sent`) or drops it (`dropped`). False when another
-/// worker took it first: the caller then does nothing, which is what makes it exactly once.
+/// Marks a claimed reminder `sent` or `dropped`. False when the claim is no longer this sweep's
+/// (its lease ran out and another sweep took it): the caller then does nothing, which is what
+/// makes it exactly once.
 pub async fn settle(
     conn: &mut AnyConnection,
-    id: &str,
+    reminder: &ReminderRow,
     state: &str,
     now: Timestamp,
 ) -> Result<bool, StoreError> {
     let done = sqlx::query(
-        "UPDATE reminders SET state = $2, sent_at = $3 WHERE id = $1 AND state = 'pending'",
+        "UPDATE reminders SET state = $2, sent_at = $3, claim = NULL, claimed_until = NULL \
+         WHERE id = $1 AND state = 'claimed' AND claim = $4",
     )
-    .bind(id)
+    .bind(&reminder.id)
     .bind(state)
     .bind(micros(now))
+    .bind(&reminder.claim)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)

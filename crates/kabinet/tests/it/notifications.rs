@@ -693,3 +693,56 @@ async fn reminder_days_are_chosen_for_every_document_and_per_kind_and_replan_at_
     .expect("sent");
     assert_eq!(sent, [14]);
 }
+
+#[tokio::test]
+async fn reminders_claimed_by_a_sweep_that_died_are_sent_once_after_the_lease() {
+    let app = TestApp::spawn().await;
+    let api =
+        crate::documents::citizen_born(&app, "+79120000096", "lease@example.ru", "1980-02-02")
+            .await;
+    let expires = (app
+        .state
+        .now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date()
+        + jiff::ToSpan::days(30))
+    .to_string();
+    let (status, _) = api
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/documents",
+            Some(serde_json::json!({ "kind": "other", "title": "Договор", "expires_on": expires })),
+        )
+        .await;
+    assert_eq!(status, 201);
+    // A sweep claims the due reminder and dies before sending it.
+    let now = app.state.now();
+    let lease = now + jiff::SignedDuration::from_mins(5);
+    let dead = store::notifications::claim_due(&app.state.db, now, lease, "dead-sweep", 100)
+        .await
+        .expect("claim");
+    assert_eq!(dead.len(), 1);
+    assert_eq!(
+        send_due_reminders(&app.state, 100).await.expect("sweep"),
+        0,
+        "claimed, not free"
+    );
+    app.clock.advance(jiff::SignedDuration::from_mins(6));
+    assert_eq!(
+        send_due_reminders(&app.state, 100).await.expect("sweep"),
+        1,
+        "due again after the lease"
+    );
+    assert_eq!(
+        send_due_reminders(&app.state, 100).await.expect("sweep"),
+        0,
+        "and only once"
+    );
+    // The dead sweep, come back, cannot mark it again.
+    let mut conn = app.state.db.pool().acquire().await.expect("conn");
+    assert!(
+        !store::notifications::settle(&mut conn, &dead[0], "sent", app.state.now())
+            .await
+            .expect("settle")
+    );
+}

@@ -18,6 +18,8 @@ use crate::state::AppState;
 use crate::web::i18n::Lang;
 
 pub const REMINDER_JOB: &str = "notifications.reminders";
+/// How long a sweep holds the reminders it claimed; a sweep that dies leaves them due again then.
+pub const CLAIM_LEASE: jiff::SignedDuration = jiff::SignedDuration::from_mins(5);
 
 /// The person's channel choices (defaults with their departures).
 pub async fn settings(state: &AppState, user_id: &str) -> Result<Settings, StoreError> {
@@ -344,7 +346,10 @@ fn days_ru(n: i64) -> &'static str {
 /// the notification and queueing its deliveries happen in one transaction, and a reminder another
 /// worker took first is left alone. Returns how many were sent.
 pub async fn send_due_reminders(state: &AppState, batch: i64) -> Result<usize, StoreError> {
-    let due = repo::due(&state.db, state.now(), batch).await?;
+    let now = state.now();
+    let lease_until = now.checked_add(CLAIM_LEASE).unwrap_or(now);
+    let claim = crate::keys::random_token();
+    let due = repo::claim_due(&state.db, now, lease_until, &claim, batch).await?;
     let catalogue = Catalogue::load(&state.db).await?;
     let mut sent = 0;
     for reminder in due {
@@ -369,13 +374,13 @@ async fn send_one(
         reminder_target(&mut tx, state, catalogue, &profile, &reminder.document_id).await?;
     if target.map(|(d, _)| d.to_string()).as_deref() != Some(reminder.deadline.as_str()) {
         // Deleted, archived or changed since it was planned: nothing to remind of.
-        if repo::settle(&mut tx, &reminder.id, "dropped", now).await? {
+        if repo::settle(&mut tx, reminder, "dropped", now).await? {
             tracing::info!(reminder = %reminder.id, "reminder dropped: its document no longer has this deadline");
         }
         tx.commit().await?;
         return Ok(false);
     }
-    if !repo::settle(&mut tx, &reminder.id, "sent", now).await? {
+    if !repo::settle(&mut tx, reminder, "sent", now).await? {
         return Ok(false); // another worker took it
     }
     let title = match store::documents::get(&mut tx, &profile.id, &reminder.document_id).await? {
