@@ -191,7 +191,7 @@ async fn list_documents(
             Msg::new("Недопустимое значение", "Value not allowed"),
         )
     })?;
-    let (items, total) = listing.run(&state, &user.user.id).await?;
+    let (items, total) = listing.run(&state, &user.user).await?;
     Ok(Json(DocumentList {
         items: items
             .iter()

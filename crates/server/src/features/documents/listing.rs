@@ -6,6 +6,7 @@ use store::documents::Filter;
 use super::api::ListQuery;
 use super::service::{self, Assessed, DocumentError};
 use crate::state::AppState;
+use store::users::UserSummary;
 
 pub const PER_PAGE: u32 = 20;
 
@@ -35,6 +36,23 @@ fn blank(v: &Option<String>) -> Option<String> {
 }
 
 impl Listing {
+    /// The filter's conditions other than state and text, as the database query applies them.
+    fn matches(&self, a: &Assessed) -> bool {
+        let d = &a.doc.data;
+        let f = &self.filter;
+        let issued = d.issued_on.as_deref();
+        f.kind.as_deref().is_none_or(|k| d.kind_code == k)
+            && f.tag
+                .as_deref()
+                .is_none_or(|t| d.tags.iter().any(|x| x == t))
+            && f.issued_from
+                .as_deref()
+                .is_none_or(|from| issued.is_some_and(|i| i >= from))
+            && f.issued_to
+                .as_deref()
+                .is_none_or(|to| issued.is_some_and(|i| i <= to))
+    }
+
     /// Reads a query; an invalid value names its parameter.
     pub fn from_query(q: &ListQuery) -> Result<Self, &'static str> {
         let state = blank(&q.state).unwrap_or_else(|| "active".into());
@@ -77,13 +95,24 @@ impl Listing {
         })
     }
 
-    /// The page of documents and how many match in all.
+    /// The page of documents and how many match in all. Active documents without a text search
+    /// come from the person's cached registry (see `cache`), filtered here as the query would.
     pub async fn run(
         &self,
         state: &AppState,
-        user_id: &str,
+        user: &UserSummary,
     ) -> Result<(Vec<Assessed>, usize), DocumentError> {
-        let (mut all, _) = service::assessed(state, user_id, &self.filter).await?;
+        let mut all = if self.filter.state == "active" && self.filter.query.is_none() {
+            let registry = service::registry(state, user).await?;
+            registry
+                .assessed
+                .iter()
+                .filter(|a| self.matches(a))
+                .cloned()
+                .collect()
+        } else {
+            service::assessed(state, &user.id, &self.filter).await?.0
+        };
         if let Some(status) = self.status {
             all.retain(|a| a.assessment.status == status);
         }

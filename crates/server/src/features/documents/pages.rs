@@ -322,7 +322,7 @@ async fn list(
     };
     let (items, total, page_no, per_page, state_name) = match &listing {
         Some(l) => {
-            let (found, total) = l.run(&state, user_id).await?;
+            let (found, total) = l.run(&state, user.user()).await?;
             let items = found.iter().map(|a| item(a, lang)).collect();
             (items, total, l.page, l.per_page, l.filter.state.clone())
         }

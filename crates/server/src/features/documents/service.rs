@@ -1090,6 +1090,7 @@ pub async fn open_file(
 // The registry
 
 /// One document with its computed status.
+#[derive(Clone)]
 pub struct Assessed {
     pub doc: DocumentRow,
     pub kind: Option<Kind>,
