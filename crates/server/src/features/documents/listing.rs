@@ -102,32 +102,33 @@ impl Listing {
         state: &AppState,
         user: &UserSummary,
     ) -> Result<(Vec<Assessed>, usize), DocumentError> {
-        let mut all = if self.filter.state == "active" && self.filter.query.is_none() {
-            let registry = service::registry(state, user).await?;
-            registry
-                .assessed
-                .iter()
-                .filter(|a| self.matches(a))
-                .cloned()
-                .collect()
-        } else {
-            service::assessed(state, &user.id, &self.filter).await?.0
-        };
+        let cached;
+        let loaded;
+        let mut all: Vec<&Assessed> =
+            if self.filter.state == "active" && self.filter.query.is_none() {
+                cached = service::registry(state, user).await?;
+                cached.assessed.iter().filter(|a| self.matches(a)).collect()
+            } else {
+                loaded = service::assessed(state, &user.id, &self.filter).await?.0;
+                loaded.iter().collect()
+            };
         if let Some(status) = self.status {
             all.retain(|a| a.assessment.status == status);
         }
         match self.sort {
-            Sort::Urgency => all.sort_by(service::by_urgency),
-            Sort::Title => all.sort_by_key(|a| a.doc.data.title.to_lowercase()),
+            Sort::Urgency => all.sort_by(|a, b| service::by_urgency(a, b)),
+            Sort::Title => all.sort_by_cached_key(|a| a.doc.data.title.to_lowercase()),
             Sort::Issued => all.sort_by(|a, b| b.doc.data.issued_on.cmp(&a.doc.data.issued_on)),
             Sort::Added => all.sort_by_key(|a| std::cmp::Reverse(a.doc.created_at)),
         }
         let total = all.len();
         let start = ((self.page - 1) * self.per_page) as usize;
+        // Only the page is copied out of the shared registry.
         let page: Vec<Assessed> = all
             .into_iter()
             .skip(start)
             .take(self.per_page as usize)
+            .cloned()
             .collect();
         Ok((page, total))
     }
