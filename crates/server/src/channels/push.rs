@@ -99,22 +99,29 @@ impl Vapid {
     }
 }
 
+/// The scheme and the authority (`host[:port]`) of a URL.
+pub fn scheme_and_authority(url: &str) -> Option<(&str, &str)> {
+    let (scheme, rest) = url.split_once("://")?;
+    Some((
+        scheme,
+        rest.split(['/', '?', '#']).next().unwrap_or_default(),
+    ))
+}
+
 /// `scheme://host[:port]` of a URL.
 fn origin(url: &str) -> Option<String> {
-    let (scheme, rest) = url.split_once("://")?;
-    let host = rest.split(['/', '?', '#']).next()?;
-    Some(format!("{scheme}://{host}"))
+    let (scheme, authority) = scheme_and_authority(url)?;
+    Some(format!("{scheme}://{authority}"))
 }
 
 /// Whether the server may deliver to this push service address.
 pub fn endpoint_allowed(config: &PushConfig, endpoint: &str) -> bool {
-    let Some((scheme, rest)) = endpoint.split_once("://") else {
+    let Some((scheme, authority)) = scheme_and_authority(endpoint) else {
         return false;
     };
     if !(scheme == "https" || (scheme == "http" && config.allow_insecure)) {
         return false;
     }
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
     if authority.contains('@') || endpoint.len() > 2000 {
         return false;
     }

@@ -11,6 +11,7 @@
 //!   the node that made it ([`Caches::forget_catalogue`]) and within that time on the others.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -71,7 +72,7 @@ struct Fragment {
 pub struct Caches {
     /// (read at, generation, catalogue)
     catalogue: Mutex<Option<(Instant, u64, Arc<Catalogue>)>>,
-    generation: Mutex<u64>,
+    generation: AtomicU64,
     registries: Mutex<HashMap<String, Kept>>,
     fragments: Mutex<Fragments>,
 }
@@ -89,14 +90,7 @@ impl Caches {
             return Ok((*generation, catalogue.clone()));
         }
         let fresh = Arc::new(Catalogue::load(db).await?);
-        let generation = {
-            let mut g = self
-                .generation
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            *g += 1;
-            *g
-        };
+        let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
         *self
             .catalogue
             .lock()

@@ -144,11 +144,9 @@ pub async fn notify(
 /// The push service's host, as the delivery history shows it (the rest of the address is the
 /// browser's secret).
 fn push_host(endpoint: &str) -> String {
-    endpoint
-        .split_once("://")
-        .map(|(_, rest)| rest.split(['/', '?', '#']).next().unwrap_or_default())
+    channels::push::scheme_and_authority(endpoint)
+        .map(|(_, authority)| authority.to_owned())
         .unwrap_or_default()
-        .to_owned()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -246,7 +244,7 @@ pub async fn replan(
     profile: &Profile,
     document_id: &str,
 ) -> Result<(), StoreError> {
-    let catalogue = Catalogue::load(&state.db).await?;
+    let (_, catalogue) = state.caches.catalogue(&state.db).await?;
     replan_with(conn, state, &catalogue, profile, document_id).await
 }
 
@@ -288,7 +286,7 @@ pub async fn replan_all(
     state: &AppState,
     profile: &Profile,
 ) -> Result<(), StoreError> {
-    let catalogue = Catalogue::load(&state.db).await?;
+    let (_, catalogue) = state.caches.catalogue(&state.db).await?;
     let filter = store::documents::Filter {
         state: "active".into(),
         ..Default::default()
@@ -350,7 +348,7 @@ pub async fn send_due_reminders(state: &AppState, batch: i64) -> Result<usize, S
     let lease_until = now.checked_add(CLAIM_LEASE).unwrap_or(now);
     let claim = crate::keys::random_token();
     let due = repo::claim_due(&state.db, now, lease_until, &claim, batch).await?;
-    let catalogue = Catalogue::load(&state.db).await?;
+    let (_, catalogue) = state.caches.catalogue(&state.db).await?;
     let mut sent = 0;
     for reminder in due {
         if send_one(state, &catalogue, &reminder).await? {

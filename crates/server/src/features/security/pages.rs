@@ -140,7 +140,8 @@ struct TotpPage {
     errors: FormErrors,
 }
 
-async fn account_label(state: &AppState, user_id: &str) -> Result<String, PageError> {
+/// How an authenticator names this account: the e-mail, else the phone.
+pub(super) async fn account_label(state: &AppState, user_id: &str) -> Result<String, PageError> {
     let profile = store::users::profile(&state.db, user_id).await?;
     Ok(profile
         .and_then(|p| p.email.or(p.phone))

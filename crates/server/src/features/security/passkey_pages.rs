@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use store::passkeys::StoredPasskey;
 use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 
-use super::pages::{CHALLENGE_COOKIE, local_next, needs_confirmation};
+use super::pages::{CHALLENGE_COOKIE, account_label, local_next, needs_confirmation};
 use super::passkeys::{self, PasskeyError, Purpose};
 use super::service;
 use crate::features::accounts::pages::{meta, session_cookies};
@@ -264,13 +264,6 @@ async fn list_page(
     )
     .await?
     .into_response())
-}
-
-async fn account_label(state: &AppState, user_id: &str) -> Result<String, PageError> {
-    let profile = store::users::profile(&state.db, user_id).await?;
-    Ok(profile
-        .and_then(|p| p.email.or(p.phone))
-        .unwrap_or_else(|| user_id.to_owned()))
 }
 
 async fn register_options(
