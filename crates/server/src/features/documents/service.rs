@@ -1164,7 +1164,7 @@ pub fn assess_one(
 pub struct Assessor {
     pub profile: Profile,
     pub today: Date,
-    pub catalogue: Catalogue,
+    pub catalogue: Arc<Catalogue>,
     /// Worked out once: finding a time zone is not free, and a registry assesses hundreds.
     pub key_changed_on: Option<Date>,
 }
@@ -1174,7 +1174,7 @@ impl Assessor {
         let profile = load_profile(state, user_id).await?;
         Ok(Self {
             today: today(state, &profile.time_zone),
-            catalogue: Catalogue::load(&state.db).await?,
+            catalogue: state.caches.catalogue(&state.db).await?.1,
             key_changed_on: key_change_date(&profile),
             profile,
         })

@@ -11,7 +11,6 @@ use store::audit::{self, Actor, Entry};
 use store::users::UserSummary;
 
 use super::service::{EVERY_KIND, ReminderDays, replan_all};
-use crate::features::documents::catalogue::Catalogue;
 use crate::state::AppState;
 use crate::web::forms::FormErrors;
 use crate::web::i18n::{Lang, Msg};
@@ -42,7 +41,7 @@ pub async fn fields(
     let mut conn = state.db.pool().acquire().await?;
     let chosen = ReminderDays::load(&mut conn, user_id).await?;
     drop(conn);
-    let catalogue = Catalogue::load(&state.db).await?;
+    let (_, catalogue) = state.caches.catalogue(&state.db).await?;
     let active = store::documents::Filter {
         state: "active".into(),
         ..Default::default()
