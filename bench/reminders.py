@@ -4,8 +4,8 @@
 Fills a database made by `kabinet migrate` with N documents (spread over N/10 users), each with
 its five planned reminders, 1% of the documents having one reminder due now. Then claims the due
 reminders batch by batch with the sweep's own statement (the same SQL as
-`store::notifications::claim_due`: one UPDATE … RETURNING per batch through the partial index of
-pending rows), and prints the time per sweep and per due reminder. The cost should follow the due
+`store::notifications::claim_due`: one UPDATE … RETURNING per batch on the due-reminder queue,
+which is clustered by due time), and prints the time per sweep and per due reminder. The cost should follow the due
 rows, not N: compare the lines for 1M and 10M.
 
 It measures the database side of the sweep (finding and claiming due reminders). Composing the
@@ -22,74 +22,63 @@ import subprocess
 import tempfile
 import time
 
-EXPIRED_SQL = (
-    "UPDATE reminders SET state = 'pending', claim = NULL, claimed_until = NULL "
-    "WHERE state = 'claimed' AND claimed_until <= ?"
-)
 DUE_SQL = (
-    "SELECT id FROM reminders WHERE state = 'pending' AND due_at <= ? ORDER BY due_at LIMIT ?"
+    "SELECT due_at, reminder_id FROM reminder_queue WHERE due_at <= ? ORDER BY due_at LIMIT ?"
 )
 CLAIM_SQL = (
-    "UPDATE reminders SET state = 'claimed', claim = ?, claimed_until = ? "
-    f"WHERE state = 'pending' AND id IN ({DUE_SQL}) "
-    "RETURNING id, user_id, document_id, offset_days, deadline, due_at"
+    "UPDATE reminder_queue SET due_at = ?, claim = ? "
+    f"WHERE (due_at, reminder_id) IN ({DUE_SQL}) "
+    "RETURNING reminder_id, user_id, document_id, offset_days, deadline"
 )
 DAY_US = 86_400 * 1_000_000
+OFFSETS = (90, 30, 7, 1, 0)
 
 
 def fill(db, n, now_us):
+    """N documents, their reminders (and, through Kabinet's triggers, the queue), in SQL."""
     users = max(1, n // 10)
     cur = db.cursor()
     cur.execute("PRAGMA foreign_keys = OFF")
     cur.execute("PRAGMA synchronous = OFF")
-    cur.execute("PRAGMA journal_mode = MEMORY")
+    cur.execute("PRAGMA cache_size = -4000000")
+    seq = "WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ?) "
     cur.execute(
         "INSERT OR IGNORE INTO document_kinds (code, schema, name_ru, name_en, rule, lead_days, "
         "max_file_bytes, renewal_ru, renewal_en, position, active, updated_at) "
         "VALUES ('other', 'other', 'Другой', 'Other', '{\"type\":\"typed\"}', 90, 20971520, '', '', 0, 1, 0)"
     )
-    cur.executemany(
-        "INSERT INTO users (id, role, surname, given_name, password_hash, identity_level, locale, "
-        "time_zone, created_at, updated_at) VALUES (?, 'citizen', 'Иванов', 'Иван', 'x', "
-        "'simplified', 'ru', 'Europe/Moscow', 0, 0)",
-        ((f"u{i:08d}",) for i in range(users)),
+    cur.execute(
+        seq + "INSERT INTO users (id, role, surname, given_name, password_hash, identity_level, "
+        "locale, time_zone, created_at, updated_at) SELECT printf('u%08d', i), 'citizen', "
+        "'Иванов', 'Иван', 'x', 'simplified', 'ru', 'Europe/Moscow', 0, 0 FROM s",
+        (users - 1,),
     )
-    batch = 100_000
-    for start in range(0, n, batch):
-        docs = []
-        rems = []
-        for i in range(start, min(n, start + batch)):
-            doc = f"d{i:09d}"
-            owner = f"u{i % users:08d}"
-            docs.append((doc, owner))
-            due_now = i % 100 == 0  # 1% have a reminder due
-            for k, offset in enumerate((90, 30, 7, 1, 0)):
-                if due_now and k == 0:
-                    due = now_us - 60_000_000
-                else:
-                    due = now_us + (1 + (i % 300)) * DAY_US + k
-                rems.append((f"r{i:09d}{k}", owner, doc, offset, "2027-01-01", due))
-        cur.executemany(
-            "INSERT INTO documents (id, owner_id, kind_code, title, fields, tags, state, "
-            "search_text, created_at, updated_at) VALUES (?, ?, 'other', 'Договор', '{}', '[]', "
-            "'active', '', 0, 0)",
-            docs,
+    cur.execute(
+        seq + "INSERT INTO documents (id, owner_id, kind_code, title, fields, tags, state, "
+        "search_text, created_at, updated_at) SELECT printf('d%09d', i), printf('u%08d', i % ?), "
+        "'other', 'Договор', '{}', '[]', 'active', '', 0, 0 FROM s",
+        (n - 1, users),
+    )
+    for k, offset in enumerate(OFFSETS):
+        # 1% of the documents have their first reminder due a minute ago; the rest are spread
+        # over the coming 300 days.
+        cur.execute(
+            seq + "INSERT INTO reminders (id, user_id, document_id, offset_days, deadline, due_at, "
+            "state) SELECT printf('r%09d%d', i, ?), printf('u%08d', i % ?), printf('d%09d', i), ?, "
+            "'2027-01-01', CASE WHEN i % 100 = 0 AND ? = 0 THEN ? - 60000000 "
+            "ELSE ? + (1 + i % 300) * ? + ? END, 'pending' FROM s",
+            (n - 1, k, users, offset, k, now_us, now_us, DAY_US, k),
         )
-        cur.executemany(
-            "INSERT INTO reminders (id, user_id, document_id, offset_days, deadline, due_at, state) "
-            "VALUES (?, ?, ?, ?, ?, ?, 'pending')",
-            rems,
-        )
-        db.commit()
+    db.commit()
 
 
 def sweep(db, now_us, batch=500):
+    """Claims due reminders batch by batch, as `store::notifications::claim_due` does."""
     taken = 0
     started = time.perf_counter()
     lease = now_us + 300 * 1_000_000
     while True:
-        db.execute(EXPIRED_SQL, (now_us,))
-        rows = db.execute(CLAIM_SQL, ("bench", lease, now_us, batch)).fetchall()
+        rows = db.execute(CLAIM_SQL, (lease, "bench", now_us, batch)).fetchall()
         db.commit()
         if not rows:
             break
@@ -118,8 +107,13 @@ def main():
             fill(db, n, now_us)
             filled = time.perf_counter() - t0
             db.execute("ANALYZE")
+            db.close()
+            # The sweep runs as the service's connections do: WAL, synchronous=NORMAL.
+            db = sqlite3.connect(os.path.join(folder, "kabinet.db"))
+            db.execute("PRAGMA synchronous = NORMAL")
+            assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
             plan = " ".join(r[-1] for r in db.execute("EXPLAIN QUERY PLAN " + DUE_SQL, (now_us, 500)))
-            assert "reminders_due" in plan, plan
+            assert "USING PRIMARY KEY (due_at<?)" in plan, plan
             taken, seconds = sweep(db, now_us)
             _, empty = sweep(db, now_us)  # nothing due: the cost of a sweep that finds nothing
             print(f"{n:>12} {n * 5:>12} {taken:>9} {filled:>8.1f} {seconds * 1000:>10.1f} "

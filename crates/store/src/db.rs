@@ -288,6 +288,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0013_reminder_claims.sql"),
         include_str!("../migrations/postgres/0013_reminder_claims.sql"),
     ),
+    (
+        14,
+        "reminder_queue",
+        include_str!("../migrations/sqlite/0014_reminder_queue.sql"),
+        include_str!("../migrations/postgres/0014_reminder_queue.sql"),
+    ),
 ];
 
 fn migrator(dialect: Dialect) -> Migrator {

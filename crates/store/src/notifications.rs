@@ -334,9 +334,10 @@ pub struct ReminderRow {
     pub document_id: String,
     pub offset_days: i64,
     pub deadline: String,
-    pub due_at: Timestamp,
     /// The token of the sweep that claimed it.
     pub claim: String,
+    /// When the claim ends (its place in the queue while claimed).
+    pub claimed_until: Timestamp,
 }
 
 /// Plans a document's reminders for `deadline` (ISO date; `None`: the document has none, or no
@@ -409,10 +410,10 @@ pub async fn replan(
     Ok(())
 }
 
-/// Claims up to `limit` due reminders for one sweep, in one transaction: claims of a sweep that
-/// died (lease over) are due again, then the earliest pending ones are claimed with `claim` until
-/// `lease_until` — one statement, through the partial index of pending rows, so the cost follows
-/// the due rows. Two sweeps never claim the same reminder.
+/// Claims up to `limit` due reminders for one sweep, in one statement on the due-reminder queue:
+/// the earliest rows due by `now` (a sweep that died left its claims due again when their lease
+/// ended) move to `lease_until` under `claim`. The queue is clustered by due time, so the cost
+/// follows the due rows, not all documents. Two sweeps never claim the same reminder.
 pub async fn claim_due(
     db: &Db,
     now: Timestamp,
@@ -420,67 +421,70 @@ pub async fn claim_due(
     claim: &str,
     limit: i64,
 ) -> Result<Vec<ReminderRow>, StoreError> {
-    let mut tx = db.begin().await?;
-    sqlx::query(
-        "UPDATE reminders SET state = 'pending', claim = NULL, claimed_until = NULL \
-         WHERE state = 'claimed' AND claimed_until <= $1",
-    )
-    .bind(micros(now))
-    .execute(&mut *tx)
-    .await?;
     let sql = format!(
-        "UPDATE reminders SET state = 'claimed', claim = $1, claimed_until = $2 \
-         WHERE state = 'pending' AND id IN (SELECT id FROM reminders \
-         WHERE state = 'pending' AND due_at <= $3 ORDER BY due_at LIMIT $4{}) \
-         RETURNING id, user_id, document_id, offset_days, deadline, due_at",
+        "UPDATE reminder_queue SET due_at = $1, claim = $2 \
+         WHERE (due_at, reminder_id) IN (SELECT due_at, reminder_id FROM reminder_queue \
+         WHERE due_at <= $3 ORDER BY due_at LIMIT $4{}) \
+         RETURNING reminder_id, user_id, document_id, offset_days, deadline",
         db.dialect().for_update_skip_locked()
     );
+    let mut tx = db.begin().await?;
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(claim)
         .bind(micros(lease_until))
+        .bind(claim)
         .bind(micros(now))
         .bind(limit)
         .fetch_all(&mut *tx)
         .await?;
     tx.commit().await?;
-    let mut out: Vec<ReminderRow> = rows
+    let out = rows
         .iter()
         .map(|r| {
             Ok(ReminderRow {
-                id: r.try_get("id")?,
+                id: r.try_get("reminder_id")?,
                 user_id: r.try_get("user_id")?,
                 document_id: r.try_get("document_id")?,
                 offset_days: r.try_get("offset_days")?,
                 deadline: r.try_get("deadline")?,
-                due_at: from_micros(r.try_get("due_at")?),
                 claim: claim.to_owned(),
+                claimed_until: lease_until,
             })
         })
         .collect::<Result<_, sqlx::Error>>()?;
-    out.sort_by_key(|r| r.due_at);
     Ok(out)
 }
 
-/// Marks a claimed reminder `sent` or `dropped`. False when the claim is no longer this sweep's
-/// (its lease ran out and another sweep took it): the caller then does nothing, which is what
-/// makes it exactly once.
+/// Settles a claimed reminder as `sent` or `dropped`: takes it off the queue (only under this
+/// sweep's claim) and marks the reminder, if it is still pending. False when the claim is no
+/// longer this sweep's (its lease ran out and another sweep took it) or when the reminder was
+/// re-planned or deleted meanwhile: the caller then sends nothing, and committing still clears
+/// the queue row, which is what makes it exactly once.
 pub async fn settle(
     conn: &mut AnyConnection,
     reminder: &ReminderRow,
     state: &str,
     now: Timestamp,
 ) -> Result<bool, StoreError> {
-    let done = sqlx::query(
-        "UPDATE reminders SET state = $2, sent_at = $3, claim = NULL, claimed_until = NULL \
-         WHERE id = $1 AND state = 'claimed' AND claim = $4",
+    let taken = sqlx::query(
+        "DELETE FROM reminder_queue WHERE due_at = $1 AND reminder_id = $2 AND claim = $3",
+    )
+    .bind(micros(reminder.claimed_until))
+    .bind(&reminder.id)
+    .bind(&reminder.claim)
+    .execute(&mut *conn)
+    .await?;
+    if taken.rows_affected() != 1 {
+        return Ok(false);
+    }
+    let marked = sqlx::query(
+        "UPDATE reminders SET state = $2, sent_at = $3 WHERE id = $1 AND state = 'pending'",
     )
     .bind(&reminder.id)
     .bind(state)
     .bind(micros(now))
-    .bind(&reminder.claim)
     .execute(conn)
     .await?;
-    Ok(done.rows_affected() == 1)
+    Ok(marked.rows_affected() == 1)
 }
 
 /// A document's reminders: (offset, deadline, due, state), earliest first.

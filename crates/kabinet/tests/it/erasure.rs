@@ -72,11 +72,21 @@ async fn deletion_waits_thirty_days_can_be_cancelled_then_erases_everything_but_
     let api = citizen_born(&app, "+79120000071", "leaving@example.ru", "1985-03-02").await;
     let (_, profile) = api.send(M::GET, "/api/v1/profile", None).await;
     let user_id = profile["id"].as_str().expect("id").to_owned();
+    // A deadline, so that reminders are planned (and queued) for the person.
+    let in_200_days = (app
+        .state
+        .now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date()
+        + jiff::ToSpan::days(200))
+    .to_string();
     let (status, doc) = api
         .send(
             M::POST,
             "/api/v1/documents",
-            Some(serde_json::json!({ "kind": "other", "title": "Договор", "tags": ["дом"] })),
+            Some(serde_json::json!({
+                "kind": "other", "title": "Договор", "tags": ["дом"], "expires_on": in_200_days
+            })),
         )
         .await;
     assert_eq!(status, 201, "{doc}");
@@ -101,6 +111,12 @@ async fn deletion_waits_thirty_days_can_be_cancelled_then_erases_everything_but_
         .await;
     assert_eq!(status, 201);
     assert_eq!(active_consents(&app, &user_id).await, 2);
+    let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM reminder_queue WHERE user_id = $1")
+        .bind(&user_id)
+        .fetch_one(app.state.db.pool())
+        .await
+        .expect("count");
+    assert_eq!(queued, 5, "90, 30, 7, 1 days before and the day itself");
 
     // The request: signed out everywhere, keys revoked, consents withdrawn, told by SMS.
     ask_for_deletion(&app).await;
@@ -159,6 +175,8 @@ async fn deletion_waits_thirty_days_can_be_cancelled_then_erases_everything_but_
         ("document_files", "owner_id", user_id.as_str()),
         ("document_tags", "owner_id", user_id.as_str()),
         ("notifications", "user_id", user_id.as_str()),
+        ("reminders", "user_id", user_id.as_str()),
+        ("reminder_queue", "user_id", user_id.as_str()),
         ("deliveries", "user_id", user_id.as_str()),
         ("consents", "user_id", user_id.as_str()),
         ("login_events", "user_id", user_id.as_str()),

@@ -746,3 +746,124 @@ async fn reminders_claimed_by_a_sweep_that_died_are_sent_once_after_the_lease() 
             .expect("settle")
     );
 }
+
+async fn queued_for(app: &TestApp, document_id: &str) -> Vec<(i64, String)> {
+    sqlx::query_as("SELECT offset_days, deadline FROM reminder_queue WHERE document_id = $1 ORDER BY offset_days")
+        .bind(document_id)
+        .fetch_all(app.state.db.pool())
+        .await
+        .expect("queue")
+}
+
+#[tokio::test]
+async fn a_reminder_re_planned_while_a_sweep_holds_it_is_never_sent_and_leaves_the_queue() {
+    let app = TestApp::spawn().await;
+    let api =
+        crate::documents::citizen_born(&app, "+79120000097", "replan@example.ru", "1980-02-02")
+            .await;
+    let today = app
+        .state
+        .now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date();
+    let in_30 = (today + jiff::ToSpan::days(30)).to_string();
+    let in_200 = (today + jiff::ToSpan::days(200)).to_string();
+    let (status, doc) = api
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/documents",
+            Some(serde_json::json!({ "kind": "other", "title": "Договор", "expires_on": in_30 })),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let id = doc["id"].as_str().expect("id").to_owned();
+    // A sweep claims the 30-day reminder and stalls; meanwhile the person moves the expiry.
+    let now = app.state.now();
+    let lease = now + jiff::SignedDuration::from_mins(5);
+    let held = store::notifications::claim_due(&app.state.db, now, lease, "slow-sweep", 100)
+        .await
+        .expect("claim");
+    assert_eq!(held.len(), 1);
+    assert_eq!(held[0].deadline, in_30);
+    let (status, _) = api
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/documents/{id}"),
+            Some(serde_json::json!({ "expires_on": in_200 })),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let planned: Vec<(i64, String)> = [0, 1, 7, 30, 90]
+        .into_iter()
+        .map(|d| (d, in_200.clone()))
+        .collect();
+    let mut queued = queued_for(&app, &id).await;
+    queued.retain(|(_, deadline)| *deadline == in_200);
+    assert_eq!(queued, planned, "the new deadline is queued");
+    // The stalled sweep comes back: its reminder is gone, nothing is sent, its place is cleared.
+    let mut tx = app.state.db.begin().await.expect("tx");
+    assert!(
+        !store::notifications::settle(&mut tx, &held[0], "sent", app.state.now())
+            .await
+            .expect("settle")
+    );
+    tx.commit().await.expect("commit");
+    assert_eq!(queued_for(&app, &id).await, planned);
+    // Nor does a sweep after the lease send anything for the old deadline.
+    app.clock.advance(jiff::SignedDuration::from_mins(6));
+    assert_eq!(send_due_reminders(&app.state, 100).await.expect("sweep"), 0);
+    let sent: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE link = $1")
+        .bind(format!("/documents/{id}"))
+        .fetch_one(app.state.db.pool())
+        .await
+        .expect("count");
+    assert_eq!(sent, 0);
+}
+
+#[tokio::test]
+async fn a_sweep_that_died_holding_a_reminder_of_a_deleted_document_drops_it_after_the_lease() {
+    let app = TestApp::spawn().await;
+    let api =
+        crate::documents::citizen_born(&app, "+79120000098", "gone@example.ru", "1980-02-02").await;
+    let in_30 = (app
+        .state
+        .now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date()
+        + jiff::ToSpan::days(30))
+    .to_string();
+    let (status, doc) = api
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/documents",
+            Some(serde_json::json!({ "kind": "other", "title": "Договор", "expires_on": in_30 })),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let id = doc["id"].as_str().expect("id").to_owned();
+    let now = app.state.now();
+    let lease = now + jiff::SignedDuration::from_mins(5);
+    let held = store::notifications::claim_due(&app.state.db, now, lease, "dead-sweep", 100)
+        .await
+        .expect("claim");
+    assert_eq!(held.len(), 1);
+    let (status, _) = api
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/documents/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204);
+    assert_eq!(
+        queued_for(&app, &id).await,
+        [(30, in_30.clone())],
+        "only the claimed one is left, held by the dead sweep"
+    );
+    app.clock.advance(jiff::SignedDuration::from_mins(6));
+    assert_eq!(send_due_reminders(&app.state, 100).await.expect("sweep"), 0);
+    assert!(
+        queued_for(&app, &id).await.is_empty(),
+        "dropped, not retried for ever"
+    );
+}

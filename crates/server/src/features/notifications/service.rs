@@ -208,16 +208,22 @@ impl ReminderDays {
     }
 }
 
-/// The day reminders count down to (the birthday that ends an internal passport, otherwise the
-/// last day of validity) and the document's kind. None for documents without a term, or not
-/// active.
+/// What a document's reminders count down to.
+struct Target {
+    /// The birthday that ends an internal passport, otherwise the last day of validity.
+    day: jiff::civil::Date,
+    kind: String,
+    title: String,
+}
+
+/// The document's reminder target. None for documents without a term, or not active.
 async fn reminder_target(
     conn: &mut AnyConnection,
     state: &AppState,
     catalogue: &Catalogue,
     profile: &Profile,
     document_id: &str,
-) -> Result<Option<(jiff::civil::Date, String)>, StoreError> {
+) -> Result<Option<Target>, StoreError> {
     let Some(doc) = store::documents::get(conn, &profile.id, document_id).await? else {
         return Ok(None);
     };
@@ -225,6 +231,7 @@ async fn reminder_target(
         return Ok(None);
     }
     let kind = doc.data.kind_code.clone();
+    let title = doc.data.title.clone();
     let a = assess_one(
         doc,
         catalogue,
@@ -233,7 +240,7 @@ async fn reminder_target(
     );
     Ok(a.validity
         .and_then(|v| v.replace_from.or_else(|| v.last_day()))
-        .map(|day| (day, kind)))
+        .map(|day| Target { day, kind, title }))
 }
 
 /// Re-plans one document's reminders inside the caller's transaction (after it was added,
@@ -262,13 +269,13 @@ async fn replan_with(
     let chosen = ReminderDays::load(conn, &profile.id).await?;
     let offsets = target
         .as_ref()
-        .map(|(_, kind)| chosen.for_kind(kind))
+        .map(|t| chosen.for_kind(&t.kind))
         .unwrap_or_default();
     let planned = target
         .as_ref()
-        .map(|(day, _)| rules::plan(*day, &offsets, &zone, state.now()))
+        .map(|t| rules::plan(t.day, &offsets, &zone, state.now()))
         .unwrap_or_default();
-    let deadline = target.map(|(day, _)| day.to_string());
+    let deadline = target.map(|t| t.day.to_string());
     repo::replan(
         conn,
         &profile.id,
@@ -364,29 +371,26 @@ async fn send_one(
     reminder: &ReminderRow,
 ) -> Result<bool, StoreError> {
     let now = state.now();
-    let Some(profile) = store::users::profile(&state.db, &reminder.user_id).await? else {
-        return Ok(false);
-    };
+    let profile = store::users::profile(&state.db, &reminder.user_id).await?;
     let mut tx = state.db.begin().await?;
-    let target =
-        reminder_target(&mut tx, state, catalogue, &profile, &reminder.document_id).await?;
-    if target.map(|(d, _)| d.to_string()).as_deref() != Some(reminder.deadline.as_str()) {
-        // Deleted, archived or changed since it was planned: nothing to remind of.
-        if repo::settle(&mut tx, reminder, "dropped", now).await? {
-            tracing::info!(reminder = %reminder.id, "reminder dropped: its document no longer has this deadline");
-        }
+    let target = match &profile {
+        Some(p) => reminder_target(&mut tx, state, catalogue, p, &reminder.document_id).await?,
+        None => None,
+    };
+    let (Some(profile), Some(target)) = (profile, target) else {
+        return drop_reminder(tx, reminder, now).await;
+    };
+    if target.day.to_string() != reminder.deadline {
+        return drop_reminder(tx, reminder, now).await;
+    }
+    if !repo::settle(&mut tx, reminder, "sent", now).await? {
+        // Another sweep took it, or it was re-planned meanwhile: committing only clears this
+        // sweep's place in the queue.
         tx.commit().await?;
         return Ok(false);
     }
-    if !repo::settle(&mut tx, reminder, "sent", now).await? {
-        return Ok(false); // another worker took it
-    }
-    let title = match store::documents::get(&mut tx, &profile.id, &reminder.document_id).await? {
-        Some(doc) => doc.data.title,
-        None => return Ok(false),
-    };
     let message = reminder_message(
-        &title,
+        &target.title,
         reminder.offset_days,
         &reminder.deadline,
         format!("/documents/{}", reminder.document_id),
@@ -407,6 +411,20 @@ async fn send_one(
     audit::append(&mut tx, &e, now).await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// Takes a reminder whose account is gone, or whose document was deleted, archived or changed
+/// since it was planned, off the queue: there is nothing to remind of.
+async fn drop_reminder(
+    mut tx: store::Tx,
+    reminder: &ReminderRow,
+    now: jiff::Timestamp,
+) -> Result<bool, StoreError> {
+    if repo::settle(&mut tx, reminder, "dropped", now).await? {
+        tracing::info!(reminder = %reminder.id, "reminder dropped: its document no longer has this deadline");
+    }
+    tx.commit().await?;
+    Ok(false)
 }
 
 #[cfg(test)]
