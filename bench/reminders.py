@@ -40,6 +40,7 @@ def fill(db, n, now_us):
     cur = db.cursor()
     cur.execute("PRAGMA foreign_keys = OFF")
     cur.execute("PRAGMA synchronous = OFF")
+    cur.execute("PRAGMA journal_mode = MEMORY")  # no WAL during the fill; the sweep runs in WAL
     cur.execute("PRAGMA cache_size = -4000000")
     seq = "WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < ?) "
     cur.execute(
@@ -111,7 +112,7 @@ def main():
             # The sweep runs as the service's connections do: WAL, synchronous=NORMAL.
             db = sqlite3.connect(os.path.join(folder, "kabinet.db"))
             db.execute("PRAGMA synchronous = NORMAL")
-            assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+            assert db.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal"
             plan = " ".join(r[-1] for r in db.execute("EXPLAIN QUERY PLAN " + DUE_SQL, (now_us, 500)))
             assert "USING PRIMARY KEY (due_at<?)" in plan, plan
             taken, seconds = sweep(db, now_us)

@@ -294,6 +294,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0014_reminder_queue.sql"),
         include_str!("../migrations/postgres/0014_reminder_queue.sql"),
     ),
+    (
+        15,
+        "unread_index",
+        include_str!("../migrations/sqlite/0015_unread_index.sql"),
+        include_str!("../migrations/postgres/0015_unread_index.sql"),
+    ),
 ];
 
 fn migrator(dialect: Dialect) -> Migrator {

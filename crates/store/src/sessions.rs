@@ -31,6 +31,8 @@ pub struct ActiveSession {
     pub idle_timeout: SignedDuration,
     /// When the person last proved who they are here: signing in, or confirming again.
     pub confirmed_at: Timestamp,
+    /// Unread messages in the cabinet (the header shows the count on every page).
+    pub unread: i64,
 }
 
 /// Why a token does not open a session.
@@ -78,7 +80,9 @@ pub async fn find(
     let sql = format!(
         "SELECT sessions.id AS session_id, sessions.created_at, sessions.last_seen_at, \
          sessions.expires_at, sessions.idle_timeout_secs, \
-         COALESCE(sessions.confirmed_at, sessions.created_at) AS confirmed_at, {SUMMARY_COLUMNS} \
+         COALESCE(sessions.confirmed_at, sessions.created_at) AS confirmed_at, {SUMMARY_COLUMNS}, \
+         (SELECT COUNT(*) FROM notifications WHERE notifications.user_id = users.id \
+          AND read_at IS NULL AND archived_at IS NULL) AS unread \
          FROM sessions JOIN users ON users.id = sessions.user_id WHERE sessions.token_hash = $1"
     );
     let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -96,6 +100,7 @@ pub async fn find(
         expires_at: from_micros(row.try_get("expires_at")?),
         idle_timeout: SignedDuration::from_secs(row.try_get("idle_timeout_secs")?),
         confirmed_at: from_micros(row.try_get("confirmed_at")?),
+        unread: row.try_get("unread")?,
     };
     let verdict = if now >= session.expires_at {
         Err(Lookup::Expired)

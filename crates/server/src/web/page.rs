@@ -8,7 +8,7 @@ use store::users::UserSummary;
 use super::assets::{ASSETS, Assets};
 use super::context::RequestInfo;
 use super::i18n::{self, Lang, LayoutTexts};
-use super::session::{CsrfToken, CurrentSession, UnreadCount};
+use super::session::{CsrfToken, CurrentSession};
 
 pub struct PageCtx {
     pub lang: Lang,
@@ -81,11 +81,7 @@ impl<S: Send + Sync> FromRequestParts<S> for PageCtx {
             .and_then(|s| s.0.as_ref());
         page.user = session.map(|s| s.user.clone());
         page.idle_secs = session.map_or(0, |s| s.idle_timeout.as_secs());
-        page.unread = parts
-            .extensions
-            .get::<UnreadCount>()
-            .map(|u| u.0)
-            .unwrap_or(0);
+        page.unread = session.map_or(0, |s| s.unread);
         page.here = parts
             .uri
             .path_and_query()

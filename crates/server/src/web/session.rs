@@ -33,10 +33,6 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 #[derive(Clone, Default)]
 pub struct CurrentSession(pub Option<Arc<ActiveSession>>);
 
-/// Unread messages of the signed-in user, for the header of pages.
-#[derive(Clone, Copy)]
-pub struct UnreadCount(pub i64);
-
 /// The CSRF token that forms on this request's page must carry.
 #[derive(Clone)]
 pub struct CsrfToken(pub String);
@@ -102,10 +98,6 @@ async fn with_session(
         req = check_csrf(req, &state, binding.as_bytes()).await?;
     }
 
-    if let Some(s) = session.as_ref().filter(|_| is_safe(req.method())) {
-        let unread = store::notifications::unread_count(&state.db, &s.user.id).await?;
-        req.extensions_mut().insert(UnreadCount(unread));
-    }
     req.extensions_mut().insert(CurrentSession(session));
     req.extensions_mut().insert(CsrfToken(csrf));
     let mut response = next.run(req).await;

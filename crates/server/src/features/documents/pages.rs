@@ -1363,7 +1363,10 @@ struct RegistryPage {
 
 /// The registry's main part: nothing of one request (no CSRF token), so it can be kept.
 #[derive(Template)]
-#[template(path = "features/documents/registry_content.html")]
+#[template(
+    path = "features/documents/registry_content.html",
+    whitespace = "minimize"
+)]
 struct RegistryContent {
     t: &'static Texts,
     today: String,
@@ -1386,13 +1389,14 @@ fn registry_content(registry: &Registry, lang: Lang) -> RegistryContent {
     for i in &mut items {
         i.file = registry.first_files.get(&i.id).cloned();
     }
-    let marks: Vec<(String, Status, Option<Date>)> = assessed
+    let marks: Vec<(String, Status, Option<Date>, String)> = assessed
         .iter()
         .map(|a| {
             (
                 a.doc.data.title.clone(),
                 a.assessment.status,
                 a.assessment.deadline,
+                a.assessment.deadline.map(show_date).unwrap_or_default(),
             )
         })
         .collect();
@@ -1401,7 +1405,7 @@ fn registry_content(registry: &Registry, lang: Lang) -> RegistryContent {
         today: show_date(registry.today),
         summary,
         items,
-        timeline: timeline::build(registry.today, &marks),
+        timeline: timeline::build(registry.today, lang, &marks),
     }
 }
 
