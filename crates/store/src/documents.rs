@@ -401,6 +401,31 @@ pub async fn list(db: &Db, owner_id: &str, f: &Filter) -> Result<Vec<DocumentRow
     rows.iter().map(document_of).collect()
 }
 
+/// The ids of the owner's documents (any state) that a text search finds: the database's own
+/// index with Russian word forms, nothing else read. Empty when the query has no searchable word.
+pub async fn search_ids(db: &Db, owner_id: &str, query: &str) -> Result<Vec<String>, StoreError> {
+    let (sql, expr) = match db.dialect() {
+        Dialect::Sqlite => (
+            "SELECT d.id FROM documents d WHERE d.owner_id = $1 AND d.id IN \
+             (SELECT document_id FROM documents_fts WHERE documents_fts MATCH $2)",
+            search::sqlite_query(owner_id, query),
+        ),
+        Dialect::Postgres => (
+            "SELECT d.id FROM documents d WHERE d.owner_id = $1 \
+             AND to_tsvector('russian', d.search_text) @@ to_tsquery('russian', $2)",
+            search::postgres_query(query),
+        ),
+    };
+    let Some(expr) = expr else {
+        return Ok(Vec::new());
+    };
+    Ok(sqlx::query_scalar(sql)
+        .bind(owner_id)
+        .bind(expr)
+        .fetch_all(db.pool())
+        .await?)
+}
+
 /// The owner's tags with how many active or archived documents carry each.
 pub async fn tags(db: &Db, owner_id: &str) -> Result<Vec<(String, i64)>, StoreError> {
     let rows = sqlx::query(

@@ -589,3 +589,83 @@ async fn the_registry_cache_follows_every_change_whichever_node_or_path_makes_it
     );
     b.stop().await;
 }
+
+async fn add_described(api: &Api<'_>, title: &str, description: &str, tag: &str) -> String {
+    let body = serde_json::json!({
+        "kind": "other", "title": title, "description": description, "tags": [tag]
+    });
+    let (status, doc) = api
+        .send(reqwest::Method::POST, "/api/v1/documents", Some(body))
+        .await;
+    assert_eq!(status, 201, "{doc}");
+    doc["id"].as_str().expect("id").to_owned()
+}
+
+async fn found_titles(api: &Api<'_>, query: &str) -> Vec<String> {
+    let (status, found) = api
+        .send(
+            reqwest::Method::GET,
+            &format!("/api/v1/documents?sort=title&{query}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{found}");
+    let mut titles: Vec<String> = found["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|d| d["title"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    titles.sort();
+    titles
+}
+
+#[tokio::test]
+async fn a_text_search_combines_with_filters_follows_edits_and_finds_only_ones_own() {
+    use reqwest::Method as M;
+    let app = TestApp::spawn().await;
+    let mine = citizen_born(&app, "+79120000093", "finder@example.ru", "1990-03-03").await;
+    let theirs = {
+        let other = app.with_client(client());
+        let api = citizen_born(&other, "+79120000094", "neighbour@example.ru", "1991-04-04").await;
+        api.token
+    };
+    let theirs = Api {
+        app: &app,
+        token: theirs,
+    };
+    let lease = add_described(&mine, "Аренда дачи", "Договор аренды на лето", "дом").await;
+    add_described(&mine, "Аренда гаража", "Договор аренды гаража", "машина").await;
+    add_described(&mine, "Страховка", "Полис страхования квартиры", "дом").await;
+    add_described(&theirs, "Чужая аренда", "Договор аренды соседа", "дом").await;
+
+    let q = urlencode("договорами");
+    assert_eq!(
+        found_titles(&mine, &format!("q={q}")).await,
+        ["Аренда гаража", "Аренда дачи"],
+        "word forms, one's own documents only"
+    );
+    let tag = urlencode("дом");
+    assert_eq!(
+        found_titles(&mine, &format!("q={q}&tag={tag}")).await,
+        ["Аренда дачи"],
+        "the search and a tag together"
+    );
+    // An edit moves the document out of the results at once.
+    let (status, _) = mine
+        .send(
+            M::PATCH,
+            &format!("/api/v1/documents/{lease}"),
+            Some(serde_json::json!({ "description": "Соглашение на лето" })),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        found_titles(&mine, &format!("q={q}")).await,
+        ["Аренда гаража"]
+    );
+    assert_eq!(
+        found_titles(&theirs, &format!("q={q}")).await,
+        ["Чужая аренда"]
+    );
+}

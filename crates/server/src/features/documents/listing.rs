@@ -1,5 +1,7 @@
 //! Filters, sorting and pages of the document list, shared by the page and the API.
 
+use std::collections::HashSet;
+
 use domain::documents::{Status, parse_date};
 use store::documents::Filter;
 
@@ -95,8 +97,9 @@ impl Listing {
         })
     }
 
-    /// The page of documents and how many match in all. Active documents without a text search
-    /// come from the person's cached registry (see `cache`), filtered here as the query would.
+    /// The page of documents and how many match in all. Active documents come from the person's
+    /// cached registry (see `cache`), filtered here as the query would; a text search asks the
+    /// database's index only for the ids it finds. Archived and trashed ones are read and assessed.
     pub async fn run(
         &self,
         state: &AppState,
@@ -104,14 +107,27 @@ impl Listing {
     ) -> Result<(Vec<Assessed>, usize), DocumentError> {
         let cached;
         let loaded;
-        let mut all: Vec<&Assessed> =
-            if self.filter.state == "active" && self.filter.query.is_none() {
-                cached = service::registry(state, user).await?;
-                cached.assessed.iter().filter(|a| self.matches(a)).collect()
-            } else {
-                loaded = service::assessed(state, &user.id, &self.filter).await?.0;
-                loaded.iter().collect()
+        let mut all: Vec<&Assessed> = if self.filter.state == "active" {
+            let found: Option<HashSet<String>> = match &self.filter.query {
+                Some(q) => Some(
+                    store::documents::search_ids(&state.db, &user.id, q)
+                        .await?
+                        .into_iter()
+                        .collect(),
+                ),
+                None => None,
             };
+            cached = service::registry(state, user).await?;
+            cached
+                .assessed
+                .iter()
+                .filter(|a| self.matches(a))
+                .filter(|a| found.as_ref().is_none_or(|ids| ids.contains(&a.doc.id)))
+                .collect()
+        } else {
+            loaded = service::assessed(state, &user.id, &self.filter).await?.0;
+            loaded.iter().collect()
+        };
         if let Some(status) = self.status {
             all.retain(|a| a.assessment.status == status);
         }
