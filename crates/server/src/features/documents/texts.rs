@@ -419,3 +419,18 @@ pub static EN: Texts = Texts {
     renew_not_online: "Applying for a replacement through the cabinet is not possible yet: it comes with applications. Here is what to do yourself.",
     no: "no",
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The texts name the trash's term in words; they must say what the code does.
+    #[test]
+    fn the_trash_texts_name_the_trash_term() {
+        let days = super::super::service::TRASH_DAYS.to_string();
+        for t in [&RU, &EN] {
+            assert!(t.trash_lead.contains(&days), "{}", t.trash_lead);
+            assert!(t.delete_hint.contains(&days), "{}", t.delete_hint);
+        }
+    }
+}

@@ -173,11 +173,12 @@ async fn get_settings(
     Ok(Json(view(&service::settings(&state, &user.user.id).await?)))
 }
 
+/// 422 naming the field at fault (settings, reminder days, topics and push subscriptions alike).
 fn invalid(field: &str, message: Msg) -> ApiError {
     ApiError::new(
         StatusCode::UNPROCESSABLE_ENTITY,
         "invalid_input",
-        Msg::new("Неверные настройки", "Invalid settings"),
+        Msg::new("Проверьте введённые данные", "Check the data you entered"),
     )
     .field(field, "invalid", message)
 }

@@ -232,3 +232,17 @@ async fn revoke(
     tx.commit().await.map_err(store::StoreError::from)?;
     Ok(Redirect::to("/profile/tokens?revoked=1").into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The page says how long a key lasts; it must be the lifetime keys are given.
+    #[test]
+    fn the_page_names_the_key_lifetime() {
+        let days = (crate::features::accounts::api::TOKEN_LIFETIME.as_secs() / 86_400).to_string();
+        for t in [&RU, &EN] {
+            assert!(t.lead.contains(&days), "{}", t.lead);
+        }
+    }
+}
