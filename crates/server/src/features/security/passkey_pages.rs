@@ -6,7 +6,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::body::Bytes;
-use axum::extract::{Path, Query, State};
+use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -115,8 +115,26 @@ fn answer(err: PasskeyError, lang: Lang) -> Response {
     }
 }
 
-fn read<T: DeserializeOwned>(body: &Bytes) -> Option<T> {
-    serde_json::from_slice(body).ok()
+/// A ceremony's JSON body from the page's script. One that does not read is answered with
+/// [`incomplete`] before the handler runs.
+struct Sent<T>(T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Sent<T> {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        let lang = req
+            .extensions()
+            .get::<RequestInfo>()
+            .map(|i| i.lang)
+            .unwrap_or_default();
+        let body = Bytes::from_request(req, state)
+            .await
+            .map_err(|_| incomplete(lang))?;
+        serde_json::from_slice(&body)
+            .map(Sent)
+            .map_err(|_| incomplete(lang))
+    }
 }
 
 fn incomplete(lang: Lang) -> Response {
@@ -288,15 +306,11 @@ async fn register_finish(
     Extension(info): Extension<RequestInfo>,
     user: SignedIn,
     page: PageCtx,
-    body: Bytes,
+    Sent(sent): Sent<Registration>,
 ) -> Result<Response, PageError> {
     if let Some(confirm) = confirm_first(&state, &user, "/security/passkeys") {
         return Ok(confirm);
     }
-    let sent: Registration = match read(&body) {
-        Some(sent) => sent,
-        None => return Ok(incomplete(page.lang)),
-    };
     Ok(
         match passkeys::finish_registration(
             &state,
@@ -377,12 +391,8 @@ async fn sign_in_finish(
     Extension(info): Extension<RequestInfo>,
     Extension(current): Extension<CurrentSession>,
     page: PageCtx,
-    body: Bytes,
+    Sent(sent): Sent<Assertion>,
 ) -> Result<Response, PageError> {
-    let sent: Assertion = match read(&body) {
-        Some(sent) => sent,
-        None => return Ok(incomplete(page.lang)),
-    };
     let user_id = match passkeys::finish_sign_in(&state, &sent.ceremony, &sent.credential).await {
         Ok(user_id) => user_id,
         Err(e) => return Ok(answer(e, page.lang)),
@@ -481,12 +491,8 @@ async fn second_step_finish(
     Extension(current): Extension<CurrentSession>,
     headers: HeaderMap,
     page: PageCtx,
-    body: Bytes,
+    Sent(sent): Sent<Assertion>,
 ) -> Result<Response, PageError> {
-    let sent: Assertion = match read(&body) {
-        Some(sent) => sent,
-        None => return Ok(incomplete(page.lang)),
-    };
     let Some(challenge) = held(&state, &headers).await? else {
         return Ok(sign_in_again(page.lang));
     };
@@ -527,12 +533,8 @@ async fn confirm_finish(
     Extension(info): Extension<RequestInfo>,
     user: SignedIn,
     page: PageCtx,
-    body: Bytes,
+    Sent(sent): Sent<Assertion>,
 ) -> Result<Response, PageError> {
-    let sent: Assertion = match read(&body) {
-        Some(sent) => sent,
-        None => return Ok(incomplete(page.lang)),
-    };
     let me = user.user();
     if let Err(e) = passkeys::finish_proof(
         &state,
