@@ -4,9 +4,12 @@
 Fills a database made by `kabinet migrate` with N documents (spread over N/10 users), each with
 its five planned reminders, 1% of the documents having one reminder due now. Then claims the due
 reminders batch by batch with the sweep's own statement (the same SQL as
-`store::notifications::claim_due`: one UPDATE … RETURNING per batch on the due-reminder queue,
+`store::notifications::claim_due`: one UPDATE … RETURNING per batch of 200 on the due-reminder queue,
 which is clustered by due time), and prints the time per sweep and per due reminder. The cost should follow the due
 rows, not N: compare the lines for 1M and 10M.
+
+All the due reminders are due at the same instant, as a time zone's 09:00 reminders are: the
+claim must find each row by its whole key, not scan those sharing its due time.
 
 It measures the database side of the sweep (finding and claiming due reminders). Composing the
 notification, queueing its e-mail/SMS and marking the reminder sent happen per reminder in its own
@@ -26,8 +29,9 @@ DUE_SQL = (
     "SELECT due_at, reminder_id FROM reminder_queue WHERE due_at <= ? ORDER BY due_at LIMIT ?"
 )
 CLAIM_SQL = (
-    "UPDATE reminder_queue SET due_at = ?, claim = ? "
-    f"WHERE (due_at, reminder_id) IN ({DUE_SQL}) "
+    f"WITH k (d, r) AS MATERIALIZED ({DUE_SQL}) "
+    "UPDATE reminder_queue SET due_at = ?, claim = ? FROM k "
+    "WHERE due_at = k.d AND reminder_id = k.r "
     "RETURNING reminder_id, user_id, document_id, offset_days, deadline"
 )
 DAY_US = 86_400 * 1_000_000
@@ -73,13 +77,13 @@ def fill(db, n, now_us):
     db.commit()
 
 
-def sweep(db, now_us, batch=500):
+def sweep(db, now_us, batch=200):
     """Claims due reminders batch by batch, as `store::notifications::claim_due` does."""
     taken = 0
     started = time.perf_counter()
     lease = now_us + 300 * 1_000_000
     while True:
-        rows = db.execute(CLAIM_SQL, (lease, "bench", now_us, batch)).fetchall()
+        rows = db.execute(CLAIM_SQL, (now_us, batch, lease, "bench")).fetchall()
         db.commit()
         if not rows:
             break
@@ -115,6 +119,10 @@ def main():
             assert db.execute("PRAGMA journal_mode = WAL").fetchone()[0] == "wal"
             plan = " ".join(r[-1] for r in db.execute("EXPLAIN QUERY PLAN " + DUE_SQL, (now_us, 500)))
             assert "USING PRIMARY KEY (due_at<?)" in plan, plan
+            claim_plan = " ".join(
+                r[-1] for r in db.execute("EXPLAIN QUERY PLAN " + CLAIM_SQL, (now_us, 500, 0, ""))
+            )
+            assert "PRIMARY KEY (due_at=? AND reminder_id=?)" in claim_plan, claim_plan
             taken, seconds = sweep(db, now_us)
             _, empty = sweep(db, now_us)  # nothing due: the cost of a sweep that finds nothing
             print(f"{n:>12} {n * 5:>12} {taken:>9} {filled:>8.1f} {seconds * 1000:>10.1f} "

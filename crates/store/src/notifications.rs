@@ -421,10 +421,14 @@ pub async fn claim_due(
     claim: &str,
     limit: i64,
 ) -> Result<Vec<ReminderRow>, StoreError> {
+    // The keys are picked first (materialised) and each row is then found by its whole key: a
+    // row-value `IN` would let SQLite seek by due time alone and scan every reminder due at the
+    // same instant (all of a time zone's 09:00 ones) for each key.
     let sql = format!(
-        "UPDATE reminder_queue SET due_at = $1, claim = $2 \
-         WHERE (due_at, reminder_id) IN (SELECT due_at, reminder_id FROM reminder_queue \
+        "WITH k (d, r) AS MATERIALIZED (SELECT due_at, reminder_id FROM reminder_queue \
          WHERE due_at <= $3 ORDER BY due_at LIMIT $4{}) \
+         UPDATE reminder_queue SET due_at = $1, claim = $2 FROM k \
+         WHERE due_at = k.d AND reminder_id = k.r \
          RETURNING reminder_id, user_id, document_id, offset_days, deadline",
         db.dialect().for_update_skip_locked()
     );
