@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Fills a stopped Kabinet's SQLite database with many documents of many other users, with their
-search index rows as the application writes them (owner token + words), so that the search API of
+search index rows as the application writes them (each word joined to the owner's token), so that the search API of
 one user can be measured against a large index.
 
     bench/fill_search.py data/kabinet.db --documents 100000 --users 10000
@@ -33,13 +33,14 @@ def main():
         title = f"{WORDS[i % 14].capitalize()} {WORDS[(i * 7) % 14]} №{i}"
         body = f"{title.lower()} {WORDS[(i * 3) % 14]} {WORDS[(i * 5) % 14]}"
         docs.append((doc, owner, title, title))
-        fts.append((doc, "o" + owner.replace("-", ""), body))
+        owner_token = "o" + owner.replace("-", "")
+        fts.append((doc, doc.replace("-", ""), " ".join(f"{owner_token}_{w}" for w in body.split())))
     db.executemany(
         "INSERT INTO documents (id, owner_id, kind_code, title, fields, tags, state, search_text, "
         "created_at, updated_at) VALUES (?, ?, 'other', ?, '{}', '[]', 'active', ?, 0, 0)",
         docs,
     )
-    db.executemany("INSERT INTO documents_fts (document_id, owner, body) VALUES (?, ?, ?)", fts)
+    db.executemany("INSERT INTO documents_search (document_id, doc, body) VALUES (?, ?, ?)", fts)
     db.commit()
     db.close()
 

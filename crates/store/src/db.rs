@@ -300,6 +300,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0015_unread_index.sql"),
         include_str!("../migrations/postgres/0015_unread_index.sql"),
     ),
+    (
+        16,
+        "owner_scoped_search",
+        include_str!("../migrations/sqlite/0016_owner_scoped_search.sql"),
+        include_str!("../migrations/postgres/0016_owner_scoped_search.sql"),
+    ),
 ];
 
 fn migrator(dialect: Dialect) -> Migrator {

@@ -207,15 +207,22 @@ async fn reindex(
     if dialect != Dialect::Sqlite {
         return Ok(()); // PostgreSQL indexes the column itself.
     }
-    sqlx::query("DELETE FROM documents_fts WHERE document_id = $1")
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
-    if let Some(text) = text {
-        sqlx::query("INSERT INTO documents_fts (document_id, owner, body) VALUES ($1, $2, $3)")
+    sqlx::query(
+        "DELETE FROM documents_search WHERE rowid IN \
+         (SELECT rowid FROM documents_search WHERE documents_search MATCH $1)",
+    )
+    .bind(search::sqlite_document_query(id))
+    .execute(&mut *conn)
+    .await?;
+    // A document without a searchable word has no row (so every row carries its owner's terms).
+    let body = text
+        .map(|t| search::sqlite_body(owner_id, t))
+        .unwrap_or_default();
+    if !body.is_empty() {
+        sqlx::query("INSERT INTO documents_search (document_id, doc, body) VALUES ($1, $2, $3)")
             .bind(id)
-            .bind(search::owner_token(owner_id))
-            .bind(search::stems(text).join(" "))
+            .bind(search::document_token(id))
+            .bind(body)
             .execute(&mut *conn)
             .await?;
     }
@@ -378,7 +385,7 @@ pub async fn list(db: &Db, owner_id: &str, f: &Filter) -> Result<Vec<DocumentRow
     if query.is_some() {
         sql.push_str(match db.dialect() {
             Dialect::Sqlite => {
-                " AND d.id IN (SELECT document_id FROM documents_fts WHERE documents_fts MATCH $7)"
+                " AND d.id IN (SELECT document_id FROM documents_search WHERE documents_search MATCH $7)"
             }
             Dialect::Postgres => {
                 " AND to_tsvector('russian', d.search_text) @@ to_tsquery('russian', $7)"
@@ -407,7 +414,7 @@ pub async fn search_ids(db: &Db, owner_id: &str, query: &str) -> Result<Vec<Stri
     let (sql, expr) = match db.dialect() {
         Dialect::Sqlite => (
             "SELECT d.id FROM documents d WHERE d.owner_id = $1 AND d.id IN \
-             (SELECT document_id FROM documents_fts WHERE documents_fts MATCH $2)",
+             (SELECT document_id FROM documents_search WHERE documents_search MATCH $2)",
             search::sqlite_query(owner_id, query),
         ),
         Dialect::Postgres => (

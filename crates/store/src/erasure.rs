@@ -116,10 +116,13 @@ pub async fn purge(
         .await?;
 
     if dialect == Dialect::Sqlite {
-        sqlx::query("DELETE FROM documents_fts WHERE owner = $1")
-            .bind(search::owner_token(user_id))
-            .execute(&mut *conn)
-            .await?;
+        sqlx::query(
+            "DELETE FROM documents_search WHERE rowid IN \
+             (SELECT rowid FROM documents_search WHERE documents_search MATCH $1)",
+        )
+        .bind(search::sqlite_owner_query(user_id))
+        .execute(&mut *conn)
+        .await?;
     }
     for sql in [
         "DELETE FROM document_files WHERE owner_id = $1",

@@ -35,26 +35,50 @@ pub fn stems(text: &str) -> Vec<String> {
 }
 
 /// The owner's id as one FTS token (ids contain dashes, which the tokenizer would split on).
-pub fn owner_token(owner_id: &str) -> String {
+fn owner_token(owner_id: &str) -> String {
     format!("o{}", owner_id.replace('-', ""))
 }
 
-/// An FTS5 query: every stem must match, each as a prefix (so a half-typed word finds), within
-/// the owner's documents. Tokens hold only letters and digits, so quoting them is enough.
+/// A document's id as one FTS token: its row in the index is found by it.
+pub fn document_token(document_id: &str) -> String {
+    document_id.replace('-', "")
+}
+
+/// What the SQLite index holds for a document of `owner_id`: each stem of `text` joined to the
+/// owner's token (`_` is a token character there), so that one person's search never reads
+/// another's terms.
+pub fn sqlite_body(owner_id: &str, text: &str) -> String {
+    let owner = owner_token(owner_id);
+    stems(text)
+        .iter()
+        .map(|s| format!("{owner}_{s}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// An FTS5 query matching every term of `owner_id`'s documents (to remove them all).
+pub fn sqlite_owner_query(owner_id: &str) -> String {
+    format!("body:\"{}_\"*", owner_token(owner_id))
+}
+
+/// An FTS5 query matching one document's row.
+pub fn sqlite_document_query(document_id: &str) -> String {
+    format!("doc:\"{}\"", document_token(document_id))
+}
+
+/// An FTS5 query: every stem must match, each as a prefix (so a half-typed word finds), among the
+/// owner's own terms. Tokens hold only letters, digits and `_`, so quoting them is enough.
 pub fn sqlite_query(owner_id: &str, text: &str) -> Option<String> {
+    let owner = owner_token(owner_id);
     let terms: Vec<String> = stems(text)
         .into_iter()
         .take(16)
-        .map(|s| format!("\"{s}\"*"))
+        .map(|s| format!("\"{owner}_{s}\"*"))
         .collect();
     if terms.is_empty() {
         return None;
     }
-    Some(format!(
-        "owner:\"{}\" AND body:({})",
-        owner_token(owner_id),
-        terms.join(" AND ")
-    ))
+    Some(format!("body:({})", terms.join(" AND ")))
 }
 
 /// A `to_tsquery('russian', …)` expression: every word, each as a prefix.
@@ -82,10 +106,14 @@ mod tests {
 
     #[test]
     fn queries_cannot_inject_syntax() {
-        let q = sqlite_query("0190-ab", "страховка\" OR owner:*").unwrap();
+        let q = sqlite_query("0190-ab", "страховка\" OR body:*").unwrap();
         assert_eq!(
             q,
-            "owner:\"o0190ab\" AND body:(\"страховк\"* AND \"or\"* AND \"owner\"*)"
+            "body:(\"o0190ab_страховк\"* AND \"o0190ab_or\"* AND \"o0190ab_bodi\"*)"
+        );
+        assert_eq!(
+            sqlite_body("0190-ab", "Полис ОСАГО"),
+            "o0190ab_полис o0190ab_осаг"
         );
         assert_eq!(sqlite_query("x", " -- ()"), None);
         assert_eq!(postgres_query("полис ОСАГО!").unwrap(), "полис:* & осаго:*");

@@ -193,6 +193,22 @@ async fn deletion_waits_thirty_days_can_be_cancelled_then_erases_everything_but_
             .expect("count");
         assert_eq!(left, 0, "{table} still names the person");
     }
+    if app.state.db.dialect() == store::Dialect::Sqlite {
+        // The search index: neither the person's terms nor their document's row are left.
+        for query in [
+            store::search::sqlite_owner_query(&user_id),
+            store::search::sqlite_document_query(&doc_id),
+        ] {
+            let left: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM documents_search WHERE documents_search MATCH $1",
+            )
+            .bind(&query)
+            .fetch_one(db)
+            .await
+            .expect("count");
+            assert_eq!(left, 0, "the search index still has {query}");
+        }
+    }
     let records = store::audit::for_subject(&app.state.db, &user_id, 100)
         .await
         .expect("audit");
