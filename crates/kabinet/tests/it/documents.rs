@@ -669,3 +669,26 @@ async fn a_text_search_combines_with_filters_follows_edits_and_finds_only_ones_o
         ["Чужая аренда"]
     );
 }
+
+#[tokio::test]
+async fn reading_the_catalogue_again_keeps_its_generation_unless_it_changed() {
+    let app = TestApp::spawn().await;
+    let caches = &app.state.caches;
+    let (first, _) = caches.catalogue(&app.state.db).await.expect("catalogue");
+    caches.forget_catalogue();
+    let (again, _) = caches.catalogue(&app.state.db).await.expect("catalogue");
+    assert_eq!(
+        first, again,
+        "the same kinds read again: every registry kept stays valid"
+    );
+    sqlx::query("UPDATE document_kinds SET lead_days = 60 WHERE code = 'other'")
+        .execute(app.state.db.pool())
+        .await
+        .expect("edit");
+    let (cached, _) = caches.catalogue(&app.state.db).await.expect("catalogue");
+    assert_eq!(cached, first, "trusted for a while");
+    caches.forget_catalogue();
+    let (changed, catalogue) = caches.catalogue(&app.state.db).await.expect("catalogue");
+    assert_ne!(changed, first, "an edit moves the generation");
+    assert_eq!(catalogue.get("other").map(|k| k.lead_days), Some(60));
+}

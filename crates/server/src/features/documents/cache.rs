@@ -8,7 +8,8 @@
 //!   midnight in the person's zone), the date their key data changed, and the catalogue's
 //!   generation;
 //! * the catalogue is read again after [`CATALOGUE_FOR`] — an operator's edit is seen at once on
-//!   the node that made it ([`Caches::forget_catalogue`]) and within that time on the others.
+//!   the node that made it ([`Caches::forget_catalogue`]) and within that time on the others; its
+//!   generation moves only when what was read differs, so the registries kept stay valid.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -70,7 +71,7 @@ struct Fragment {
 
 #[derive(Default)]
 pub struct Caches {
-    /// (read at, generation, catalogue)
+    /// (trusted until, generation, catalogue)
     catalogue: Mutex<Option<(Instant, u64, Arc<Catalogue>)>>,
     generation: AtomicU64,
     registries: Mutex<HashMap<String, Kept>>,
@@ -78,33 +79,48 @@ pub struct Caches {
 }
 
 impl Caches {
-    /// The catalogue and its generation (which changes whenever it is read again).
+    /// The catalogue and its generation, which changes only when a reading finds it changed:
+    /// reading it again every [`CATALOGUE_FOR`] must not make every registry kept stale.
     pub async fn catalogue(&self, db: &Db) -> Result<(u64, Arc<Catalogue>), store::StoreError> {
-        if let Some((at, generation, catalogue)) = self
+        let known = self
             .catalogue
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-            && at.elapsed() < CATALOGUE_FOR
+            .clone();
+        if let Some((until, generation, catalogue)) = &known
+            && Instant::now() < *until
         {
             return Ok((*generation, catalogue.clone()));
         }
-        let fresh = Arc::new(Catalogue::load(db).await?);
-        let generation = self.generation.fetch_add(1, Ordering::Relaxed) + 1;
+        let read = Catalogue::load(db).await?;
+        let (generation, catalogue) = match known {
+            Some((_, generation, same)) if *same == read => (generation, same),
+            _ => (
+                self.generation.fetch_add(1, Ordering::Relaxed) + 1,
+                Arc::new(read),
+            ),
+        };
         *self
             .catalogue
             .lock()
-            .unwrap_or_else(PoisonError::into_inner) =
-            Some((Instant::now(), generation, fresh.clone()));
-        Ok((generation, fresh))
+            .unwrap_or_else(PoisonError::into_inner) = Some((
+            Instant::now() + CATALOGUE_FOR,
+            generation,
+            catalogue.clone(),
+        ));
+        Ok((generation, catalogue))
     }
 
-    /// After an operator changed a kind on this node.
+    /// After an operator changed a kind on this node: read it again on next use.
     pub fn forget_catalogue(&self) {
-        *self
+        if let Some((until, _, _)) = self
             .catalogue
             .lock()
-            .unwrap_or_else(PoisonError::into_inner) = None;
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_mut()
+        {
+            *until = Instant::now();
+        }
     }
 
     pub fn registry(&self, user_id: &str, key: &RegistryKey) -> Option<Arc<Registry>> {

@@ -8,7 +8,7 @@ use store::documents::KindRow;
 
 use crate::web::i18n::Lang;
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Kind {
     pub code: String,
     pub schema: Schema,
@@ -83,7 +83,7 @@ impl Kind {
 }
 
 /// Every kind, in the operator's order.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Catalogue {
     pub kinds: Vec<Kind>,
 }
