@@ -692,3 +692,41 @@ async fn reading_the_catalogue_again_keeps_its_generation_unless_it_changed() {
     assert_ne!(changed, first, "an edit moves the generation");
     assert_eq!(catalogue.get("other").map(|k| k.lead_days), Some(60));
 }
+
+#[tokio::test]
+async fn the_kept_registry_answer_follows_the_language_asked_for() {
+    let app = TestApp::spawn().await;
+    let api = citizen_born(&app, "+79120000092", "lang@example.ru", "1990-03-03").await;
+    let (status, _) = api
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/documents",
+            Some(serde_json::json!({ "kind": "other", "title": "Договор", "expires_on": "2030-01-01" })),
+        )
+        .await;
+    assert_eq!(status, 201);
+    let status_label = |lang: &'static str| {
+        let request = client()
+            .get(app.url("/api/v1/registry"))
+            .bearer_auth(&api.token)
+            .header("accept-language", lang);
+        async move {
+            let body: serde_json::Value = request
+                .send()
+                .await
+                .expect("answered")
+                .json()
+                .await
+                .expect("json");
+            body["items"][0]["status_text"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned()
+        }
+    };
+    let ru = status_label("ru").await;
+    let en = status_label("en").await;
+    assert_eq!(ru, "Действует");
+    assert_eq!(en, "Valid");
+    assert_eq!(status_label("ru").await, ru, "kept, and still Russian");
+}

@@ -12,6 +12,9 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use std::sync::Arc;
+
+use super::cache::Registry;
 use super::catalogue::Catalogue;
 use super::service::{self, DocumentError, DocumentInput, Incoming};
 use super::views::{DocumentView, FileView, HistoryEntry, content_disposition, document_view};
@@ -20,7 +23,7 @@ use crate::state::AppState;
 use crate::web::auth::ApiUser;
 use crate::web::context::RequestInfo;
 use crate::web::errors::{ApiError, ErrorBody};
-use crate::web::i18n::Msg;
+use crate::web::i18n::{Lang, Msg};
 
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -619,12 +622,40 @@ async fn get_registry(
     State(state): State<AppState>,
     Extension(info): Extension<RequestInfo>,
     user: ApiUser,
-) -> Result<Json<RegistryView>, ApiError> {
+) -> Result<Response, ApiError> {
     let registry = service::registry(&state, &user.user).await?;
+    // Kept serialised beside the page's rendering, under the same key: it changes only with it.
+    let rendering = match info.lang {
+        Lang::Ru => "api.ru",
+        Lang::En => "api.en",
+    };
+    let json = match state
+        .caches
+        .fragment(&user.user.id, rendering, &registry.key)
+    {
+        Some(json) => json,
+        None => {
+            let json: Arc<str> = serde_json::to_string(&registry_view(&registry, info.lang))
+                .map_err(ApiError::internal)?
+                .into();
+            state
+                .caches
+                .keep_fragment(&user.user.id, rendering, registry.key, json.clone());
+            json
+        }
+    };
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        json.to_string(),
+    )
+        .into_response())
+}
+
+fn registry_view(registry: &Registry, lang: Lang) -> RegistryView {
     let (items, today) = (&registry.assessed, registry.today);
     use domain::documents::Status as S;
     let count = |s: S| items.iter().filter(|a| a.assessment.status == s).count();
-    Ok(Json(RegistryView {
+    RegistryView {
         today: today.to_string(),
         summary: RegistrySummary {
             expired: count(S::Expired),
@@ -633,9 +664,6 @@ async fn get_registry(
             valid: count(S::Valid),
             indefinite: count(S::Indefinite),
         },
-        items: items
-            .iter()
-            .map(|a| document_view(a, &[], info.lang))
-            .collect(),
-    }))
+        items: items.iter().map(|a| document_view(a, &[], lang)).collect(),
+    }
 }

@@ -55,7 +55,8 @@ struct Kept {
     registry: Arc<Registry>,
 }
 
-/// Rendered registries by person and language code, and the bytes they hold.
+/// Rendered registries by person and rendering (the page's main part per language, the API's
+/// JSON per language), and the bytes they hold.
 #[derive(Default)]
 struct Fragments {
     kept: HashMap<(String, &'static str), Fragment>,
@@ -154,11 +155,11 @@ impl Caches {
         );
     }
 
-    /// The person's rendered registry in this language, if kept for this key.
+    /// The person's registry in this rendering, if kept for this key.
     pub fn fragment(
         &self,
         user_id: &str,
-        lang: &'static str,
+        rendering: &'static str,
         key: &RegistryKey,
     ) -> Option<Arc<str>> {
         let mut kept = self
@@ -167,7 +168,7 @@ impl Caches {
             .unwrap_or_else(PoisonError::into_inner);
         let entry = kept
             .kept
-            .get_mut(&(user_id.to_owned(), lang))
+            .get_mut(&(user_id.to_owned(), rendering))
             .filter(|f| f.key == *key)?;
         entry.used = Instant::now();
         Some(entry.html.clone())
@@ -176,7 +177,7 @@ impl Caches {
     pub fn keep_fragment(
         &self,
         user_id: &str,
-        lang: &'static str,
+        rendering: &'static str,
         key: RegistryKey,
         html: Arc<str>,
     ) {
@@ -188,7 +189,7 @@ impl Caches {
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         let Fragments { kept, bytes } = &mut *guard;
-        if let Some(old) = kept.remove(&(user_id.to_owned(), lang)) {
+        if let Some(old) = kept.remove(&(user_id.to_owned(), rendering)) {
             *bytes -= old.html.len();
         }
         while *bytes + html.len() > FRAGMENT_BUDGET {
@@ -205,7 +206,7 @@ impl Caches {
         }
         *bytes += html.len();
         kept.insert(
-            (user_id.to_owned(), lang),
+            (user_id.to_owned(), rendering),
             Fragment {
                 key,
                 used: Instant::now(),
