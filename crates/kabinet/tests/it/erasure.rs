@@ -237,3 +237,103 @@ async fn deletion_waits_thirty_days_can_be_cancelled_then_erases_everything_but_
     assert_eq!(status, 200);
     assert_eq!(list["items"].as_array().map(Vec::len), Some(1), "{list}");
 }
+
+#[tokio::test]
+async fn an_app_asks_for_deletion_with_the_password_and_cancels_after_signing_in_again() {
+    let app = TestApp::spawn().await;
+    let api = citizen_born(&app, "+79120000073", "app-leaving@example.ru", "1986-04-04").await;
+    let (status, state) = api.send(M::GET, "/api/v1/profile/deletion", None).await;
+    assert_eq!(status, 200);
+    assert_eq!(state["requested"], false);
+
+    let (status, refused) = api
+        .send(
+            M::POST,
+            "/api/v1/profile/deletion",
+            Some(serde_json::json!({ "password": PASSWORD })),
+        )
+        .await;
+    assert_eq!(status, 422, "{refused}");
+    assert_eq!(
+        refused["error"]["fields"][0]["field"], "understood",
+        "{refused}"
+    );
+    let (status, refused) = api
+        .send(
+            M::POST,
+            "/api/v1/profile/deletion",
+            Some(serde_json::json!({ "password": "not-the-password", "understood": true })),
+        )
+        .await;
+    assert_eq!(status, 401, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("Неверный пароль")),
+        "{refused}"
+    );
+    let (_, state) = api.send(M::GET, "/api/v1/profile/deletion", None).await;
+    assert_eq!(
+        state["requested"], false,
+        "a wrong password changes nothing"
+    );
+
+    let (status, asked) = api
+        .send(
+            M::POST,
+            "/api/v1/profile/deletion",
+            Some(serde_json::json!({ "password": PASSWORD, "understood": true })),
+        )
+        .await;
+    assert_eq!(status, 202, "{asked}");
+    let due: jiff::Timestamp = asked["due"]
+        .as_str()
+        .expect("due")
+        .parse()
+        .expect("instant");
+    assert_eq!(
+        due.duration_since(app.state.now()).as_hours(),
+        24 * deletion::GRACE_DAYS
+    );
+    let (status, _) = api.send(M::GET, "/api/v1/profile", None).await;
+    assert_eq!(status, 401, "every key ended, this one too");
+
+    // Signing in again and cancelling keeps the account.
+    let again = Api {
+        app: &app,
+        token: api_token(&app, "+79120000073").await,
+    };
+    let (_, state) = again.send(M::GET, "/api/v1/profile/deletion", None).await;
+    assert_eq!(state["requested"], true);
+    assert_eq!(state["due"], asked["due"]);
+    let (status, _) = again
+        .send(M::DELETE, "/api/v1/profile/deletion", None)
+        .await;
+    assert_eq!(status, 204);
+    let (_, state) = again.send(M::GET, "/api/v1/profile/deletion", None).await;
+    assert_eq!(state["requested"], false);
+    let (status, _) = again
+        .send(M::DELETE, "/api/v1/profile/deletion", None)
+        .await;
+    assert_eq!(status, 404, "nothing left to cancel");
+
+    let (_, profile) = again.send(M::GET, "/api/v1/profile", None).await;
+    let user_id = profile["id"].as_str().expect("id");
+    let actions: Vec<String> = store::audit::for_subject(&app.state.db, user_id, 100)
+        .await
+        .expect("audit")
+        .into_iter()
+        .map(|r| r.action)
+        .collect();
+    for action in [
+        "api_token.confirmation_failed",
+        "api_token.confirmed",
+        "account.deletion_requested",
+        "account.deletion_cancelled",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} in {actions:?}"
+        );
+    }
+}

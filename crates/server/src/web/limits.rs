@@ -79,6 +79,7 @@ pub fn is_attempt(method: &Method, path: &str) -> bool {
         || path.starts_with("/api/v1/auth/confirm-phone")
         || path.starts_with("/api/v1/auth/login")
         || path.starts_with("/api/v1/auth/second-factor")
+        || path == "/api/v1/profile/deletion"
 }
 
 pub async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {

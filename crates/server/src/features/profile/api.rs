@@ -17,7 +17,9 @@ use crate::web::errors::{ApiError, ErrorBody};
 use crate::web::i18n::Msg;
 
 pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_profile, patch_profile))
+    OpenApiRouter::new()
+        .routes(routes!(get_profile, patch_profile))
+        .merge(super::deletion::api())
 }
 
 #[derive(Serialize, ToSchema)]

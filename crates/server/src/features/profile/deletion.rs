@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
 use jiff::{SignedDuration, Timestamp};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use store::StoreError;
 use store::audit::{self, Actor, Entry};
 use store::users::UserSummary;
@@ -22,13 +22,20 @@ use crate::features::accounts::service::RequestMeta;
 use crate::features::profile::local_time;
 use crate::features::security::pages::needs_confirmation;
 use crate::features::security::service::Announcement;
+use crate::features::security::service::{Confirming, SecurityError, confirm};
 use crate::state::AppState;
+use crate::web::auth::ApiUser;
 use crate::web::auth::SignedIn;
 use crate::web::context::RequestInfo;
 use crate::web::errors::PageError;
+use crate::web::errors::{ApiError, ErrorBody};
 use crate::web::forms::FormErrors;
 use crate::web::i18n::{Lang, Msg};
 use crate::web::page::PageCtx;
+use axum::Json;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 /// Days between the request and the erasure, in which the person can change their mind.
 pub const GRACE_DAYS: i64 = 30;
@@ -42,6 +49,10 @@ pub fn pages() -> Router<AppState> {
         .route("/profile/delete/cancel", post(cancel_submit))
 }
 
+pub fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(get_deletion, post_deletion, delete_deletion))
+}
+
 // --- Service ----------------------------------------------------------------------------------
 
 /// Schedules the erasure: consents withdrawn, sessions and API keys ended, the person told on
@@ -50,7 +61,7 @@ pub fn pages() -> Router<AppState> {
 pub async fn request(
     state: &AppState,
     user: &UserSummary,
-    session_id: &str,
+    session_id: Option<&str>,
     meta: &RequestMeta,
 ) -> Result<Timestamp, StoreError> {
     let now = state.now();
@@ -67,7 +78,7 @@ pub async fn request(
     let entry = Entry::new(Actor::of(user), "account.deletion_requested")
         .object("user", &user.id)
         .subject(&user.id)
-        .from_request(meta.ip.clone(), Some(session_id.to_owned()))
+        .from_request(meta.ip.clone(), session_id.map(str::to_owned))
         .details(serde_json::json!({
             "due": due.to_string(), "consents_withdrawn": consents,
             "sessions_ended": sessions, "tokens_revoked": tokens,
@@ -102,7 +113,7 @@ pub async fn request(
 pub async fn cancel(
     state: &AppState,
     user: &UserSummary,
-    session_id: &str,
+    session_id: Option<&str>,
     meta: &RequestMeta,
 ) -> Result<bool, StoreError> {
     let now = state.now();
@@ -115,7 +126,7 @@ pub async fn cancel(
     let entry = Entry::new(Actor::of(user), "account.deletion_cancelled")
         .object("user", &user.id)
         .subject(&user.id)
-        .from_request(meta.ip.clone(), Some(session_id.to_owned()))
+        .from_request(meta.ip.clone(), session_id.map(str::to_owned))
         .details(serde_json::json!({ "consents_renewed": consents }));
     audit::append(&mut tx, &entry, now).await?;
     Announcement {
@@ -226,7 +237,7 @@ async fn submit(
         let body = page_of(page, user.user(), errors);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
     }
-    request(&state, user.user(), &user.0.id, &meta(&info)).await?;
+    request(&state, user.user(), Some(&user.0.id), &meta(&info)).await?;
     Ok(signed_out_redirect(&state, "/login?deletion=scheduled"))
 }
 
@@ -235,6 +246,117 @@ async fn cancel_submit(
     Extension(info): Extension<RequestInfo>,
     user: SignedIn,
 ) -> Result<Response, PageError> {
-    cancel(&state, user.user(), &user.0.id, &meta(&info)).await?;
+    cancel(&state, user.user(), Some(&user.0.id), &meta(&info)).await?;
     Ok(Redirect::to("/profile?deletion_cancelled=1").into_response())
+}
+
+// --- API --------------------------------------------------------------------------------------
+
+/// Whether the account waits for its erasure.
+#[derive(Serialize, ToSchema)]
+pub struct DeletionView {
+    pub requested: bool,
+    /// When the account and everything in it will be erased (RFC 3339), if requested.
+    pub due: Option<String>,
+}
+
+/// The request: the password (and the second factor's code when it is on) prove it is the
+/// person; `understood` says they know the documents and files go for good.
+#[derive(Deserialize, ToSchema)]
+pub struct DeletionRequest {
+    pub password: String,
+    /// A code from the authenticator app or SMS, or a recovery code; required when the second
+    /// factor is on.
+    #[serde(default)]
+    pub code: Option<String>,
+    #[serde(default)]
+    pub understood: bool,
+}
+
+const WRONG_PROOF: Msg = Msg::new(
+    "Неверный пароль или код подтверждения.",
+    "Wrong password or confirmation code.",
+);
+const NOT_SCHEDULED: Msg = Msg::new(
+    "Удаление учётной записи не запрошено.",
+    "Account deletion has not been requested.",
+);
+
+/// Whether deletion was requested, and when the erasure is due.
+#[utoipa::path(get, path = "/api/v1/profile/deletion", tag = "profile", security(("bearer" = [])),
+    responses((status = 200, description = "The state of the request", body = DeletionView), (status = 401, description = "No valid token", body = ErrorBody)))]
+async fn get_deletion(user: ApiUser) -> Json<DeletionView> {
+    Json(DeletionView {
+        requested: user.user.deletion_due.is_some(),
+        due: user.user.deletion_due.map(|d| d.to_string()),
+    })
+}
+
+/// Withdraws consent and asks to delete the account (152-FZ): every session and API key ends —
+/// this one too — and the account is erased after the grace period unless the person signs in
+/// again and cancels.
+#[utoipa::path(post, path = "/api/v1/profile/deletion", tag = "profile", security(("bearer" = [])), request_body = DeletionRequest,
+    responses((status = 202, description = "Scheduled; the token no longer works", body = DeletionView), (status = 401, description = "No valid token, or a wrong password or code", body = ErrorBody), (status = 422, description = "Not marked as understood", body = ErrorBody), (status = 429, description = "Too many attempts", body = ErrorBody)))]
+async fn post_deletion(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    user: ApiUser,
+    Json(body): Json<DeletionRequest>,
+) -> Result<(StatusCode, Json<DeletionView>), ApiError> {
+    if !body.understood {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+            Msg::new("Проверьте введённые данные", "Check the data you entered"),
+        )
+        .field("understood", "required", NOT_UNDERSTOOD));
+    }
+    let meta = meta(&info);
+    match confirm(
+        &state,
+        &user.user,
+        Confirming::Token(&user.token_id),
+        &body.password,
+        body.code.as_deref(),
+        &meta,
+    )
+    .await
+    {
+        Ok(()) => {}
+        Err(SecurityError::WrongCode | SecurityError::TooManyTries) => {
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "wrong_password_or_code",
+                WRONG_PROOF,
+            ));
+        }
+        Err(e) => return Err(ApiError::internal(e)),
+    }
+    let due = request(&state, &user.user, None, &meta).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(DeletionView {
+            requested: true,
+            due: Some(due.to_string()),
+        }),
+    ))
+}
+
+/// Keeps the account: the erasure is called off and the withdrawn consents apply again.
+#[utoipa::path(delete, path = "/api/v1/profile/deletion", tag = "profile", security(("bearer" = [])),
+    responses((status = 204, description = "Cancelled"), (status = 401, description = "No valid token", body = ErrorBody), (status = 404, description = "Nothing was requested", body = ErrorBody)))]
+async fn delete_deletion(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    user: ApiUser,
+) -> Result<StatusCode, ApiError> {
+    if cancel(&state, &user.user, None, &meta(&info)).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "not_requested",
+            NOT_SCHEDULED,
+        ))
+    }
 }

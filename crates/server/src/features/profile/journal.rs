@@ -97,6 +97,14 @@ pub fn action_text(action: &str, lang: Lang) -> String {
         "calendar_feed.removed" => ("Календарь выключен", "Calendar turned off"),
         "api_token.issued" => ("Выдан ключ API", "API key issued"),
         "api_token.revoked" => ("Отозван ключ API", "API key revoked"),
+        "session.confirmed" | "api_token.confirmed" => (
+            "Подтверждена личность паролем",
+            "Identity confirmed with the password",
+        ),
+        "session.confirmation_failed" | "api_token.confirmation_failed" => (
+            "Неверный пароль или код при подтверждении",
+            "Wrong password or code when confirming",
+        ),
         other => return other.to_owned(),
     };
     lang.pick(ru, en).to_owned()

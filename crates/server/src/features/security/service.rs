@@ -588,6 +588,23 @@ pub fn is_fresh(state: &AppState, confirmed_at: Timestamp) -> bool {
     state.now().duration_since(confirmed_at) < FRESH_FOR
 }
 
+/// What proves who it is again: a browser session (its confirmation is then fresh for a while)
+/// or an API key (for the one change it asks).
+#[derive(Clone, Copy)]
+pub enum Confirming<'a> {
+    Session(&'a str),
+    Token(&'a str),
+}
+
+impl Confirming<'_> {
+    fn object(&self) -> (&'static str, &str) {
+        match self {
+            Confirming::Session(id) => ("session", id),
+            Confirming::Token(id) => ("api_token", id),
+        }
+    }
+}
+
 /// Confirms the session again with the password and, when on, the second factor.
 pub async fn confirm_session(
     state: &AppState,
@@ -597,7 +614,34 @@ pub async fn confirm_session(
     code: Option<&str>,
     meta: &RequestMeta,
 ) -> Result<(), SecurityError> {
+    confirm(
+        state,
+        user,
+        Confirming::Session(session_id),
+        password,
+        code,
+        meta,
+    )
+    .await
+}
+
+/// Checks the password and, when on, the second factor (spending the code), with an audit
+/// record either way: `session.confirmed` (the session is fresh for [`FRESH_FOR`]) or
+/// `api_token.confirmed`; a failure is `….confirmation_failed` and [`SecurityError::WrongCode`].
+pub async fn confirm(
+    state: &AppState,
+    user: &UserSummary,
+    who: Confirming<'_>,
+    password: &str,
+    code: Option<&str>,
+    meta: &RequestMeta,
+) -> Result<(), SecurityError> {
     let now = state.now();
+    let (object, object_id) = who.object();
+    let session_id = match who {
+        Confirming::Session(id) => Some(id.to_owned()),
+        Confirming::Token(_) => None,
+    };
     let hash = store::users::password_hash(&state.db, &user.id).await?;
     let password_ok = match hash {
         Some(hash) => crate::features::accounts::password::verify(password.to_owned(), hash).await,
@@ -629,10 +673,10 @@ pub async fn confirm_session(
         let mut tx = state.db.begin().await?;
         audit::append(
             &mut tx,
-            &Entry::new(Actor::of(user), "session.confirmation_failed")
-                .object("session", session_id)
+            &Entry::new(Actor::of(user), &format!("{object}.confirmation_failed"))
+                .object(object, object_id)
                 .subject(&user.id)
-                .from_request(meta.ip.clone(), Some(session_id.to_owned()))
+                .from_request(meta.ip.clone(), session_id.clone())
                 .outcome("failure"),
             now,
         )
@@ -645,7 +689,17 @@ pub async fn confirm_session(
     } else {
         "password"
     };
-    mark_confirmed(&mut tx, user, session_id, by, meta, now).await?;
+    match who {
+        Confirming::Session(id) => mark_confirmed(&mut tx, user, id, by, meta, now).await?,
+        Confirming::Token(id) => {
+            let entry = Entry::new(Actor::of(user), "api_token.confirmed")
+                .object("api_token", id)
+                .subject(&user.id)
+                .from_request(meta.ip.clone(), None)
+                .details(serde_json::json!({ "by": by }));
+            audit::append(&mut tx, &entry, now).await?;
+        }
+    }
     tx.commit().await?;
     Ok(())
 }
