@@ -231,6 +231,11 @@ async fn a_passport_is_added_viewed_edited_deleted_and_restored_through_the_page
         .get_text("/documents?tag=%D0%BF%D0%BE%D0%B5%D0%B7%D0%B4%D0%BA%D0%B8")
         .await;
     assert!(list.contains(&format!("href=\"{doc_path}\"")));
+    assert!(
+        list.contains("<option value=\"поездки\" selected>")
+            && list.contains("<option value=\"личное\">"),
+        "the tag filter offers the person's tags"
+    );
     let (status, list) = app.get_text("/documents?status=expired").await;
     assert_eq!(status, 200);
     assert!(!list.contains(&format!("href=\"{doc_path}\"")));

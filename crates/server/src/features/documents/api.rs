@@ -105,7 +105,7 @@ async fn list_kinds(
     Extension(info): Extension<RequestInfo>,
     _user: ApiUser,
 ) -> Result<Json<Vec<KindView>>, ApiError> {
-    let catalogue = Catalogue::load(&state.db).await?;
+    let (_, catalogue) = state.caches.catalogue(&state.db).await?;
     let lang = info.lang;
     Ok(Json(
         catalogue

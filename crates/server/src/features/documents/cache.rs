@@ -38,6 +38,8 @@ pub struct Registry {
     pub today: Date,
     /// The first current file of each document: (document id, file id, name).
     pub first_files: HashMap<String, (String, String)>,
+    /// The tags on the person's active and archived documents (the list's tag filter).
+    pub tags: Vec<String>,
 }
 
 /// What a registry was computed from; any difference means computing it again.

@@ -300,18 +300,13 @@ async fn list(
 ) -> Result<Response, PageError> {
     let t = texts(page.lang);
     let lang = page.lang;
-    let user_id = &user.user().id;
-    let catalogue = Catalogue::load(&state.db).await?;
+    let (_, catalogue) = state.caches.catalogue(&state.db).await?;
     let kinds = catalogue
         .kinds
         .iter()
         .map(|k| (k.code.clone(), k.name(lang).to_owned()))
         .collect();
-    let tags = store::documents::tags(&state.db, user_id)
-        .await?
-        .into_iter()
-        .map(|(tag, _)| tag)
-        .collect();
+    let tags = service::registry(&state, user.user()).await?.tags.clone();
     let (listing, errors) = match Listing::from_query(&q) {
         Ok(l) => (Some(l), FormErrors::default()),
         Err(field) => {

@@ -1247,11 +1247,17 @@ pub async fn registry(
     for (doc, file, name) in repo::first_files(&state.db, &user.id).await? {
         first_files.entry(doc).or_insert((file, name));
     }
+    let tags = repo::tags(&state.db, &user.id)
+        .await?
+        .into_iter()
+        .map(|(tag, _)| tag)
+        .collect();
     let registry = Arc::new(super::cache::Registry {
         key,
         assessed,
         today,
         first_files,
+        tags,
     });
     state.caches.keep_registry(&user.id, key, registry.clone());
     Ok(registry)
