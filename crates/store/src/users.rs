@@ -182,6 +182,20 @@ pub struct Credentials {
     pub locked_until: Option<Timestamp>,
 }
 
+fn credentials_of(row: &sqlx::any::AnyRow) -> Result<Credentials, StoreError> {
+    Ok(Credentials {
+        id: row.try_get("id")?,
+        password_hash: row.try_get("password_hash")?,
+        phone: row.try_get("phone")?,
+        email: row.try_get("email")?,
+        failed_logins: row.try_get("failed_logins")?,
+        lockouts: row.try_get("lockouts")?,
+        locked_until: row
+            .try_get::<Option<i64>, _>("locked_until")?
+            .map(crate::from_micros),
+    })
+}
+
 /// The account a login names: phone (E.164), e-mail (lower-case) or SNILS (11 digits).
 pub async fn credentials_by_login(
     conn: &mut AnyConnection,
@@ -194,20 +208,22 @@ pub async fn credentials_by_login(
     .bind(login)
     .fetch_optional(conn)
     .await?;
-    row.map(|row| {
-        Ok(Credentials {
-            id: row.try_get("id")?,
-            password_hash: row.try_get("password_hash")?,
-            phone: row.try_get("phone")?,
-            email: row.try_get("email")?,
-            failed_logins: row.try_get("failed_logins")?,
-            lockouts: row.try_get("lockouts")?,
-            locked_until: row
-                .try_get::<Option<i64>, _>("locked_until")?
-                .map(crate::from_micros),
-        })
-    })
-    .transpose()
+    row.as_ref().map(credentials_of).transpose()
+}
+
+/// The account's sign-in credentials and lock state, by id.
+pub async fn credentials_by_id(
+    conn: &mut AnyConnection,
+    id: &str,
+) -> Result<Option<Credentials>, StoreError> {
+    let row = sqlx::query(
+        "SELECT id, password_hash, phone, email, failed_logins, lockouts, locked_until FROM users \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(conn)
+    .await?;
+    row.as_ref().map(credentials_of).transpose()
 }
 
 /// The account whose *confirmed* phone or e-mail this is (codes go only to confirmed contacts).
@@ -222,20 +238,7 @@ pub async fn by_confirmed_contact(
     .bind(contact)
     .fetch_optional(conn)
     .await?;
-    row.map(|row| {
-        Ok(Credentials {
-            id: row.try_get("id")?,
-            password_hash: row.try_get("password_hash")?,
-            phone: row.try_get("phone")?,
-            email: row.try_get("email")?,
-            failed_logins: row.try_get("failed_logins")?,
-            lockouts: row.try_get("lockouts")?,
-            locked_until: row
-                .try_get::<Option<i64>, _>("locked_until")?
-                .map(crate::from_micros),
-        })
-    })
-    .transpose()
+    row.as_ref().map(credentials_of).transpose()
 }
 
 /// Counts a failed sign-in; when `lock_until` is given the account is locked until then and the

@@ -337,3 +337,46 @@ async fn an_app_asks_for_deletion_with_the_password_and_cancels_after_signing_in
         );
     }
 }
+
+#[tokio::test]
+async fn guessing_the_password_through_a_key_locks_the_account_as_at_sign_in() {
+    let app = TestApp::spawn().await;
+    let api = citizen_born(&app, "+79120000074", "guessed@example.ru", "1986-05-05").await;
+    let ask = |password: &'static str| {
+        let api = Api {
+            app: &app,
+            token: api.token.clone(),
+        };
+        async move {
+            api.send(
+                M::POST,
+                "/api/v1/profile/deletion",
+                Some(serde_json::json!({ "password": password, "understood": true })),
+            )
+            .await
+            .0
+        }
+    };
+    for _ in 0..server::features::accounts::service::FAILURES_BEFORE_LOCK {
+        assert_eq!(ask("guess").await, 401);
+    }
+    assert_eq!(
+        ask(PASSWORD).await,
+        401,
+        "locked: the right password is refused too"
+    );
+    let (_, state) = api.send(M::GET, "/api/v1/profile/deletion", None).await;
+    assert_eq!(state["requested"], false);
+    let login = client()
+        .post(app.url("/api/v1/auth/login"))
+        .json(&serde_json::json!({ "login": "+79120000074", "password": PASSWORD }))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(login.status(), 401, "signing in is locked as well");
+    let told = sms_where(&app, "+79120000074", |b| b.contains("заблокирован")).await;
+    assert!(
+        told.contains("заблокирован"),
+        "the person is told by SMS: {told}"
+    );
+}

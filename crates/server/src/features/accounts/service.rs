@@ -599,17 +599,8 @@ pub async fn login_with_password(
         return Err(AccountError::LoginFailed);
     }
     if !password_ok {
-        let failures = account.failed_logins + 1;
-        let lock = (failures >= FAILURES_BEFORE_LOCK).then(|| {
-            let factor =
-                2_i64.saturating_pow(u32::try_from(account.lockouts.clamp(0, 16)).unwrap_or(16));
-            let length = SignedDuration::from_secs(
-                (FIRST_LOCK.as_secs().saturating_mul(factor)).min(LONGEST_LOCK.as_secs()),
-            );
-            now.checked_add(length).unwrap_or(now)
-        });
         let mut tx = state.db.begin().await?;
-        users::record_failed_login(&mut tx, &account.id, lock).await?;
+        count_wrong_password(&mut tx, &account, meta, now).await?;
         insert_login_event(
             state,
             &mut tx,
@@ -620,20 +611,44 @@ pub async fn login_with_password(
             now,
         )
         .await?;
-        if let Some(until) = lock {
-            tell_about_lock(&mut tx, &account, until, meta.lang, now).await?;
-            let entry = Entry::new(Actor::System, "user.locked")
-                .object("user", &account.id)
-                .subject(&account.id)
-                .from_request(meta.ip.clone(), None)
-                .details(serde_json::json!({ "until": until.to_string(), "lockouts": account.lockouts + 1 }));
-            audit::append(&mut tx, &entry, now).await?;
-        }
         tx.commit().await?;
         state.wake_worker();
         return Err(AccountError::LoginFailed);
     }
     Ok(account.id)
+}
+
+/// Counts a wrong password against the account, wherever it was typed (signing in, confirming a
+/// change): after [`FAILURES_BEFORE_LOCK`] the account is locked, for longer each time, and the
+/// person is told. The caller commits and wakes the worker.
+pub async fn count_wrong_password(
+    conn: &mut AnyConnection,
+    account: &users::Credentials,
+    meta: &RequestMeta,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let failures = account.failed_logins + 1;
+    let lock = (failures >= FAILURES_BEFORE_LOCK).then(|| {
+        let factor =
+            2_i64.saturating_pow(u32::try_from(account.lockouts.clamp(0, 16)).unwrap_or(16));
+        let length = SignedDuration::from_secs(
+            (FIRST_LOCK.as_secs().saturating_mul(factor)).min(LONGEST_LOCK.as_secs()),
+        );
+        now.checked_add(length).unwrap_or(now)
+    });
+    users::record_failed_login(conn, &account.id, lock).await?;
+    if let Some(until) = lock {
+        tell_about_lock(conn, account, until, meta.lang, now).await?;
+        let entry = Entry::new(Actor::System, "user.locked")
+            .object("user", &account.id)
+            .subject(&account.id)
+            .from_request(meta.ip.clone(), None)
+            .details(
+                serde_json::json!({ "until": until.to_string(), "lockouts": account.lockouts + 1 }),
+            );
+        audit::append(conn, &entry, now).await?;
+    }
+    Ok(())
 }
 
 async fn tell_about_lock(
@@ -642,7 +657,7 @@ async fn tell_about_lock(
     until: Timestamp,
     lang: Lang,
     now: Timestamp,
-) -> Result<(), AccountError> {
+) -> Result<(), StoreError> {
     let moscow = jiff::tz::TimeZone::get("Europe/Moscow").unwrap_or(jiff::tz::TimeZone::UTC);
     let shown = until
         .to_zoned_datetime(moscow)

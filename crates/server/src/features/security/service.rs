@@ -17,7 +17,7 @@ use store::second_factor as repo;
 use store::users::UserSummary;
 
 use crate::features::accounts::codes::{self, CodeError, CodeRequest};
-use crate::features::accounts::service::RequestMeta;
+use crate::features::accounts::service::{RequestMeta, count_wrong_password};
 use crate::features::notifications::service::{Message, notify};
 use crate::keys;
 use crate::state::AppState;
@@ -642,11 +642,20 @@ pub async fn confirm(
         Confirming::Session(id) => Some(id.to_owned()),
         Confirming::Token(_) => None,
     };
-    let hash = store::users::password_hash(&state.db, &user.id).await?;
-    let password_ok = match hash {
+    let account = {
+        let mut conn = state.db.pool().acquire().await?;
+        store::users::credentials_by_id(&mut conn, &user.id).await?
+    };
+    let locked = account
+        .as_ref()
+        .is_some_and(|a| a.locked_until.is_some_and(|until| now < until));
+    let hash = account.as_ref().and_then(|a| a.password_hash.clone());
+    let password_right = match hash {
         Some(hash) => crate::features::accounts::password::verify(password.to_owned(), hash).await,
         None => false,
     };
+    // A locked account confirms nothing, even with the right password (as at sign-in).
+    let password_ok = password_right && !locked;
     let factor = chosen(state, &user.id).await?;
     let proof = match factor {
         Some(factor) if password_ok => {
@@ -671,6 +680,10 @@ pub async fn confirm(
     if !(password_ok && second_ok) {
         drop(tx);
         let mut tx = state.db.begin().await?;
+        if let Some(account) = account.as_ref().filter(|_| !password_right && !locked) {
+            // Guessing the password here counts toward the same lock as at sign-in.
+            count_wrong_password(&mut tx, account, meta, now).await?;
+        }
         audit::append(
             &mut tx,
             &Entry::new(Actor::of(user), &format!("{object}.confirmation_failed"))
@@ -682,6 +695,7 @@ pub async fn confirm(
         )
         .await?;
         tx.commit().await?;
+        state.wake_worker();
         return Err(SecurityError::WrongCode);
     }
     let by = if factor.is_some() {
