@@ -30,9 +30,9 @@ DUE_SQL = (
 )
 CLAIM_SQL = (
     f"WITH k (d, r) AS MATERIALIZED ({DUE_SQL}) "
-    "UPDATE reminder_queue SET due_at = ?, claim = ? FROM k "
+    "UPDATE reminder_queue SET due_at = ?, claim = ?, attempts = attempts + 1 FROM k "
     "WHERE due_at = k.d AND reminder_id = k.r "
-    "RETURNING reminder_id, user_id, document_id, offset_days, deadline"
+    "RETURNING reminder_id, user_id, document_id, offset_days, deadline, attempts"
 )
 DAY_US = 86_400 * 1_000_000
 OFFSETS = (90, 30, 7, 1, 0)

@@ -338,6 +338,8 @@ pub struct ReminderRow {
     pub claim: String,
     /// When the claim ends (its place in the queue while claimed).
     pub claimed_until: Timestamp,
+    /// How many times it has been claimed, this time included.
+    pub attempts: i64,
 }
 
 /// Plans a document's reminders for `deadline` (ISO date; `None`: the document has none, or no
@@ -427,9 +429,9 @@ pub async fn claim_due(
     let sql = format!(
         "WITH k (d, r) AS MATERIALIZED (SELECT due_at, reminder_id FROM reminder_queue \
          WHERE due_at <= $3 ORDER BY due_at LIMIT $4{}) \
-         UPDATE reminder_queue SET due_at = $1, claim = $2 FROM k \
+         UPDATE reminder_queue SET due_at = $1, claim = $2, attempts = attempts + 1 FROM k \
          WHERE due_at = k.d AND reminder_id = k.r \
-         RETURNING reminder_id, user_id, document_id, offset_days, deadline",
+         RETURNING reminder_id, user_id, document_id, offset_days, deadline, attempts",
         db.dialect().for_update_skip_locked()
     );
     let mut tx = db.begin().await?;
@@ -452,6 +454,7 @@ pub async fn claim_due(
                 deadline: r.try_get("deadline")?,
                 claim: claim.to_owned(),
                 claimed_until: lease_until,
+                attempts: r.try_get("attempts")?,
             })
         })
         .collect::<Result<_, sqlx::Error>>()?;

@@ -210,6 +210,10 @@ async fn a_passport_is_added_viewed_edited_deleted_and_restored_through_the_page
     assert!(registry.contains(&format!("href=\"{doc_path}\"")));
     assert!(registry.contains("Требует замены"));
     assert!(registry.contains("<svg") && registry.contains("role=\"img\""));
+    assert!(
+        registry.contains(", Требует замены</li>"),
+        "the timeline's caption says each deadline's date and status in words"
+    );
     assert!(registry.contains(&format!("{doc_path}/renew")));
     assert!(
         registry.contains(&format!("{doc_path}/files/{file_id}\" download")),

@@ -306,6 +306,22 @@ async fn an_app_asks_for_deletion_with_the_password_and_cancels_after_signing_in
     let (_, state) = again.send(M::GET, "/api/v1/profile/deletion", None).await;
     assert_eq!(state["requested"], true);
     assert_eq!(state["due"], asked["due"]);
+    // Asking again keeps the date and ends the new key too.
+    let (status, repeated) = again
+        .send(
+            M::POST,
+            "/api/v1/profile/deletion",
+            Some(serde_json::json!({ "password": PASSWORD, "understood": true })),
+        )
+        .await;
+    assert_eq!(status, 202, "{repeated}");
+    assert_eq!(repeated["due"], asked["due"]);
+    let (status, _) = again.send(M::GET, "/api/v1/profile", None).await;
+    assert_eq!(status, 401);
+    let again = Api {
+        app: &app,
+        token: api_token(&app, "+79120000073").await,
+    };
     let (status, _) = again
         .send(M::DELETE, "/api/v1/profile/deletion", None)
         .await;

@@ -867,3 +867,67 @@ async fn a_sweep_that_died_holding_a_reminder_of_a_deleted_document_drops_it_aft
         "dropped, not retried for ever"
     );
 }
+
+#[tokio::test]
+async fn a_reminder_that_fails_every_time_holds_back_no_other_and_is_given_up() {
+    let app = TestApp::spawn().await;
+    let api =
+        crate::documents::citizen_born(&app, "+79120000091", "failing@example.ru", "1980-02-02")
+            .await;
+    let in_30 = (app
+        .state
+        .now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date()
+        + jiff::ToSpan::days(30))
+    .to_string();
+    let mut ids = Vec::new();
+    for title in ["Сломанный", "Исправный"] {
+        let (status, doc) = api
+            .send(
+                reqwest::Method::POST,
+                "/api/v1/documents",
+                Some(serde_json::json!({ "kind": "other", "title": title, "expires_on": in_30 })),
+            )
+            .await;
+        assert_eq!(status, 201);
+        ids.push(doc["id"].as_str().expect("id").to_owned());
+    }
+    let (broken, sound) = (&ids[0], &ids[1]);
+    // A row the service cannot read: every attempt at its reminder fails.
+    sqlx::query("UPDATE documents SET tags = 'not json' WHERE id = $1")
+        .bind(broken)
+        .execute(app.state.db.pool())
+        .await
+        .expect("break");
+    assert_eq!(
+        send_due_reminders(&app.state, 100).await.expect("sweep"),
+        1,
+        "the sound document is reminded of, whatever the order"
+    );
+    let state_of = |id: String| {
+        let db = app.state.db.pool().clone();
+        async move {
+            sqlx::query_scalar::<_, String>(
+                "SELECT state FROM reminders WHERE document_id = $1 AND offset_days = 30",
+            )
+            .bind(id)
+            .fetch_one(&db)
+            .await
+            .expect("state")
+        }
+    };
+    assert_eq!(state_of(sound.clone()).await, "sent");
+    for _ in 0..server::features::notifications::service::MAX_ATTEMPTS {
+        app.clock.advance(jiff::SignedDuration::from_mins(6));
+        assert_eq!(send_due_reminders(&app.state, 100).await.expect("sweep"), 0);
+    }
+    assert_eq!(state_of(broken.clone()).await, "failed", "given up");
+    assert!(
+        queued_for(&app, broken)
+            .await
+            .iter()
+            .all(|(offset, _)| *offset != 30),
+        "and off the queue"
+    );
+}

@@ -20,6 +20,8 @@ CREATE TABLE reminder_queue (
     offset_days BIGINT NOT NULL,
     deadline    TEXT NOT NULL,
     claim       TEXT,
+    -- Claims so far: a reminder that fails every time is given up after a few.
+    attempts    BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (due_at, reminder_id)
 ) WITHOUT ROWID;
 

@@ -1391,7 +1391,10 @@ fn registry_content(registry: &Registry, lang: Lang) -> RegistryContent {
                 a.doc.data.title.clone(),
                 a.assessment.status,
                 a.assessment.deadline,
-                a.assessment.deadline.map(show_date).unwrap_or_default(),
+                a.assessment
+                    .deadline
+                    .map(|d| format!("{}, {}", show_date(d), status_view(a, lang).text))
+                    .unwrap_or_default(),
             )
         })
         .collect();

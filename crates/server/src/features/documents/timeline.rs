@@ -31,7 +31,8 @@ pub struct Row {
     pub label: String,
     /// The whole title, for the caption.
     pub title: String,
-    /// The date in words for the caption.
+    /// The date and the status in words, for the caption (the picture tells them by place and
+    /// colour).
     pub date: String,
     pub x_from: i32,
     pub x_to: i32,
@@ -89,7 +90,7 @@ fn month_label(d: Date, lang: Lang) -> String {
 
 /// Lays out one row per document whose deadline falls within a year from `today` or has passed,
 /// in the order given (the registry's: most urgent first), at most [`MAX_ROWS`]. `items` are
-/// (title, status, deadline, the deadline in words).
+/// (title, status, deadline, the deadline and status in words).
 pub fn build(
     today: Date,
     lang: Lang,

@@ -358,12 +358,29 @@ pub async fn send_due_reminders(state: &AppState, batch: i64) -> Result<usize, S
     let (_, catalogue) = state.caches.catalogue(&state.db).await?;
     let mut sent = 0;
     for reminder in due {
-        if send_one(state, &catalogue, &reminder).await? {
-            sent += 1;
+        if reminder.attempts > MAX_ATTEMPTS {
+            let mut tx = state.db.begin().await?;
+            if repo::settle(&mut tx, &reminder, "failed", now).await? {
+                tracing::error!(reminder = %reminder.id, attempts = MAX_ATTEMPTS, "reminder given up: it failed every time it was tried");
+            }
+            tx.commit().await?;
+            continue;
+        }
+        // One reminder that fails (its transaction rolled back, its claim left to run out) must
+        // not hold back the others of the batch.
+        match send_one(state, &catalogue, &reminder).await {
+            Ok(true) => sent += 1,
+            Ok(false) => {}
+            Err(e) => {
+                tracing::warn!(reminder = %reminder.id, attempt = reminder.attempts, error = %e, "reminder not sent; tried again after the lease")
+            }
         }
     }
     Ok(sent)
 }
+
+/// Claims of one reminder before it is given up (each after a [`CLAIM_LEASE`]).
+pub const MAX_ATTEMPTS: i64 = 5;
 
 async fn send_one(
     state: &AppState,

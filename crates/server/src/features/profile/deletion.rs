@@ -70,6 +70,11 @@ pub async fn request(
         .unwrap_or(now);
     let mut tx = state.db.begin().await?;
     if !store::erasure::schedule(&mut tx, &user.id, now, due).await? {
+        // Asked again after signing in meanwhile: the erasure keeps its date, and the sessions
+        // and keys end again, as the first time.
+        store::sessions::delete_all_for_user(&mut tx, &user.id, None).await?;
+        store::tokens::revoke_all(&mut tx, &user.id, now).await?;
+        tx.commit().await?;
         return Ok(user.deletion_due.unwrap_or(due));
     }
     let consents = store::consents::withdraw_all(&mut tx, &user.id, now).await?;
