@@ -413,10 +413,12 @@ pub async fn list(db: &Db, owner_id: &str, f: &Filter) -> Result<Vec<DocumentRow
 /// The ids come back as one row (a row per id costs more than the search through sqlx).
 pub async fn search_ids(db: &Db, owner_id: &str, query: &str) -> Result<Vec<String>, StoreError> {
     let (sql, expr) = match db.dialect() {
-        // The index holds only the owner's terms under the owner's token: nothing else can match.
+        // The terms are the owner's own (their token is in each); the owner's documents are
+        // checked as well, so that scoping never rests on the index alone.
         Dialect::Sqlite => (
             "SELECT group_concat(document_id, ' ') FROM documents_search \
-             WHERE documents_search MATCH $2 AND $1 IS NOT NULL",
+             WHERE documents_search MATCH $2 \
+             AND document_id IN (SELECT id FROM documents WHERE owner_id = $1)",
             search::sqlite_query(owner_id, query),
         ),
         Dialect::Postgres => (
