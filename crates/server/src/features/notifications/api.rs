@@ -109,22 +109,7 @@ async fn change_notification(
     user: ApiUser,
     Path((id, action)): Path<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    use store::notifications as repo;
-    let now = state.now();
-    let uid = &user.user.id;
-    let mut conn = state
-        .db
-        .pool()
-        .acquire()
-        .await
-        .map_err(ApiError::internal)?;
-    let found = match action.as_str() {
-        "read" => repo::set_read(&mut conn, uid, &id, true, now).await?,
-        "unread" => repo::set_read(&mut conn, uid, &id, false, now).await?,
-        "archive" => repo::set_archived(&mut conn, uid, &id, true, now).await?,
-        "unarchive" => repo::set_archived(&mut conn, uid, &id, false, now).await?,
-        _ => false,
-    };
+    let found = service::mark(&state, &user.user.id, &id, &action).await?;
     if found {
         Ok(StatusCode::NO_CONTENT)
     } else {
@@ -137,7 +122,7 @@ async fn change_notification(
 pub struct SettingView {
     /// `applications`, `personal_data`, `deadlines`, `payments`, `security`, `system`
     pub category: String,
-    /// `inbox`, `email` or `sms`
+    /// `inbox`, `email`, `sms` or `push`
     pub channel: String,
     pub enabled: bool,
 }

@@ -407,33 +407,11 @@ async fn act(
     user: SignedIn,
     Path((id, action)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    let now = state.now();
-    let user_id = &user.user().id;
-    let mut conn = state
-        .db
-        .pool()
-        .acquire()
-        .await
-        .map_err(store::StoreError::from)?;
-    use store::notifications as repo;
-    let (found, back) = match action.as_str() {
-        "read" => (
-            repo::set_read(&mut conn, user_id, &id, true, now).await?,
-            "/notifications",
-        ),
-        "unread" => (
-            repo::set_read(&mut conn, user_id, &id, false, now).await?,
-            "/notifications",
-        ),
-        "archive" => (
-            repo::set_archived(&mut conn, user_id, &id, true, now).await?,
-            "/notifications",
-        ),
-        "unarchive" => (
-            repo::set_archived(&mut conn, user_id, &id, false, now).await?,
-            "/notifications?archived=1",
-        ),
-        _ => (false, ""),
+    let found = service::mark(&state, &user.user().id, &id, &action).await?;
+    let back = if action == "unarchive" {
+        "/notifications?archived=1"
+    } else {
+        "/notifications"
     };
     if !found {
         return Err(PageError::NotFound);

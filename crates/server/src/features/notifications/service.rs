@@ -379,6 +379,25 @@ pub async fn send_due_reminders(state: &AppState, batch: i64) -> Result<usize, S
     Ok(sent)
 }
 
+/// Marks one of the person's messages `read`, `unread`, archived (`archive`) or back in the
+/// inbox (`unarchive`). False for another person's message, an unknown id or action.
+pub async fn mark(
+    state: &AppState,
+    user_id: &str,
+    id: &str,
+    action: &str,
+) -> Result<bool, StoreError> {
+    let now = state.now();
+    let mut conn = state.db.pool().acquire().await?;
+    Ok(match action {
+        "read" => repo::set_read(&mut conn, user_id, id, true, now).await?,
+        "unread" => repo::set_read(&mut conn, user_id, id, false, now).await?,
+        "archive" => repo::set_archived(&mut conn, user_id, id, true, now).await?,
+        "unarchive" => repo::set_archived(&mut conn, user_id, id, false, now).await?,
+        _ => false,
+    })
+}
+
 /// Claims of one reminder before it is given up (each after a [`CLAIM_LEASE`]).
 pub const MAX_ATTEMPTS: i64 = 5;
 
