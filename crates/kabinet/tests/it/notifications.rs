@@ -573,6 +573,29 @@ async fn every_notice_letter_carries_a_one_click_unsubscribe_that_works_without_
     assert_eq!(in_cabinet, true, "the cabinet still has them");
 }
 
+/// The date `days` from the test clock's today (UTC), as ISO.
+fn days_from_today(app: &TestApp, days: i64) -> String {
+    (app.state
+        .now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date()
+        + jiff::ToSpan::days(days))
+    .to_string()
+}
+
+/// Adds an "other" document with a typed expiry; returns its id.
+async fn add_expiring(api: &crate::documents::Api<'_>, title: &str, expires_on: &str) -> String {
+    let (status, doc) = api
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/documents",
+            Some(serde_json::json!({ "kind": "other", "title": title, "expires_on": expires_on })),
+        )
+        .await;
+    assert_eq!(status, 201, "{doc}");
+    doc["id"].as_str().expect("id").to_owned()
+}
+
 async fn pending_days(app: &TestApp, document_id: &str) -> Vec<i64> {
     sqlx::query_scalar(
         "SELECT offset_days FROM reminders WHERE document_id = $1 AND state = 'pending' \
@@ -589,22 +612,8 @@ async fn reminder_days_are_chosen_for_every_document_and_per_kind_and_replan_at_
     let app = TestApp::spawn().await;
     let api =
         crate::documents::citizen_born(&app, "+79120000095", "days@example.ru", "1980-02-02").await;
-    let expires = (app
-        .state
-        .now()
-        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-        .date()
-        + jiff::ToSpan::days(40))
-    .to_string();
-    let (status, doc) = api
-        .send(
-            reqwest::Method::POST,
-            "/api/v1/documents",
-            Some(serde_json::json!({ "kind": "other", "title": "Договор", "expires_on": expires })),
-        )
-        .await;
-    assert_eq!(status, 201, "{doc}");
-    let id = doc["id"].as_str().expect("id").to_owned();
+    let expires = days_from_today(&app, 40);
+    let id = add_expiring(&api, "Договор", &expires).await;
     assert_eq!(
         pending_days(&app, &id).await,
         [30, 7, 1, 0],
@@ -700,21 +709,7 @@ async fn reminders_claimed_by_a_sweep_that_died_are_sent_once_after_the_lease() 
     let api =
         crate::documents::citizen_born(&app, "+79120000096", "lease@example.ru", "1980-02-02")
             .await;
-    let expires = (app
-        .state
-        .now()
-        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-        .date()
-        + jiff::ToSpan::days(30))
-    .to_string();
-    let (status, _) = api
-        .send(
-            reqwest::Method::POST,
-            "/api/v1/documents",
-            Some(serde_json::json!({ "kind": "other", "title": "Договор", "expires_on": expires })),
-        )
-        .await;
-    assert_eq!(status, 201);
+    add_expiring(&api, "Договор", &days_from_today(&app, 30)).await;
     // A sweep claims the due reminder and dies before sending it.
     let now = app.state.now();
     let lease = now + jiff::SignedDuration::from_mins(5);
@@ -761,22 +756,9 @@ async fn a_reminder_re_planned_while_a_sweep_holds_it_is_never_sent_and_leaves_t
     let api =
         crate::documents::citizen_born(&app, "+79120000097", "replan@example.ru", "1980-02-02")
             .await;
-    let today = app
-        .state
-        .now()
-        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-        .date();
-    let in_30 = (today + jiff::ToSpan::days(30)).to_string();
-    let in_200 = (today + jiff::ToSpan::days(200)).to_string();
-    let (status, doc) = api
-        .send(
-            reqwest::Method::POST,
-            "/api/v1/documents",
-            Some(serde_json::json!({ "kind": "other", "title": "Договор", "expires_on": in_30 })),
-        )
-        .await;
-    assert_eq!(status, 201);
-    let id = doc["id"].as_str().expect("id").to_owned();
+    let in_30 = days_from_today(&app, 30);
+    let in_200 = days_from_today(&app, 200);
+    let id = add_expiring(&api, "Договор", &in_30).await;
     // A sweep claims the 30-day reminder and stalls; meanwhile the person moves the expiry.
     let now = app.state.now();
     let lease = now + jiff::SignedDuration::from_mins(5);
@@ -825,22 +807,8 @@ async fn a_sweep_that_died_holding_a_reminder_of_a_deleted_document_drops_it_aft
     let app = TestApp::spawn().await;
     let api =
         crate::documents::citizen_born(&app, "+79120000098", "gone@example.ru", "1980-02-02").await;
-    let in_30 = (app
-        .state
-        .now()
-        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-        .date()
-        + jiff::ToSpan::days(30))
-    .to_string();
-    let (status, doc) = api
-        .send(
-            reqwest::Method::POST,
-            "/api/v1/documents",
-            Some(serde_json::json!({ "kind": "other", "title": "Договор", "expires_on": in_30 })),
-        )
-        .await;
-    assert_eq!(status, 201);
-    let id = doc["id"].as_str().expect("id").to_owned();
+    let in_30 = days_from_today(&app, 30);
+    let id = add_expiring(&api, "Договор", &in_30).await;
     let now = app.state.now();
     let lease = now + jiff::SignedDuration::from_mins(5);
     let held = store::notifications::claim_due(&app.state.db, now, lease, "dead-sweep", 100)
@@ -874,26 +842,9 @@ async fn a_reminder_that_fails_every_time_holds_back_no_other_and_is_given_up() 
     let api =
         crate::documents::citizen_born(&app, "+79120000091", "failing@example.ru", "1980-02-02")
             .await;
-    let in_30 = (app
-        .state
-        .now()
-        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-        .date()
-        + jiff::ToSpan::days(30))
-    .to_string();
-    let mut ids = Vec::new();
-    for title in ["Сломанный", "Исправный"] {
-        let (status, doc) = api
-            .send(
-                reqwest::Method::POST,
-                "/api/v1/documents",
-                Some(serde_json::json!({ "kind": "other", "title": title, "expires_on": in_30 })),
-            )
-            .await;
-        assert_eq!(status, 201);
-        ids.push(doc["id"].as_str().expect("id").to_owned());
-    }
-    let (broken, sound) = (&ids[0], &ids[1]);
+    let in_30 = days_from_today(&app, 30);
+    let broken = &add_expiring(&api, "Сломанный", &in_30).await;
+    let sound = &add_expiring(&api, "Исправный", &in_30).await;
     // A row the service cannot read: every attempt at its reminder fails.
     sqlx::query("UPDATE documents SET tags = 'not json' WHERE id = $1")
         .bind(broken)
