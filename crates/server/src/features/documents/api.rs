@@ -646,9 +646,18 @@ async fn get_registry(
     };
     Ok((
         [(header::CONTENT_TYPE, "application/json")],
-        json.to_string(),
+        Body::from(axum::body::Bytes::from_owner(Kept(json))),
     )
         .into_response())
+}
+
+/// A kept rendering sent as the body as it is, without a copy.
+struct Kept(Arc<str>);
+
+impl AsRef<[u8]> for Kept {
+    fn as_ref(&self) -> &[u8] {
+        self.0.as_bytes()
+    }
 }
 
 fn registry_view(registry: &Registry, lang: Lang) -> RegistryView {
