@@ -182,6 +182,23 @@ pub struct Credentials {
     pub locked_until: Option<Timestamp>,
 }
 
+/// The one account matching `condition` (SQL written here, never from input; `$1` is `value`).
+async fn credentials_where(
+    conn: &mut AnyConnection,
+    condition: &'static str,
+    value: &str,
+) -> Result<Option<Credentials>, StoreError> {
+    let sql = format!(
+        "SELECT id, password_hash, phone, email, failed_logins, lockouts, locked_until FROM users \
+         WHERE {condition}"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(value)
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(credentials_of).transpose()
+}
+
 fn credentials_of(row: &sqlx::any::AnyRow) -> Result<Credentials, StoreError> {
     Ok(Credentials {
         id: row.try_get("id")?,
@@ -201,14 +218,7 @@ pub async fn credentials_by_login(
     conn: &mut AnyConnection,
     login: &str,
 ) -> Result<Option<Credentials>, StoreError> {
-    let row = sqlx::query(
-        "SELECT id, password_hash, phone, email, failed_logins, lockouts, locked_until FROM users \
-         WHERE phone = $1 OR email = $1 OR snils = $1",
-    )
-    .bind(login)
-    .fetch_optional(conn)
-    .await?;
-    row.as_ref().map(credentials_of).transpose()
+    credentials_where(conn, "phone = $1 OR email = $1 OR snils = $1", login).await
 }
 
 /// The account's sign-in credentials and lock state, by id.
@@ -216,14 +226,7 @@ pub async fn credentials_by_id(
     conn: &mut AnyConnection,
     id: &str,
 ) -> Result<Option<Credentials>, StoreError> {
-    let row = sqlx::query(
-        "SELECT id, password_hash, phone, email, failed_logins, lockouts, locked_until FROM users \
-         WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(conn)
-    .await?;
-    row.as_ref().map(credentials_of).transpose()
+    credentials_where(conn, "id = $1", id).await
 }
 
 /// The account whose *confirmed* phone or e-mail this is (codes go only to confirmed contacts).
@@ -231,14 +234,13 @@ pub async fn by_confirmed_contact(
     conn: &mut AnyConnection,
     contact: &str,
 ) -> Result<Option<Credentials>, StoreError> {
-    let row = sqlx::query(
-        "SELECT id, password_hash, phone, email, failed_logins, lockouts, locked_until FROM users \
-         WHERE (phone = $1 AND phone_verified_at IS NOT NULL) OR (email = $1 AND email_verified_at IS NOT NULL)",
+    credentials_where(
+        conn,
+        "(phone = $1 AND phone_verified_at IS NOT NULL) \
+         OR (email = $1 AND email_verified_at IS NOT NULL)",
+        contact,
     )
-    .bind(contact)
-    .fetch_optional(conn)
-    .await?;
-    row.as_ref().map(credentials_of).transpose()
+    .await
 }
 
 /// Counts a failed sign-in; when `lock_until` is given the account is locked until then and the

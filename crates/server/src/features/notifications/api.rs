@@ -344,6 +344,18 @@ pub struct SubscribeRequest {
     pub topic: String,
 }
 
+/// The person's own change to their mailings (`None`: all of them), from this request.
+async fn change_own(
+    state: &AppState,
+    info: &RequestInfo,
+    user: &ApiUser,
+    topic: Option<Topic>,
+    what: Change,
+) -> Result<bool, store::StoreError> {
+    let actor = Actor::of(&user.user);
+    subscriptions::change(state, actor, &user.user.id, topic, what, info.ip.clone()).await
+}
+
 /// Subscribes to a mailing (or resumes a paused one); answers with every mailing.
 #[utoipa::path(post, path = "/api/v1/subscriptions", tag = "notifications", security(("bearer" = [])), request_body = SubscribeRequest,
     responses((status = 200, description = "Mailings", body = [SubscriptionView]), (status = 401, description = "No valid token", body = ErrorBody), (status = 422, description = "No such mailing", body = ErrorBody)))]
@@ -354,16 +366,7 @@ async fn subscribe(
     Json(body): Json<SubscribeRequest>,
 ) -> Result<Json<Vec<SubscriptionView>>, ApiError> {
     let topic = topic_of(&body.topic)?;
-    let actor = Actor::of(&user.user);
-    subscriptions::change(
-        &state,
-        actor,
-        &user.user.id,
-        Some(topic),
-        Change::Subscribe,
-        info.ip.clone(),
-    )
-    .await?;
+    change_own(&state, &info, &user, Some(topic), Change::Subscribe).await?;
     subscription_views(&state, &user, info.lang).await
 }
 
@@ -397,16 +400,7 @@ async fn pause_subscription(
     } else {
         Change::Subscribe
     };
-    let actor = Actor::of(&user.user);
-    subscriptions::change(
-        &state,
-        actor,
-        &user.user.id,
-        Some(topic),
-        what,
-        info.ip.clone(),
-    )
-    .await?;
+    change_own(&state, &info, &user, Some(topic), what).await?;
     subscription_views(&state, &user, info.lang).await
 }
 
@@ -421,16 +415,7 @@ async fn unsubscribe_one(
     Path(topic): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     let topic = topic_of(&topic)?;
-    let actor = Actor::of(&user.user);
-    subscriptions::change(
-        &state,
-        actor,
-        &user.user.id,
-        Some(topic),
-        Change::Unsubscribe,
-        info.ip.clone(),
-    )
-    .await?;
+    change_own(&state, &info, &user, Some(topic), Change::Unsubscribe).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -442,16 +427,7 @@ async fn unsubscribe_all(
     Extension(info): Extension<RequestInfo>,
     user: ApiUser,
 ) -> Result<StatusCode, ApiError> {
-    let actor = Actor::of(&user.user);
-    subscriptions::change(
-        &state,
-        actor,
-        &user.user.id,
-        None,
-        Change::Unsubscribe,
-        info.ip.clone(),
-    )
-    .await?;
+    change_own(&state, &info, &user, None, Change::Unsubscribe).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
