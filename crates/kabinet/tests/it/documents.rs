@@ -169,10 +169,28 @@ async fn a_passport_with_a_scan_is_stored_assessed_found_downloaded_trashed_and_
         disposition.contains("filename*=UTF-8''%D0%9F%D0%B0%D1%81%D0%BF%D0%BE%D1%80%D1%82"),
         "{disposition}"
     );
+    let bytes = crate::harness::bytes_under_every_encoding(|| {
+        client()
+            .get(app.url(&format!("/api/v1/documents/{id}/files/{file_id}")))
+            .bearer_auth(&api.token)
+    })
+    .await;
+    assert_eq!(bytes, scan, "byte-identical");
+    // A PDF is compressed already: it is sent as it is, with its length, even to a browser.
+    let raw = reqwest::Client::builder()
+        .no_gzip()
+        .build()
+        .expect("client")
+        .get(app.url(&format!("/api/v1/documents/{id}/files/{file_id}")))
+        .bearer_auth(&api.token)
+        .header("accept-encoding", crate::harness::BROWSER_ACCEPT_ENCODING)
+        .send()
+        .await
+        .expect("answered");
+    assert!(raw.headers().get("content-encoding").is_none());
     assert_eq!(
-        download.bytes().await.expect("body").to_vec(),
-        scan,
-        "byte-identical"
+        raw.headers()["content-length"],
+        scan.len().to_string().as_str()
     );
 
     // The registry shows it with the summary.

@@ -169,6 +169,7 @@ impl TestApp {
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.client
             .get(self.url(path))
+            .header(reqwest::header::ACCEPT, accept_for(path))
             .send()
             .await
             .expect("request is answered")
@@ -183,6 +184,7 @@ impl TestApp {
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
         self.client
             .post(self.url(path))
+            .header(reqwest::header::ACCEPT, accept_for(path))
             .form(form)
             .send()
             .await
@@ -223,10 +225,47 @@ impl Drop for TestApp {
     }
 }
 
-/// A browser-like client: keeps cookies, does not follow redirects (tests assert them).
+/// What Chromium sends with every request: it always asks for compression, and a language.
+pub const BROWSER_ACCEPT_ENCODING: &str = "gzip, deflate, br, zstd";
+pub const BROWSER_ACCEPT_LANGUAGE: &str = "ru-RU,ru;q=0.9,en-US;q=0.8,en;q=0.7";
+
+/// The headers a browser sends with every request (the client decodes gzip as a browser does).
+pub fn browser_headers() -> reqwest::header::HeaderMap {
+    use reqwest::header::{ACCEPT_ENCODING, ACCEPT_LANGUAGE, HeaderValue, USER_AGENT};
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        ACCEPT_ENCODING,
+        HeaderValue::from_static(BROWSER_ACCEPT_ENCODING),
+    );
+    headers.insert(
+        ACCEPT_LANGUAGE,
+        HeaderValue::from_static(BROWSER_ACCEPT_LANGUAGE),
+    );
+    headers.insert(
+        USER_AGENT,
+        HeaderValue::from_static(
+            "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36",
+        ),
+    );
+    headers
+}
+
+/// What a browser's address bar or form asks for on a page; what an API client asks for under
+/// `/api/`.
+pub fn accept_for(path: &str) -> &'static str {
+    if path.starts_with("/api/") {
+        "application/json"
+    } else {
+        "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
+    }
+}
+
+/// A browser-like client: keeps cookies, sends a browser's headers and decodes what it is sent,
+/// does not follow redirects (tests assert them).
 pub fn client() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
+        .default_headers(browser_headers())
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .expect("client builds")
@@ -253,4 +292,42 @@ where
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     panic!("timed out waiting until {what}");
+}
+
+/// What a download is fetched under: plain, gzip alone, and what a browser asks for.
+pub const ENCODINGS: &[&str] = &["identity", "gzip", BROWSER_ACCEPT_ENCODING];
+
+/// Fetches a download once under each of `ENCODINGS` (the request made by `make`, through a
+/// client that decodes as a browser does), asserting that each answer is 200 and read whole;
+/// returns each encoding with its bytes.
+pub async fn downloads_under_every_encoding(
+    make: impl Fn() -> reqwest::RequestBuilder,
+) -> Vec<(&'static str, Vec<u8>)> {
+    let mut out = Vec::new();
+    for encoding in ENCODINGS {
+        let response = make()
+            .header(reqwest::header::ACCEPT_ENCODING, *encoding)
+            .send()
+            .await
+            .expect("answered");
+        assert_eq!(response.status(), 200, "under {encoding}");
+        let bytes = response
+            .bytes()
+            .await
+            .unwrap_or_else(|e| panic!("the whole body under {encoding}: {e}"))
+            .to_vec();
+        out.push((*encoding, bytes));
+    }
+    out
+}
+
+/// As `downloads_under_every_encoding`, for a download that is the same every time: asserts the
+/// bytes agree and returns them.
+pub async fn bytes_under_every_encoding(make: impl Fn() -> reqwest::RequestBuilder) -> Vec<u8> {
+    let mut all = downloads_under_every_encoding(make).await.into_iter();
+    let (_, first) = all.next().expect("one encoding at least");
+    for (encoding, bytes) in all {
+        assert!(first == bytes, "other bytes under {encoding}");
+    }
+    first
 }

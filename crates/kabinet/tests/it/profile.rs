@@ -521,28 +521,27 @@ async fn all_my_data_downloads_as_a_zip_that_an_independent_reader_opens() {
     let r = app.get("/profile/export.zip").await;
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/zip");
-    let zip = r.bytes().await.expect("bytes");
-    let dir = crate::harness::TempDir::new();
-    let path = dir.0.join("export.zip");
-    std::fs::write(&path, &zip).expect("written");
-    let script = "import sys, json, zipfile, hashlib\n\
-        z = zipfile.ZipFile(sys.argv[1])\n\
-        bad = z.testzip()\n\
-        files = [n for n in z.namelist() if n.startswith('files/')]\n\
-        docs = json.loads(z.read('documents.json'))\n\
-        print(json.dumps({'bad': bad, 'names': sorted(z.namelist()), 'titles': [d['title'] for d in docs],\n\
-          'sha': hashlib.sha256(z.read(files[0])).hexdigest(), 'profile': json.loads(z.read('profile.json'))['phone']}))";
-    let out = std::process::Command::new("python3")
-        .args(["-c", script])
-        .arg(&path)
-        .output()
-        .expect("python3 runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let seen: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    // Each export is new (it holds its own journal record), so each is opened on its own.
+    let downloads = crate::harness::downloads_under_every_encoding(|| {
+        app.client.get(app.url("/profile/export.zip"))
+    })
+    .await;
+    for (encoding, zip) in downloads {
+        let seen = open_export(&zip);
+        assert_eq!(seen["bad"], serde_json::Value::Null, "under {encoding}");
+        assert_eq!(
+            seen["sha"].as_str(),
+            Some(expected.as_str()),
+            "under {encoding}"
+        );
+    }
+    let zip = app
+        .get("/profile/export.zip")
+        .await
+        .bytes()
+        .await
+        .expect("bytes");
+    let seen = open_export(&zip);
     assert_eq!(seen["bad"], serde_json::Value::Null, "every CRC matches");
     let names: Vec<&str> = seen["names"]
         .as_array()
@@ -573,4 +572,29 @@ async fn all_my_data_downloads_as_a_zip_that_an_independent_reader_opens() {
         Some(expected.as_str()),
         "the scan comes out decrypted, byte for byte"
     );
+}
+
+/// What an independent reader (Python's zipfile) finds in an export.
+fn open_export(zip: &[u8]) -> serde_json::Value {
+    let dir = crate::harness::TempDir::new();
+    let path = dir.0.join("export.zip");
+    std::fs::write(&path, zip).expect("written");
+    let script = "import sys, json, zipfile, hashlib\n\
+        z = zipfile.ZipFile(sys.argv[1])\n\
+        bad = z.testzip()\n\
+        files = [n for n in z.namelist() if n.startswith('files/')]\n\
+        docs = json.loads(z.read('documents.json'))\n\
+        print(json.dumps({'bad': bad, 'names': sorted(z.namelist()), 'titles': [d['title'] for d in docs],\n\
+          'sha': hashlib.sha256(z.read(files[0])).hexdigest(), 'profile': json.loads(z.read('profile.json'))['phone']}))";
+    let out = std::process::Command::new("python3")
+        .args(["-c", script])
+        .arg(&path)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("json")
 }

@@ -328,17 +328,59 @@ async fn static_assets_are_cached_for_long_and_missing_ones_are_404() {
     assert_eq!(app.get("/static/app.00000000.css").await.status(), 404);
 }
 
+/// A client that keeps the encoding as sent, to see what the server chose.
+fn undecoding_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_gzip()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client builds")
+}
+
 #[tokio::test]
-async fn pages_are_compressed_when_asked() {
+async fn text_is_compressed_for_browsers_and_compressed_formats_are_sent_as_they_are() {
     let app = TestApp::spawn().await;
-    let response = app
-        .client
-        .get(app.url("/"))
+    let raw = undecoding_client();
+    let encoding_of = |path: &'static str| {
+        let raw = raw.clone();
+        let url = app.url(path);
+        async move {
+            let r = raw
+                .get(url)
+                .header("accept-encoding", crate::harness::BROWSER_ACCEPT_ENCODING)
+                .send()
+                .await
+                .expect("answered");
+            assert_eq!(r.status(), 200, "{path}");
+            r.headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().expect("ascii").to_owned())
+        }
+    };
+    assert_eq!(encoding_of("/").await.as_deref(), Some("gzip"));
+    assert_eq!(
+        encoding_of("/api/openapi.json").await.as_deref(),
+        Some("gzip")
+    );
+    let css = app
+        .get_text("/")
+        .await
+        .1
+        .split("href=\"/static/")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .map(|s| format!("/static/{s}"))
+        .expect("the page links its stylesheet");
+    let r = raw
+        .get(app.url(&css))
         .header("accept-encoding", "gzip")
         .send()
         .await
         .expect("answered");
-    assert_eq!(response.headers()["content-encoding"], "gzip");
+    assert_eq!(r.headers()["content-encoding"], "gzip", "{css}");
+    // Without asking, nothing is compressed.
+    let r = raw.get(app.url("/")).send().await.expect("answered");
+    assert!(r.headers().get("content-encoding").is_none());
 }
 
 /// Regression tests for what schemathesis found.

@@ -3,8 +3,10 @@
 
 pub mod assets;
 pub mod auth;
+pub mod compression;
 pub mod context;
 pub mod cookies;
+pub mod download;
 pub mod errors;
 pub mod forms;
 pub mod headers;
@@ -25,7 +27,6 @@ use axum::routing::{get, post};
 use serde::Deserialize;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::timeout::TimeoutLayer;
 
 use crate::state::AppState;
@@ -49,9 +50,7 @@ pub fn router(state: AppState) -> Router {
     let middleware = ServiceBuilder::new()
         .layer(from_fn_with_state(state.clone(), context::middleware))
         .layer(from_fn_with_state(state.clone(), headers::middleware))
-        // The fastest level: pages are compressed on every request, and the best level costs
-        // several times the CPU for a few percent fewer bytes (measured on the registry page).
-        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
+        .layer(compression::layer())
         .layer(from_fn(errors::finish))
         .layer(CatchPanicLayer::custom(errors::panic_response))
         .layer(TimeoutLayer::with_status_code(

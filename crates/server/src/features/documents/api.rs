@@ -17,11 +17,12 @@ use std::sync::Arc;
 use super::cache::Registry;
 use super::catalogue::Catalogue;
 use super::service::{self, DocumentError, DocumentInput, Incoming};
-use super::views::{DocumentView, FileView, HistoryEntry, content_disposition, document_view};
+use super::views::{DocumentView, FileView, HistoryEntry, document_view};
 use crate::features::accounts::pages::meta;
 use crate::state::AppState;
 use crate::web::auth::ApiUser;
 use crate::web::context::RequestInfo;
+use crate::web::download::{content_disposition, streamed};
 use crate::web::errors::{ApiError, ErrorBody};
 use crate::web::i18n::{Lang, Msg};
 
@@ -558,7 +559,7 @@ pub async fn stream_file(
     inline: bool,
 ) -> Result<Response, DocumentError> {
     let (file, stream) = service::open_file(state, user, id, file_id, inline, meta).await?;
-    let body = Body::from_stream(stream.map(|r| {
+    let body = streamed(stream.map(|r| {
         r.map_err(|e| {
             tracing::error!(error = %e, "stored file failed its check while streaming");
             std::io::Error::other(e)

@@ -154,39 +154,3 @@ impl From<&store::audit::Record> for HistoryEntry {
         }
     }
 }
-
-/// RFC 6266 / 5987: an ASCII fallback and the exact UTF-8 name.
-pub fn content_disposition(disposition: &str, name: &str) -> String {
-    let ascii: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let mut encoded = String::new();
-    for b in name.as_bytes() {
-        let c = *b as char;
-        if c.is_ascii_alphanumeric() || "!#$&+-.^_`|~".contains(c) {
-            encoded.push(c);
-        } else {
-            encoded.push_str(&format!("%{b:02X}"));
-        }
-    }
-    format!("{disposition}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn cyrillic_file_names_survive_in_the_header() {
-        let h = super::content_disposition("attachment", "Паспорт скан.pdf");
-        assert_eq!(
-            h,
-            "attachment; filename=\"_______ ____.pdf\"; filename*=UTF-8''%D0%9F%D0%B0%D1%81%D0%BF%D0%BE%D1%80%D1%82%20%D1%81%D0%BA%D0%B0%D0%BD.pdf"
-        );
-    }
-}

@@ -4,7 +4,6 @@
 
 use axum::Extension;
 use axum::Router;
-use axum::body::Body;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -15,10 +14,11 @@ use store::audit::{self, Actor, Entry};
 use tokio::sync::mpsc;
 
 use crate::features::documents::service::Assessor;
-use crate::features::documents::views::{content_disposition, document_view};
+use crate::features::documents::views::document_view;
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::context::RequestInfo;
+use crate::web::download::{content_disposition, streamed};
 use crate::web::errors::PageError;
 use crate::zip::ZipWriter;
 
@@ -215,7 +215,7 @@ async fn export(
             ),
             (header::CACHE_CONTROL, "private, no-store".to_owned()),
         ],
-        Body::from_stream(stream),
+        streamed(stream),
     )
         .into_response())
 }

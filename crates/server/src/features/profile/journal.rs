@@ -326,10 +326,7 @@ async fn export(
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                crate::features::documents::views::content_disposition(
-                    "attachment",
-                    "журнал-действий.csv",
-                ),
+                crate::web::download::content_disposition("attachment", "журнал-действий.csv"),
             ),
             (header::CACHE_CONTROL, "private, no-store".to_owned()),
         ],
