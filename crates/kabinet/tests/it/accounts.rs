@@ -683,11 +683,9 @@ async fn the_api_registers_signs_in_and_manages_tokens() {
         .expect("answered");
     assert_eq!(unknown_field.status(), 422);
     let body: serde_json::Value = unknown_field.json().await.expect("json");
-    assert!(
-        body["error"]["message"]
-            .as_str()
-            .expect("text")
-            .contains("unknown field"),
+    assert_eq!(body["error"]["fields"][0]["field"], "admin", "{body}");
+    assert_eq!(
+        body["error"]["fields"][0]["code"], "unknown_field",
         "{body}"
     );
 

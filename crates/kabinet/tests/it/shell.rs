@@ -446,3 +446,92 @@ async fn operations_endpoints_answer_other_methods_with_405_not_a_csrf_refusal()
         assert_eq!(response.status(), 405, "{path}");
     }
 }
+
+/// Every operation of the OpenAPI document that takes a JSON body refuses, before it changes
+/// anything, a field it does not know (422, the field named) and bytes that are not UTF-8 (400).
+#[tokio::test]
+async fn every_json_operation_refuses_unknown_fields_and_bytes_that_are_not_utf8() {
+    let app = TestApp::spawn().await;
+    let api =
+        crate::documents::citizen_born(&app, "+79120000777", "json@example.test", "1990-01-01")
+            .await;
+    let doc: serde_json::Value = app
+        .get("/api/openapi.json")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let (status, passport) = api
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/documents",
+            Some(serde_json::json!({ "kind": "other", "title": "Справка" })),
+        )
+        .await;
+    assert_eq!(status, 201, "{passport}");
+    let id = passport["id"].as_str().expect("id").to_owned();
+    let mut checked = Vec::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("operations") {
+            if op["requestBody"]["content"]["application/json"].is_null() {
+                continue;
+            }
+            // A real id, so that an operation that finds its object first reads the body too.
+            let url = app.url(&path.replace("{id}", &id));
+            let method =
+                reqwest::Method::from_bytes(method.to_uppercase().as_bytes()).expect("method");
+            let send = |body: Vec<u8>| {
+                client()
+                    .request(method.clone(), url.clone())
+                    .bearer_auth(&api.token)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+            };
+            let r = send(br#"{"zz_not_a_field": 1}"#.to_vec())
+                .await
+                .expect("answered");
+            assert_eq!(r.status(), 422, "{method} {path} with an unknown field");
+            let body: serde_json::Value = r.json().await.expect("json");
+            assert!(
+                body["error"]["fields"]
+                    .as_array()
+                    .is_some_and(|f| f.iter().any(|f| f["field"] == "zz_not_a_field")),
+                "{method} {path} names the unknown field: {body}"
+            );
+            let r = send(b"{\"zz\": \"\xff\xfe\"}".to_vec())
+                .await
+                .expect("answered");
+            assert_eq!(
+                r.status(),
+                400,
+                "{method} {path} with bytes that are not UTF-8"
+            );
+            let body: serde_json::Value = r.json().await.expect("json");
+            assert_eq!(body["error"]["code"], "invalid_encoding", "{method} {path}");
+            checked.push(format!("{method} {path}"));
+        }
+    }
+    assert!(
+        checked.iter().any(|c| c == "PUT /api/v1/reminder-days"),
+        "{checked:?}"
+    );
+    assert!(checked.len() >= 10, "{checked:?}");
+
+    // Nothing of a refused body is applied.
+    let (_, before) = api
+        .send(reqwest::Method::GET, "/api/v1/reminder-days", None)
+        .await;
+    let (status, _) = api
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/reminder-days",
+            Some(serde_json::json!({ "every": [5], "kindz": {} })),
+        )
+        .await;
+    assert_eq!(status, 422);
+    let (_, after) = api
+        .send(reqwest::Method::GET, "/api/v1/reminder-days", None)
+        .await;
+    assert_eq!(before, after);
+}

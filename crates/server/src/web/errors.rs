@@ -307,7 +307,7 @@ pub fn error_text(status: StatusCode) -> ErrorText {
     ErrorText { title, body }
 }
 
-fn error_code(status: StatusCode) -> &'static str {
+pub fn error_code(status: StatusCode) -> &'static str {
     match status.as_u16() {
         400 => "bad_request",
         401 => "unauthorized",

@@ -11,6 +11,7 @@ pub mod errors;
 pub mod forms;
 pub mod headers;
 pub mod i18n;
+pub mod json;
 pub mod limits;
 pub mod page;
 pub mod session;

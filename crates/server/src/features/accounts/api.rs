@@ -1,6 +1,7 @@
 //! The accounts API for the mobile app: register, confirm the phone, sign in for a bearer token,
 //! sign out, list and revoke tokens.
 
+use crate::web::json::JsonBody;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -38,7 +39,7 @@ pub fn api() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+
 pub struct RegisterRequest {
     pub surname: String,
     pub given_name: String,
@@ -145,7 +146,7 @@ fn account_error(err: AccountError) -> ApiError {
 async fn register(
     State(state): State<AppState>,
     Extension(info): Extension<RequestInfo>,
-    Json(body): Json<RegisterRequest>,
+    JsonBody(body): JsonBody<RegisterRequest>,
 ) -> Result<Response, ApiError> {
     let input = RegisterInput {
         surname: body.surname,
@@ -170,7 +171,7 @@ async fn register(
 }
 
 #[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+
 pub struct ConfirmPhoneRequest {
     pub registration_id: String,
     /// The 6 digits from the SMS.
@@ -245,7 +246,7 @@ pub(crate) async fn issue_token(
 async fn confirm_phone(
     State(state): State<AppState>,
     Extension(info): Extension<RequestInfo>,
-    Json(body): Json<ConfirmPhoneRequest>,
+    JsonBody(body): JsonBody<ConfirmPhoneRequest>,
 ) -> Result<Response, ApiError> {
     let meta = meta(&info);
     let user_id = service::confirm_registration(&state, &body.registration_id, &body.code, &meta)
@@ -256,7 +257,7 @@ async fn confirm_phone(
 }
 
 #[derive(Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+
 pub struct LoginRequest {
     /// Phone, e-mail or SNILS.
     pub login: String,
@@ -287,7 +288,7 @@ pub struct SecondFactorRequired {
 async fn login(
     State(state): State<AppState>,
     Extension(info): Extension<RequestInfo>,
-    Json(body): Json<LoginRequest>,
+    JsonBody(body): JsonBody<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let meta = meta(&info);
     let mut issues = Vec::new();

@@ -1,5 +1,6 @@
 //! My documents and the registry in the JSON API.
 
+use crate::web::json::JsonBody;
 use axum::Extension;
 use axum::Json;
 use axum::body::Body;
@@ -232,7 +233,7 @@ async fn create_document(
     State(state): State<AppState>,
     Extension(info): Extension<RequestInfo>,
     user: ApiUser,
-    Json(input): Json<DocumentInput>,
+    JsonBody(input): JsonBody<DocumentInput>,
 ) -> Result<(StatusCode, Json<DocumentView>), ApiError> {
     let id = service::create(&state, &user.user, &input, Vec::new(), &meta(&info)).await?;
     Ok((
@@ -264,7 +265,7 @@ async fn patch_document(
     Extension(info): Extension<RequestInfo>,
     user: ApiUser,
     Path(id): Path<String>,
-    Json(mut patch): Json<serde_json::Map<String, serde_json::Value>>,
+    JsonBody(mut patch): JsonBody<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<Json<DocumentView>, ApiError> {
     let doc = service::get(&state, &user.user.id, &id).await?;
     let revision = match patch.remove("revision") {
@@ -284,23 +285,12 @@ async fn patch_document(
     };
     let mut current = service::input_of(&doc);
     current.tags = doc.data.tags.clone();
-    let mut merged = serde_json::json!({
+    let current = serde_json::json!({
         "title": current.title, "number": current.number, "issuer": current.issuer,
         "issued_on": current.issued_on, "expires_on": current.expires_on,
         "description": current.description, "tags": current.tags, "fields": current.fields,
     });
-    if let Some(object) = merged.as_object_mut() {
-        object.extend(patch);
-    }
-    let mut input: DocumentInput = serde_json::from_value(merged).map_err(|e| {
-        let mut err = ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_input",
-            Msg::new("Некорректные поля документа", "Invalid document fields"),
-        );
-        err.detail = Some(e.to_string());
-        err
-    })?;
+    let mut input: DocumentInput = crate::web::json::patched(current, patch)?;
     input.kind = doc.data.kind_code.clone();
     service::update(&state, &user.user, &id, &input, revision, &meta(&info)).await?;
     Ok(Json(

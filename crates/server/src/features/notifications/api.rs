@@ -1,6 +1,7 @@
 //! Notifications in the API: the inbox, read/unread/archive, the settings table and the delivery
 //! history.
 
+use crate::web::json::JsonBody;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
@@ -118,7 +119,7 @@ async fn change_notification(
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+
 pub struct SettingView {
     /// `applications`, `personal_data`, `deadlines`, `payments`, `security`, `system`
     pub category: String,
@@ -128,7 +129,7 @@ pub struct SettingView {
 }
 
 #[derive(Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+
 pub struct SettingsView {
     /// Every category × channel.
     pub settings: Vec<SettingView>,
@@ -176,7 +177,7 @@ async fn put_settings(
     State(state): State<AppState>,
     Extension(info): Extension<RequestInfo>,
     user: ApiUser,
-    Json(body): Json<SettingsView>,
+    JsonBody(body): JsonBody<SettingsView>,
 ) -> Result<Json<SettingsView>, ApiError> {
     let mut settings = service::settings(&state, &user.user.id).await?;
     for (i, s) in body.settings.iter().enumerate() {
@@ -363,7 +364,7 @@ async fn subscribe(
     State(state): State<AppState>,
     Extension(info): Extension<RequestInfo>,
     user: ApiUser,
-    Json(body): Json<SubscribeRequest>,
+    JsonBody(body): JsonBody<SubscribeRequest>,
 ) -> Result<Json<Vec<SubscriptionView>>, ApiError> {
     let topic = topic_of(&body.topic)?;
     change_own(&state, &info, &user, Some(topic), Change::Subscribe).await?;
@@ -385,7 +386,7 @@ async fn pause_subscription(
     Extension(info): Extension<RequestInfo>,
     user: ApiUser,
     Path(topic): Path<String>,
-    Json(body): Json<PauseRequest>,
+    JsonBody(body): JsonBody<PauseRequest>,
 ) -> Result<Json<Vec<SubscriptionView>>, ApiError> {
     let topic = topic_of(&topic)?;
     let mine = subscriptions::list(&state, &user.user.id).await?;
@@ -507,7 +508,7 @@ async fn put_reminder_days(
     State(state): State<AppState>,
     Extension(info): Extension<RequestInfo>,
     user: ApiUser,
-    Json(body): Json<ReminderDaysChange>,
+    JsonBody(body): JsonBody<ReminderDaysChange>,
 ) -> Result<Json<ReminderDaysView>, ApiError> {
     let catalogue = crate::features::documents::catalogue::Catalogue::load(&state.db).await?;
     let mut choice = super::reminder_days::Choice::new();
@@ -585,7 +586,7 @@ async fn add_push(
     State(state): State<AppState>,
     Extension(info): Extension<RequestInfo>,
     user: ApiUser,
-    Json(body): Json<super::push::BrowserSubscription>,
+    JsonBody(body): JsonBody<super::push::BrowserSubscription>,
 ) -> Result<(StatusCode, Json<PushSubscribed>), ApiError> {
     match super::push::subscribe(
         &state,

@@ -33,6 +33,12 @@ use crate::web::i18n::{Lang, Msg};
 pub struct BrowserSubscription {
     pub endpoint: String,
     pub keys: BrowserKeys,
+    /// When the push service will end the subscription (milliseconds since the epoch), as
+    /// `PushSubscription.toJSON()` gives it; usually `null`. Read so that a browser's own JSON
+    /// is accepted as it is sent.
+    #[serde(default, rename = "expirationTime")]
+    #[allow(dead_code)]
+    pub expiration_time: Option<f64>,
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -182,7 +188,7 @@ async fn subscribe_json(
     body: Bytes,
 ) -> Response {
     let lang = info.lang;
-    let Ok(sub) = serde_json::from_slice::<BrowserSubscription>(&body) else {
+    let Ok(sub) = crate::web::json::parse::<BrowserSubscription>(&body) else {
         return refusal(SubscribeError::Keys, lang);
     };
     match subscribe(

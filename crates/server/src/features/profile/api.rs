@@ -1,5 +1,6 @@
 //! The profile in the API: read it whole; change any of its fields with PATCH.
 
+use crate::web::json::JsonBody;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
@@ -80,25 +81,14 @@ async fn patch_profile(
     State(state): State<AppState>,
     Extension(info): Extension<RequestInfo>,
     user: ApiUser,
-    Json(patch): Json<serde_json::Map<String, serde_json::Value>>,
+    JsonBody(patch): JsonBody<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<Json<ProfileSaved>, ApiError> {
     let current = store::users::profile(&state.db, &user.user.id)
         .await?
         .ok_or_else(ApiError::not_found)?;
-    let mut merged =
+    let current =
         serde_json::to_value(ProfileFields::from_profile(&current)).map_err(ApiError::internal)?;
-    if let Some(object) = merged.as_object_mut() {
-        object.extend(patch);
-    }
-    let fields: ProfileFields = serde_json::from_value(merged).map_err(|e| {
-        let mut err = ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_input",
-            Msg::new("Некорректные поля профиля", "Invalid profile fields"),
-        );
-        err.detail = Some(e.to_string());
-        err
-    })?;
+    let fields: ProfileFields = crate::web::json::patched(current, patch)?;
     match service::save(&state, &user.user, &fields, &meta(&info)).await {
         Ok(change) => Ok(Json(ProfileSaved {
             profile: view(&state, &user.user.id).await?,

@@ -4,6 +4,7 @@
 //! the hourly erase job removes every row about the person and their stored files; the audit
 //! log keeps its records and a tombstone (`account.erased`: when, how many documents).
 
+use crate::web::json::JsonBody;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::State;
@@ -306,7 +307,7 @@ async fn post_deletion(
     State(state): State<AppState>,
     Extension(info): Extension<RequestInfo>,
     user: ApiUser,
-    Json(body): Json<DeletionRequest>,
+    JsonBody(body): JsonBody<DeletionRequest>,
 ) -> Result<(StatusCode, Json<DeletionView>), ApiError> {
     if !body.understood {
         return Err(ApiError::new(

@@ -1,6 +1,7 @@
 //! The security API: the second step of signing in for apps, and the state of the person's
 //! second factor. Setting a factor up is done on the pages (it shows a QR code and secrets once).
 
+use crate::web::json::JsonBody;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::{Extension, Json};
@@ -52,7 +53,7 @@ const CHALLENGE_GONE: Msg = Msg::new(
 async fn second_factor(
     State(state): State<AppState>,
     Extension(info): Extension<RequestInfo>,
-    Json(body): Json<SecondFactorRequest>,
+    JsonBody(body): JsonBody<SecondFactorRequest>,
 ) -> Result<Json<TokenIssued>, ApiError> {
     let meta = meta(&info);
     match service::complete_sign_in(&state, &body.challenge, &body.code, &meta).await {

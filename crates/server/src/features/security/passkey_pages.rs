@@ -5,7 +5,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::body::Bytes;
 use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
@@ -128,10 +127,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Sent<T> {
             .get::<RequestInfo>()
             .map(|i| i.lang)
             .unwrap_or_default();
-        let body = Bytes::from_request(req, state)
+        crate::web::json::read(req, state)
             .await
-            .map_err(|_| incomplete(lang))?;
-        serde_json::from_slice(&body)
             .map(Sent)
             .map_err(|_| incomplete(lang))
     }
