@@ -3,6 +3,7 @@
 //! Start at [`app`] (how a node starts), then [`web`] (the shared machinery: context, errors,
 //! sessions, CSRF, headers, languages) and [`features`] (one folder per feature).
 
+pub mod actions;
 pub mod app;
 pub mod channels;
 pub mod config;

@@ -60,12 +60,113 @@ impl Actor {
     }
 }
 
+/// Declares [`Action`] from its variants and their stored codes, so that the list of every
+/// action a record can carry is the enum itself.
+macro_rules! actions {
+    ($($variant:ident = $code:literal),* $(,)?) => {
+        /// What was done, stored as its dotted code (`user.created`, `document.downloaded`).
+        /// Every action a record can carry is a variant: the journal's labels match on it, so
+        /// a new action does not compile until it has its words.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Action {
+            $($variant),*
+        }
+
+        impl Action {
+            /// Every action, in declaration order.
+            pub const ALL: &'static [Action] = &[$(Action::$variant),*];
+
+            /// The code stored in `audit_log.action`.
+            pub fn code(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $code),*
+                }
+            }
+
+            /// The action a stored code names (records written by this or an earlier version).
+            pub fn from_code(code: &str) -> Option<Action> {
+                match code {
+                    $($code => Some(Action::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
+actions! {
+    AccountDeletionCancelled = "account.deletion_cancelled",
+    AccountDeletionRequested = "account.deletion_requested",
+    AccountErased = "account.erased",
+    ApiTokenConfirmationFailed = "api_token.confirmation_failed",
+    ApiTokenConfirmed = "api_token.confirmed",
+    ApiTokenIssued = "api_token.issued",
+    ApiTokenRevoked = "api_token.revoked",
+    BulletinPublished = "bulletin.published",
+    CalendarFeedCreated = "calendar_feed.created",
+    CalendarFeedRemoved = "calendar_feed.removed",
+    DocumentArchived = "document.archived",
+    DocumentChanged = "document.changed",
+    DocumentCreated = "document.created",
+    DocumentDeleted = "document.deleted",
+    DocumentDownloaded = "document.downloaded",
+    DocumentFileAdded = "document.file_added",
+    DocumentFileReplaced = "document.file_replaced",
+    DocumentPurged = "document.purged",
+    DocumentRestored = "document.restored",
+    DocumentViewed = "document.viewed",
+    DocumentKindChanged = "document_kind.changed",
+    JobRetried = "job.retried",
+    NotificationSettingsChanged = "notification_settings.changed",
+    NotificationSettingsReminderDaysChanged = "notification_settings.reminder_days_changed",
+    NotificationSettingsUnsubscribed = "notification_settings.unsubscribed",
+    OperatorAuditSearched = "operator.audit_searched",
+    PersonalDataExported = "personal_data.exported",
+    ProfileUpdated = "profile.updated",
+    PushSubscribed = "push.subscribed",
+    PushUnsubscribed = "push.unsubscribed",
+    RecoveryRequestFiled = "recovery_request.filed",
+    RegistrationStarted = "registration.started",
+    ReminderSent = "reminder.sent",
+    SecurityIdleTimeoutChanged = "security.idle_timeout_changed",
+    SecurityNotMe = "security.not_me",
+    SecurityPasskeyAdded = "security.passkey_added",
+    SecurityPasskeyRemoved = "security.passkey_removed",
+    SecurityPasskeyRenamed = "security.passkey_renamed",
+    SecurityRecoveryCodesRenewed = "security.recovery_codes_renewed",
+    SecuritySecondFactorDisabled = "security.second_factor_disabled",
+    SecuritySmsFactorEnabled = "security.sms_factor_enabled",
+    SecurityTotpEnabled = "security.totp_enabled",
+    SecurityTotpStarted = "security.totp_started",
+    SessionConfirmationFailed = "session.confirmation_failed",
+    SessionConfirmed = "session.confirmed",
+    SessionEnded = "session.ended",
+    SessionSecondFactorFailed = "session.second_factor_failed",
+    SessionSignedIn = "session.signed_in",
+    SessionSignedOut = "session.signed_out",
+    SessionSignedOutElsewhere = "session.signed_out_elsewhere",
+    SessionSignedOutEverywhere = "session.signed_out_everywhere",
+    StorageOrphansRemoved = "storage.orphans_removed",
+    SubscriptionPaused = "subscription.paused",
+    SubscriptionSubscribed = "subscription.subscribed",
+    SubscriptionUnsubscribed = "subscription.unsubscribed",
+    SubscriptionUnsubscribedAll = "subscription.unsubscribed_all",
+    UserCreated = "user.created",
+    UserEmailChanged = "user.email_changed",
+    UserEmailConfirmed = "user.email_confirmed",
+    UserLocked = "user.locked",
+    UserPasswordChanged = "user.password_changed",
+    UserPasswordRecovered = "user.password_recovered",
+    UserPhoneChanged = "user.phone_changed",
+    UserRegistered = "user.registered",
+    UserUnlocked = "user.unlocked",
+}
+
 /// One thing that happened.
 #[derive(Debug, Clone)]
 pub struct Entry {
     pub actor: Actor,
-    /// What was done, dotted: `user.created`, `session.signed_in`, `document.downloaded`.
-    pub action: String,
+    pub action: Action,
     pub object_kind: Option<String>,
     pub object_id: Option<String>,
     /// Whose data it concerns (shown in that user's journal).
@@ -79,10 +180,10 @@ pub struct Entry {
 }
 
 impl Entry {
-    pub fn new(actor: Actor, action: &str) -> Self {
+    pub fn new(actor: Actor, action: Action) -> Self {
         Self {
             actor,
-            action: action.to_owned(),
+            action,
             object_kind: None,
             object_id: None,
             subject_id: None,
@@ -205,7 +306,7 @@ pub async fn append(
         at: now,
         actor_kind: entry.actor.kind().to_owned(),
         actor_id: entry.actor.id().map(str::to_owned),
-        action: entry.action.clone(),
+        action: entry.action.code().to_owned(),
         object_kind: entry.object_kind.clone(),
         object_id: entry.object_id.clone(),
         subject_id: entry.subject_id.clone(),
@@ -518,7 +619,7 @@ mod tests {
     fn shards_spread_by_subject() {
         let shards: std::collections::HashSet<i64> = (0..200)
             .map(|i| {
-                Entry::new(Actor::System, "x")
+                Entry::new(Actor::System, Action::JobRetried)
                     .subject(&format!("user-{i}"))
                     .shard()
             })

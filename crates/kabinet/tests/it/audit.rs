@@ -8,7 +8,7 @@ use crate::harness::TestApp;
 async fn append_many(app: &TestApp, n: usize) {
     for i in 0..n {
         let mut tx = app.state.db.begin().await.expect("tx");
-        let entry = Entry::new(Actor::System, "test.event")
+        let entry = Entry::new(Actor::System, store::audit::Action::JobRetried)
             .subject(&format!("user-{}", i % 7))
             .details(serde_json::json!({ "i": i }));
         audit::append(&mut tx, &entry, app.state.now())
@@ -107,7 +107,7 @@ async fn a_rolled_back_change_leaves_no_audit_record() {
     let mut tx = app.state.db.begin().await.expect("tx");
     audit::append(
         &mut tx,
-        &Entry::new(Actor::System, "test.rolled_back"),
+        &Entry::new(Actor::System, store::audit::Action::JobRetried),
         app.state.now(),
     )
     .await

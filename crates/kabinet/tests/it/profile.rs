@@ -528,6 +528,23 @@ async fn all_my_data_downloads_as_a_zip_that_an_independent_reader_opens() {
     .await;
     for (encoding, zip) in downloads {
         let seen = open_export(&zip);
+
+        // The journal names the export in words, on the page and in the CSV, in both languages.
+        for (lang, words) in [
+            ("ru", "Выгружены все данные"),
+            ("en", "All data downloaded"),
+        ] {
+            let (_, page) = app.get_text("/profile/journal").await;
+            let token = crate::harness::csrf_token(&page);
+            app.post_form("/lang", &[("_csrf", &token), ("lang", lang), ("next", "/")])
+                .await;
+            for path in ["/profile/journal", "/profile/journal.csv"] {
+                let (status, text) = app.get_text(path).await;
+                assert_eq!(status, 200, "{path}");
+                assert!(text.contains(words), "{path} in {lang}");
+                assert!(!text.contains("personal_data.exported"), "{path} in {lang}");
+            }
+        }
         assert_eq!(seen["bad"], serde_json::Value::Null, "under {encoding}");
         assert_eq!(
             seen["sha"].as_str(),

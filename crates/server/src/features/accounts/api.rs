@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
+use store::audit::Action;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -220,7 +221,7 @@ pub(crate) async fn issue_token(
     // An app has no cookie to mark it: its name and user agent stand for the device.
     let mark = format!("api\n{name}\n{}", meta.user_agent.as_deref().unwrap_or(""));
     service::note_device(&mut tx, state, user_id, &mark, meta, now).await?;
-    let entry = store::audit::Entry::new(store::audit::Actor::Anonymous, "api_token.issued")
+    let entry = store::audit::Entry::new(store::audit::Actor::Anonymous, Action::ApiTokenIssued)
         .object("api_token", &token_id)
         .subject(user_id)
         .from_request(meta.ip.clone(), None)
@@ -385,9 +386,10 @@ async fn revoke_token(
     if !store::tokens::revoke(&mut tx, &user.user.id, &id, now).await? {
         return Err(ApiError::not_found());
     }
-    let entry = store::audit::Entry::new(store::audit::Actor::of(&user.user), "api_token.revoked")
-        .object("api_token", &id)
-        .subject(&user.user.id);
+    let entry =
+        store::audit::Entry::new(store::audit::Actor::of(&user.user), Action::ApiTokenRevoked)
+            .object("api_token", &id)
+            .subject(&user.user.id);
     store::audit::append(&mut tx, &entry, now).await?;
     tx.commit().await.map_err(store::StoreError::from)?;
     Ok(StatusCode::NO_CONTENT)

@@ -2,6 +2,7 @@
 //! set (`kabinet demo`). Each is created with its audit record in one transaction.
 
 use domain::{Email, Phone, Role};
+use store::audit::Action;
 use store::audit::{self, Actor, Entry};
 use store::users::{self, NewUser};
 
@@ -83,7 +84,7 @@ pub async fn create(
         Err(store::StoreError::UniqueViolation) => return Err(ProvisionError::Taken),
         Err(e) => return Err(e.into()),
     };
-    let entry = Entry::new(Actor::Console, "user.created")
+    let entry = Entry::new(Actor::Console, Action::UserCreated)
         .object("user", &id)
         .subject(&id)
         .details(serde_json::json!({ "role": spec.role.as_str() }));

@@ -8,6 +8,7 @@
 use domain::password::Personal;
 use domain::{Email, Phone, Snils};
 use jiff::Timestamp;
+use store::audit::Action;
 use store::audit::{self, Actor, Entry};
 use store::users;
 
@@ -233,7 +234,7 @@ pub async fn finish_recovery(
     store::sessions::delete_all_for_user(&mut tx, &account.id, None).await?;
     store::tokens::revoke_all(&mut tx, &account.id, now).await?;
     announce_password_change(&mut tx, &account, code.channel.as_str(), meta, now).await?;
-    let entry = Entry::new(Actor::Anonymous, "user.password_recovered")
+    let entry = Entry::new(Actor::Anonymous, Action::UserPasswordRecovered)
         .object("user", &account.id)
         .subject(&account.id)
         .from_request(meta.ip.clone(), None)
@@ -436,7 +437,7 @@ pub async fn file_recovery_request(
         },
     )
     .await?;
-    let mut entry = Entry::new(Actor::Anonymous, "recovery_request.filed")
+    let mut entry = Entry::new(Actor::Anonymous, Action::RecoveryRequestFiled)
         .object("recovery_request", &id)
         .from_request(meta.ip.clone(), None);
     if let Some(user) = &matched {

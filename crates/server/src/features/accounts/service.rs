@@ -7,6 +7,7 @@ use domain::{Email, PersonName, Phone, Role, Snils};
 use jiff::{SignedDuration, Timestamp};
 use sqlx::AnyConnection;
 use store::StoreError;
+use store::audit::Action;
 use store::audit::{self, Actor, Entry};
 use store::logins::{self, LoginEvent};
 use store::registrations::{self, Registration};
@@ -319,7 +320,7 @@ pub async fn register(
         )
         .await?;
     }
-    let entry = Entry::new(Actor::Anonymous, "registration.started")
+    let entry = Entry::new(Actor::Anonymous, Action::RegistrationStarted)
         .object("registration", &id)
         .from_request(meta.ip.clone(), None);
     audit::append(&mut tx, &entry, now).await?;
@@ -441,7 +442,7 @@ pub async fn confirm_registration(
             id: user_id.clone(),
             role: Role::Citizen.as_str().to_owned(),
         },
-        "user.registered",
+        Action::UserRegistered,
     )
     .object("user", &user_id)
     .subject(&user_id)
@@ -526,7 +527,7 @@ pub async fn confirm_email(state: &AppState, token: &str) -> Result<String, Acco
             id: user_id.clone(),
             role: "citizen".to_owned(),
         },
-        "user.email_confirmed",
+        Action::UserEmailConfirmed,
     )
     .object("user", &user_id)
     .subject(&user_id);
@@ -639,7 +640,7 @@ pub async fn count_wrong_password(
     users::record_failed_login(conn, &account.id, lock).await?;
     if let Some(until) = lock {
         tell_about_lock(conn, account, until, meta.lang, now).await?;
-        let entry = Entry::new(Actor::System, "user.locked")
+        let entry = Entry::new(Actor::System, Action::UserLocked)
             .object("user", &account.id)
             .subject(&account.id)
             .from_request(meta.ip.clone(), None)
@@ -778,7 +779,7 @@ pub async fn open_session(
             id: user_id.to_owned(),
             role,
         },
-        "session.signed_in",
+        Action::SessionSignedIn,
     )
     .object("session", &id)
     .subject(user_id)
@@ -843,9 +844,9 @@ pub async fn sign_out(
         store::sessions::delete(&mut tx, session_id).await?;
     }
     let action = if everywhere {
-        "session.signed_out_everywhere"
+        Action::SessionSignedOutEverywhere
     } else {
-        "session.signed_out"
+        Action::SessionSignedOut
     };
     let entry = Entry::new(
         Actor::User {

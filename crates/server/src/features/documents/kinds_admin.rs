@@ -11,6 +11,7 @@ use axum::routing::get;
 use axum::{Extension, Form, Router};
 use domain::documents::ValidityRule;
 use serde::Deserialize;
+use store::audit::Action;
 use store::audit::{self, Entry};
 use store::documents::KindRow;
 
@@ -253,7 +254,7 @@ async fn save(
     if !store::documents::update_kind(&mut tx, &row, now).await? {
         return Err(PageError::NotFound);
     }
-    let e = Entry::new(operator.actor(), "document_kind.changed")
+    let e = Entry::new(operator.actor(), Action::DocumentKindChanged)
         .object("document_kind", &row.code)
         .from_request(info.ip.clone(), None)
         .details(serde_json::json!({

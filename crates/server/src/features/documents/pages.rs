@@ -2,6 +2,7 @@
 //! uploads are ordinary multipart forms, the timeline is drawn on the server.
 
 use std::collections::HashMap;
+use store::audit::Action;
 
 use std::sync::Arc;
 
@@ -880,18 +881,23 @@ pub struct Event {
 }
 
 fn event_text(action: &str, actor: &str, lang: Lang) -> String {
+    let Some(action) = Action::from_code(action) else {
+        return action.to_owned();
+    };
     let (ru, en) = match action {
-        "document.created" => ("Документ добавлен", "Document added"),
-        "document.changed" => ("Сведения изменены", "Details changed"),
-        "document.file_added" => ("Файл добавлен", "File added"),
-        "document.file_replaced" => ("Загружена новая версия файла", "New file version uploaded"),
-        "document.downloaded" => ("Файл скачан", "File downloaded"),
-        "document.viewed" => ("Файл просмотрен", "File viewed"),
-        "document.deleted" => ("Перемещён в корзину", "Moved to the trash"),
-        "document.restored" => ("Восстановлен из корзины", "Restored from the trash"),
-        "document.archived" => ("Перемещён в архив", "Moved to the archive"),
-        "document.purged" => ("Удалён навсегда", "Deleted for good"),
-        other => (other, other),
+        Action::DocumentCreated => ("Документ добавлен", "Document added"),
+        Action::DocumentChanged => ("Сведения изменены", "Details changed"),
+        Action::DocumentFileAdded => ("Файл добавлен", "File added"),
+        Action::DocumentFileReplaced => {
+            ("Загружена новая версия файла", "New file version uploaded")
+        }
+        Action::DocumentDownloaded => ("Файл скачан", "File downloaded"),
+        Action::DocumentViewed => ("Файл просмотрен", "File viewed"),
+        Action::DocumentDeleted => ("Перемещён в корзину", "Moved to the trash"),
+        Action::DocumentRestored => ("Восстановлен из корзины", "Restored from the trash"),
+        Action::DocumentArchived => ("Перемещён в архив", "Moved to the archive"),
+        Action::DocumentPurged => ("Удалён навсегда", "Deleted for good"),
+        other => crate::actions::words(other),
     };
     let who = match actor {
         "system" => lang.pick(&" (автоматически)", &" (automatically)"),

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
+use store::audit::Action;
 
 use bytes::Bytes;
 use domain::documents::{
@@ -737,7 +738,7 @@ fn file_row(
     }
 }
 
-fn entry(user: &UserSummary, action: &str, document_id: &str, meta: &RequestMeta) -> Entry {
+fn entry(user: &UserSummary, action: Action, document_id: &str, meta: &RequestMeta) -> Entry {
     Entry::new(Actor::of(user), action)
         .object("document", document_id)
         .subject(&user.id)
@@ -805,7 +806,7 @@ async fn create_rows(
     for f in files {
         repo::insert_file(&mut tx, &user.id, &file_row(&id, f, None, now)).await?;
     }
-    let e = entry(user, "document.created", &id, meta)
+    let e = entry(user, Action::DocumentCreated, &id, meta)
         .details(serde_json::json!({ "kind": kind.code, "files": files.len() }));
     audit::append(&mut tx, &e, now).await?;
     reminders::replan(&mut tx, state, &profile, &id).await?;
@@ -878,8 +879,8 @@ pub async fn update(
     {
         return Err(DocumentError::Conflict);
     }
-    let e =
-        entry(user, "document.changed", id, meta).details(serde_json::json!({ "fields": changed }));
+    let e = entry(user, Action::DocumentChanged, id, meta)
+        .details(serde_json::json!({ "fields": changed }));
     audit::append(&mut tx, &e, now).await?;
     reminders::replan(&mut tx, state, &profile, id).await?;
     tx.commit().await?;
@@ -962,9 +963,9 @@ async fn attach_rows(
         let row = file_row(id, f, lineage.as_ref().map(|(l, v)| (l.as_str(), *v)), now);
         repo::insert_file(&mut tx, &user.id, &row).await?;
         let action = if replaces.is_some() {
-            "document.file_replaced"
+            Action::DocumentFileReplaced
         } else {
-            "document.file_added"
+            Action::DocumentFileAdded
         };
         let e = entry(user, action, id, meta)
             .details(serde_json::json!({ "file": row.id, "version": row.version }));
@@ -997,7 +998,12 @@ pub async fn trash(
     {
         return Err(DocumentError::NotFound);
     }
-    audit::append(&mut tx, &entry(user, "document.deleted", id, meta), now).await?;
+    audit::append(
+        &mut tx,
+        &entry(user, Action::DocumentDeleted, id, meta),
+        now,
+    )
+    .await?;
     store::notifications::replan(&mut tx, &user.id, id, None, &[], &[]).await?;
     tx.commit().await?;
     Ok(())
@@ -1014,7 +1020,12 @@ pub async fn restore(
     if !repo::set_state(&mut tx, &user.id, id, &["trashed"], "active", None, now).await? {
         return Err(DocumentError::NotFound);
     }
-    audit::append(&mut tx, &entry(user, "document.restored", id, meta), now).await?;
+    audit::append(
+        &mut tx,
+        &entry(user, Action::DocumentRestored, id, meta),
+        now,
+    )
+    .await?;
     let profile = load_profile(state, &user.id).await?;
     reminders::replan(&mut tx, state, &profile, id).await?;
     tx.commit().await?;
@@ -1044,8 +1055,8 @@ pub async fn archive(
     {
         return Err(DocumentError::NotFound);
     }
-    let e =
-        entry(user, "document.archived", id, meta).details(serde_json::json!({ "reason": reason }));
+    let e = entry(user, Action::DocumentArchived, id, meta)
+        .details(serde_json::json!({ "reason": reason }));
     audit::append(&mut tx, &e, now).await?;
     store::notifications::replan(&mut tx, &user.id, id, None, &[], &[]).await?;
     tx.commit().await?;
@@ -1075,9 +1086,9 @@ pub async fn open_file(
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let action = if shown {
-        "document.viewed"
+        Action::DocumentViewed
     } else {
-        "document.downloaded"
+        Action::DocumentDownloaded
     };
     let e = entry(user, action, id, meta)
         .details(serde_json::json!({ "file": file.id, "version": file.version }));
@@ -1300,7 +1311,7 @@ pub async fn sweep_orphans(
     if removed > 0 {
         let now = state.now();
         let mut tx = state.db.begin().await?;
-        let e = Entry::new(Actor::System, "storage.orphans_removed")
+        let e = Entry::new(Actor::System, Action::StorageOrphansRemoved)
             .details(serde_json::json!({ "objects": removed }));
         audit::append(&mut tx, &e, now).await?;
         tx.commit().await?;
@@ -1322,7 +1333,7 @@ pub async fn purge_expired_trash(state: &AppState) -> Result<usize, StoreError> 
         if !repo::purge(&mut tx, state.db.dialect(), &doc.owner_id, &doc.id).await? {
             continue; // restored meanwhile
         }
-        let e = Entry::new(Actor::System, "document.purged")
+        let e = Entry::new(Actor::System, Action::DocumentPurged)
             .object("document", &doc.id)
             .subject(&doc.owner_id)
             .details(serde_json::json!({ "files": doc.object_keys.len() }));
@@ -1374,7 +1385,7 @@ pub async fn archive_expired(state: &AppState) -> Result<usize, StoreError> {
         )
         .await?
         {
-            let e = Entry::new(Actor::System, "document.archived")
+            let e = Entry::new(Actor::System, Action::DocumentArchived)
                 .object("document", &id)
                 .subject(&owner_id)
                 .details(serde_json::json!({ "reason": "expired" }));

@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
 use domain::notifications::{Category, Channel, Settings};
 use serde::Deserialize;
+use store::audit::Action;
 use store::audit::{self, Actor, Entry};
 
 use super::service;
@@ -614,7 +615,7 @@ pub async fn store_settings(
         .iter()
         .map(|(c, ch, on)| format!("{c}.{ch}={}", if *on { "on" } else { "off" }))
         .collect();
-    let e = Entry::new(actor, "notification_settings.changed")
+    let e = Entry::new(actor, Action::NotificationSettingsChanged)
         .subject(user_id)
         .from_request(ip, None)
         .details(serde_json::json!({ "departures_from_defaults": changed }));
@@ -753,7 +754,7 @@ async fn calendar_on(
         now,
     )
     .await?;
-    let e = Entry::new(Actor::of(user.user()), "calendar_feed.created")
+    let e = Entry::new(Actor::of(user.user()), Action::CalendarFeedCreated)
         .subject(&user.user().id)
         .from_request(info.ip.clone(), None);
     audit::append(&mut tx, &e, now).await?;
@@ -780,7 +781,7 @@ async fn calendar_off(
     let now = state.now();
     let mut tx = state.db.begin().await?;
     if store::notifications::remove_feed(&mut tx, &user.user().id).await? {
-        let e = Entry::new(Actor::of(user.user()), "calendar_feed.removed")
+        let e = Entry::new(Actor::of(user.user()), Action::CalendarFeedRemoved)
             .subject(&user.user().id)
             .from_request(info.ip.clone(), None);
         audit::append(&mut tx, &e, now).await?;

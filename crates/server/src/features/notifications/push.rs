@@ -17,6 +17,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use serde::Deserialize;
 use store::StoreError;
+use store::audit::Action;
 use store::audit::{self, Actor, Entry};
 use store::push::NewPushSubscription;
 use store::users::UserSummary;
@@ -121,7 +122,7 @@ pub async fn subscribe(
         now,
     )
     .await?;
-    let entry = Entry::new(Actor::of(user), "push.subscribed")
+    let entry = Entry::new(Actor::of(user), Action::PushSubscribed)
         .object("push_subscription", &id)
         .subject(&user.id)
         .from_request(ip, None)
@@ -143,7 +144,7 @@ pub async fn unsubscribe(
     if !store::push::delete(&mut tx, &user.id, id).await? {
         return Ok(false);
     }
-    let entry = Entry::new(Actor::of(user), "push.unsubscribed")
+    let entry = Entry::new(Actor::of(user), Action::PushUnsubscribed)
         .object("push_subscription", id)
         .subject(&user.id)
         .from_request(ip, None);

@@ -4,6 +4,7 @@
 //! the same transaction; the day of the deadline itself is always reminded of.
 
 use std::collections::BTreeMap;
+use store::audit::Action;
 
 use domain::notifications::{self as rules, OffsetsProblem};
 use store::StoreError;
@@ -166,7 +167,7 @@ pub async fn save(
     replan_all(&mut tx, state, &profile).await?;
     let entry = Entry::new(
         Actor::of(user),
-        "notification_settings.reminder_days_changed",
+        Action::NotificationSettingsReminderDaysChanged,
     )
     .subject(&user.id)
     .from_request(ip, None)

@@ -6,6 +6,7 @@ use domain::notifications::{self as rules, Category, Channel, Settings};
 use jiff::Timestamp;
 use sqlx::AnyConnection;
 use store::StoreError;
+use store::audit::Action;
 use store::audit::{self, Actor, Entry};
 use store::notifications::{self as repo, NewNotification, ReminderRow};
 use store::users::Profile;
@@ -440,7 +441,7 @@ async fn send_one(
         now,
     )
     .await?;
-    let e = Entry::new(Actor::System, "reminder.sent")
+    let e = Entry::new(Actor::System, Action::ReminderSent)
         .object("document", &reminder.document_id)
         .subject(&profile.id)
         .details(serde_json::json!({ "offset_days": reminder.offset_days, "deadline": reminder.deadline }));

@@ -12,6 +12,7 @@ use domain::notifications::{Category, Topic};
 use jiff::Timestamp;
 use serde::Serialize;
 use store::StoreError;
+use store::audit::Action;
 use store::audit::{self, Actor, Entry};
 use store::jobs::{self, NewJob};
 use store::subscriptions::{self as repo, Bulletin, NewBulletin};
@@ -101,21 +102,21 @@ pub async fn change(
     let (changed, action) = match (what, name) {
         (Change::Subscribe, Some(t)) => (
             repo::subscribe(&mut tx, user_id, t, now).await?,
-            "subscription.subscribed",
+            Action::SubscriptionSubscribed,
         ),
         (Change::Pause, Some(t)) => (
             repo::pause(&mut tx, user_id, t, now).await?,
-            "subscription.paused",
+            Action::SubscriptionPaused,
         ),
         (Change::Unsubscribe, Some(t)) => (
             repo::unsubscribe(&mut tx, user_id, Some(t)).await? > 0,
-            "subscription.unsubscribed",
+            Action::SubscriptionUnsubscribed,
         ),
         (Change::Unsubscribe, None) => (
             repo::unsubscribe(&mut tx, user_id, None).await? > 0,
-            "subscription.unsubscribed_all",
+            Action::SubscriptionUnsubscribedAll,
         ),
-        (_, None) => (false, ""),
+        (_, None) => return Ok(false),
     };
     if changed {
         let entry = Entry::new(actor, action)
@@ -144,7 +145,7 @@ pub async fn publish(
         .unique(format!("bulletin:{id}"))
         .max_attempts(10);
     jobs::enqueue(&mut tx, &job, now).await?;
-    let entry = Entry::new(Actor::of(operator), "bulletin.published")
+    let entry = Entry::new(Actor::of(operator), Action::BulletinPublished)
         .object("bulletin", &id)
         .from_request(ip, None)
         .details(serde_json::json!({ "topic": bulletin.topic, "title": bulletin.title_ru }));

@@ -10,6 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use domain::notifications::{Category, Channel, Topic};
+use store::audit::Action;
 use store::audit::{self, Actor, Entry};
 
 use super::pages::category_label;
@@ -155,7 +156,7 @@ pub async fn unsubscribe(
         .await?;
         let now = state.now();
         let mut tx = state.db.begin().await?;
-        let e = Entry::new(Actor::Anonymous, "notification_settings.unsubscribed")
+        let e = Entry::new(Actor::Anonymous, Action::NotificationSettingsUnsubscribed)
             .subject(&user_id)
             .from_request(info.ip.clone(), None)
             .details(serde_json::json!({ "category": category.as_str(), "channel": "email" }));

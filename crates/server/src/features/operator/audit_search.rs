@@ -7,6 +7,7 @@ use askama_web::WebTemplate;
 use axum::Extension;
 use axum::extract::{Query, State};
 use serde::Deserialize;
+use store::audit::Action;
 use store::audit::{self, Entry, Record, Search};
 
 use super::Operator;
@@ -147,7 +148,7 @@ pub async fn search(
         .await?;
         let now = state.now();
         let mut tx = state.db.begin().await?;
-        let entry = Entry::new(operator.actor(), "operator.audit_searched")
+        let entry = Entry::new(operator.actor(), Action::OperatorAuditSearched)
             .from_request(info.ip.clone(), Some(operator.0.0.id.clone()))
             .details(serde_json::json!({
                 "subject": some(&query.subject),

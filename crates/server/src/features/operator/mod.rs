@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use serde::Deserialize;
+use store::audit::Action;
 use store::audit::{self, Actor, Entry};
 use store::jobs::{self, JobView};
 use store::outbox::OutboxMessage;
@@ -253,7 +254,7 @@ async fn unlock(
     if !store::users::unlock(&mut tx, &id).await? {
         return Err(PageError::NotFound);
     }
-    let entry = Entry::new(operator.actor(), "user.unlocked")
+    let entry = Entry::new(operator.actor(), Action::UserUnlocked)
         .object("user", &id)
         .subject(&id)
         .from_request(info.ip.clone(), Some(operator.0.0.id.clone()));
@@ -332,7 +333,7 @@ async fn retry_job(
     if !jobs::retry_dead(&mut tx, &id, now).await? {
         return Err(PageError::NotFound);
     }
-    let entry = Entry::new(operator.actor(), "job.retried")
+    let entry = Entry::new(operator.actor(), Action::JobRetried)
         .object("job", &id)
         .from_request(info.ip.clone(), Some(operator.0.0.id.clone()));
     audit::append(&mut tx, &entry, now).await?;

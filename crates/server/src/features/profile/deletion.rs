@@ -15,6 +15,7 @@ use axum::{Extension, Form, Router};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use store::StoreError;
+use store::audit::Action;
 use store::audit::{self, Actor, Entry};
 use store::users::UserSummary;
 
@@ -81,7 +82,7 @@ pub async fn request(
     let consents = store::consents::withdraw_all(&mut tx, &user.id, now).await?;
     let sessions = store::sessions::delete_all_for_user(&mut tx, &user.id, None).await?;
     let tokens = store::tokens::revoke_all(&mut tx, &user.id, now).await?;
-    let entry = Entry::new(Actor::of(user), "account.deletion_requested")
+    let entry = Entry::new(Actor::of(user), Action::AccountDeletionRequested)
         .object("user", &user.id)
         .subject(&user.id)
         .from_request(meta.ip.clone(), session_id.map(str::to_owned))
@@ -129,7 +130,7 @@ pub async fn cancel(
         return Ok(false);
     };
     let consents = store::consents::renew_withdrawn_at(&mut tx, &user.id, requested, now).await?;
-    let entry = Entry::new(Actor::of(user), "account.deletion_cancelled")
+    let entry = Entry::new(Actor::of(user), Action::AccountDeletionCancelled)
         .object("user", &user.id)
         .subject(&user.id)
         .from_request(meta.ip.clone(), session_id.map(str::to_owned))
@@ -166,7 +167,7 @@ pub async fn erase_due(state: &AppState) -> Result<usize, StoreError> {
         else {
             continue; // cancelled meanwhile
         };
-        let entry = Entry::new(Actor::System, "account.erased")
+        let entry = Entry::new(Actor::System, Action::AccountErased)
             .object("user", &user_id)
             .subject(&user_id)
             .details(serde_json::json!({

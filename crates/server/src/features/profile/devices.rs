@@ -10,6 +10,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
 use jiff::SignedDuration;
 use serde::Deserialize;
+use store::audit::Action;
 use store::audit::{self, Actor, Entry};
 
 use super::local_time;
@@ -135,7 +136,7 @@ async fn end_one(
     if !store::sessions::delete_for_user(&mut tx, &user.user().id, &id).await? {
         return Err(PageError::NotFound);
     }
-    let e = Entry::new(Actor::of(user.user()), "session.ended")
+    let e = Entry::new(Actor::of(user.user()), Action::SessionEnded)
         .object("session", &id)
         .subject(&user.user().id)
         .from_request(info.ip.clone(), Some(user.0.id.clone()));
@@ -159,7 +160,7 @@ async fn end_others(
     let mut tx = state.db.begin().await?;
     let n =
         store::sessions::delete_all_for_user(&mut tx, &user.user().id, Some(&user.0.id)).await?;
-    let e = Entry::new(Actor::of(user.user()), "session.signed_out_elsewhere")
+    let e = Entry::new(Actor::of(user.user()), Action::SessionSignedOutElsewhere)
         .subject(&user.user().id)
         .from_request(info.ip.clone(), Some(user.0.id.clone()))
         .details(serde_json::json!({ "sessions": n }));
@@ -201,7 +202,7 @@ async fn set_timeout(
     store::users::set_idle_timeout_minutes(&mut tx, &user.user().id, minutes).await?;
     store::sessions::set_idle_timeout(&mut tx, &user.user().id, SignedDuration::from_mins(minutes))
         .await?;
-    let e = Entry::new(Actor::of(user.user()), "security.idle_timeout_changed")
+    let e = Entry::new(Actor::of(user.user()), Action::SecurityIdleTimeoutChanged)
         .subject(&user.user().id)
         .from_request(info.ip.clone(), Some(user.0.id.clone()))
         .details(serde_json::json!({ "minutes": minutes }));

@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use bytes::Bytes;
 use futures_util::StreamExt;
+use store::audit::Action;
 use store::audit::{self, Actor, Entry};
 use tokio::sync::mpsc;
 
@@ -194,7 +195,7 @@ async fn export(
             id: user_id.clone(),
             role: user.user().role.as_str().to_owned(),
         },
-        "personal_data.exported",
+        Action::PersonalDataExported,
     )
     .subject(&user_id)
     .from_request(info.ip.clone(), Some(user.0.id.clone()));

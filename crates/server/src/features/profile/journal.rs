@@ -42,72 +42,7 @@ const AREAS: [(&str, &str, &str); 6] = [
 ];
 
 pub fn action_text(action: &str, lang: Lang) -> String {
-    let (ru, en) = match action {
-        "document.created" => ("Добавлен документ", "Document added"),
-        "document.changed" => ("Изменены сведения документа", "Document details changed"),
-        "document.file_added" => ("Добавлен файл документа", "Document file added"),
-        "document.file_replaced" => ("Загружена новая версия файла", "New file version uploaded"),
-        "document.downloaded" => ("Скачан файл документа", "Document file downloaded"),
-        "document.viewed" => ("Просмотрен файл документа", "Document file viewed"),
-        "document.deleted" => (
-            "Документ перемещён в корзину",
-            "Document moved to the trash",
-        ),
-        "document.restored" => ("Документ восстановлен", "Document restored"),
-        "document.archived" => ("Документ перемещён в архив", "Document archived"),
-        "document.purged" => ("Документ удалён навсегда", "Document deleted for good"),
-        "reminder.sent" => ("Отправлено напоминание о сроке", "Deadline reminder sent"),
-        "session.signed_in" => ("Вход в кабинет", "Signed in"),
-        "security.passkey_added" => ("Добавлен ключ доступа", "Passkey added"),
-        "security.passkey_renamed" => ("Ключ доступа переименован", "Passkey renamed"),
-        "security.passkey_removed" => ("Удалён ключ доступа", "Passkey removed"),
-        "session.signed_out" => ("Выход из кабинета", "Signed out"),
-        "session.signed_out_everywhere" => ("Выход на всех устройствах", "Signed out everywhere"),
-        "profile.updated" => ("Изменены личные данные", "Personal data changed"),
-        "user.created" | "user.registered" => ("Создана учётная запись", "Account created"),
-        "user.locked" => (
-            "Вход заблокирован после неверных паролей",
-            "Sign-in locked after wrong passwords",
-        ),
-        "user.unlocked" => ("Блокировка входа снята", "Sign-in lock lifted"),
-        "account.deletion_requested" => (
-            "Отозвано согласие, запрошено удаление учётной записи",
-            "Consent withdrawn, account deletion requested",
-        ),
-        "account.deletion_cancelled" => (
-            "Удаление учётной записи отменено",
-            "Account deletion cancelled",
-        ),
-        "account.erased" => ("Учётная запись удалена", "Account erased"),
-        "subscription.subscribed" => ("Подписка на рассылку", "Subscribed to a mailing"),
-        "subscription.paused" => ("Рассылка приостановлена", "Mailing paused"),
-        "subscription.unsubscribed" => ("Отписка от рассылки", "Unsubscribed from a mailing"),
-        "subscription.unsubscribed_all" => {
-            ("Отписка от всех рассылок", "Unsubscribed from all mailings")
-        }
-        "user.password_changed" => ("Изменён пароль", "Password changed"),
-        "user.password_recovered" => ("Пароль восстановлен", "Password recovered"),
-        "user.phone_changed" => ("Изменён телефон", "Phone changed"),
-        "user.email_changed" => ("Изменена почта", "E-mail changed"),
-        "notification_settings.changed" => (
-            "Изменены настройки уведомлений",
-            "Notification settings changed",
-        ),
-        "calendar_feed.created" => ("Создана ссылка на календарь", "Calendar link made"),
-        "calendar_feed.removed" => ("Календарь выключен", "Calendar turned off"),
-        "api_token.issued" => ("Выдан ключ API", "API key issued"),
-        "api_token.revoked" => ("Отозван ключ API", "API key revoked"),
-        "session.confirmed" | "api_token.confirmed" => (
-            "Подтверждена личность паролем",
-            "Identity confirmed with the password",
-        ),
-        "session.confirmation_failed" | "api_token.confirmation_failed" => (
-            "Неверный пароль или код при подтверждении",
-            "Wrong password or code when confirming",
-        ),
-        other => return other.to_owned(),
-    };
-    lang.pick(ru, en).to_owned()
+    crate::actions::label(action, lang)
 }
 
 fn who(r: &Record, subject: &str, lang: Lang) -> &'static str {

@@ -6,6 +6,7 @@ use axum::Extension;
 use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
+use store::audit::Action;
 use store::audit::{self, Actor, Entry};
 use store::logins::LoginEvent;
 
@@ -166,7 +167,7 @@ pub async fn not_me(
     let mut tx = state.db.begin().await?;
     let sessions = store::sessions::delete_all_for_user(&mut tx, &me.id, Some(&user.0.id)).await?;
     store::tokens::revoke_all(&mut tx, &me.id, now).await?;
-    let entry = Entry::new(Actor::of(me), "security.not_me")
+    let entry = Entry::new(Actor::of(me), Action::SecurityNotMe)
         .object("user", &me.id)
         .subject(&me.id)
         .from_request(info.ip.clone(), Some(user.0.id.clone()))

@@ -13,6 +13,7 @@ use domain::password::Personal;
 use jiff::SignedDuration;
 use serde::Deserialize;
 use store::StoreError;
+use store::audit::Action;
 use store::audit::{self, Actor, Entry};
 use store::users;
 
@@ -262,7 +263,7 @@ async fn password_submit(
         now,
     )
     .await?;
-    let entry = Entry::new(Actor::of(&me), "user.password_changed")
+    let entry = Entry::new(Actor::of(&me), Action::UserPasswordChanged)
         .object("user", &me.id)
         .subject(&me.id)
         .from_request(info.ip.clone(), Some(user.0.id.clone()));
@@ -570,7 +571,7 @@ async fn phone_code_submit(
         now,
     )
     .await?;
-    let entry = Entry::new(Actor::of(&me), "user.phone_changed")
+    let entry = Entry::new(Actor::of(&me), Action::UserPhoneChanged)
         .object("user", &me.id)
         .subject(&me.id)
         .from_request(info.ip.clone(), Some(user.0.id.clone()));
@@ -629,7 +630,7 @@ async fn email_confirm(
             id: user_id.clone(),
             role: profile.role.clone(),
         },
-        "user.email_changed",
+        Action::UserEmailChanged,
     )
     .object("user", &user_id)
     .subject(&user_id)

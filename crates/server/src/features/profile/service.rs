@@ -9,6 +9,7 @@ use domain::passport::{DivisionCode, PassportNumber, PassportSeries};
 use domain::{Inn, PersonName, Snils};
 use serde::{Deserialize, Serialize};
 use store::StoreError;
+use store::audit::Action;
 use store::audit::{self, Actor, Entry};
 use store::users::{self, Profile, ProfileChange, UserSummary};
 use utoipa::ToSchema;
@@ -479,7 +480,7 @@ pub async fn save(
         Err(e) => return Err(e.into()),
     }
     let changed: Vec<&str> = changed_fields(&current, &change);
-    let entry = Entry::new(Actor::of(user), "profile.updated")
+    let entry = Entry::new(Actor::of(user), Action::ProfileUpdated)
         .object("user", &user.id)
         .subject(&user.id)
         .from_request(meta.ip.clone(), None)

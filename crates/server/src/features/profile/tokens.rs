@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
 use serde::Deserialize;
+use store::audit::Action;
 use store::audit::{self, Actor, Entry};
 
 use super::local_time;
@@ -195,7 +196,7 @@ async fn create(
         now.checked_add(TOKEN_LIFETIME).unwrap_or(now),
     )
     .await?;
-    let e = Entry::new(Actor::of(user.user()), "api_token.issued")
+    let e = Entry::new(Actor::of(user.user()), Action::ApiTokenIssued)
         .object("api_token", &id)
         .subject(&user.user().id)
         .from_request(info.ip.clone(), None)
@@ -224,7 +225,7 @@ async fn revoke(
     if !store::tokens::revoke(&mut tx, &user.user().id, &id, now).await? {
         return Err(PageError::NotFound);
     }
-    let e = Entry::new(Actor::of(user.user()), "api_token.revoked")
+    let e = Entry::new(Actor::of(user.user()), Action::ApiTokenRevoked)
         .object("api_token", &id)
         .subject(&user.user().id)
         .from_request(info.ip.clone(), None);

@@ -14,6 +14,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use store::StoreError;
+use store::audit::Action;
 use store::audit::{self, Actor, Entry};
 use store::passkeys::{self as repo, StoredPasskey};
 use store::users::UserSummary;
@@ -249,7 +250,7 @@ pub async fn finish_registration(
         &mut tx,
         state,
         user,
-        "security.passkey_added",
+        Action::SecurityPasskeyAdded,
         &id,
         &name,
         meta,
@@ -266,7 +267,7 @@ async fn change_recorded(
     conn: &mut sqlx::AnyConnection,
     state: &AppState,
     user: &UserSummary,
-    action: &str,
+    action: Action,
     passkey_id: &str,
     name: &str,
     meta: &RequestMeta,
@@ -279,7 +280,7 @@ async fn change_recorded(
         .details(serde_json::json!({ "name": name }));
     audit::append(conn, &entry, now).await?;
     let ip = meta.ip.clone().unwrap_or_else(|| "—".to_owned());
-    let (title, what) = if action == "security.passkey_added" {
+    let (title, what) = if action == Action::SecurityPasskeyAdded {
         (
             ("Добавлен ключ доступа", "A passkey was added"),
             "passkey_added",
@@ -316,7 +317,7 @@ pub async fn rename(
     if !repo::rename(&mut tx, &user.id, id, &name).await? {
         return Err(PasskeyError::Unknown);
     }
-    let entry = Entry::new(Actor::of(user), "security.passkey_renamed")
+    let entry = Entry::new(Actor::of(user), Action::SecurityPasskeyRenamed)
         .object("passkey", id)
         .subject(&user.id)
         .from_request(meta.ip.clone(), None)
@@ -341,7 +342,7 @@ pub async fn remove(
         &mut tx,
         state,
         user,
-        "security.passkey_removed",
+        Action::SecurityPasskeyRemoved,
         id,
         &name,
         meta,

@@ -12,6 +12,7 @@ use domain::totp;
 use jiff::{SignedDuration, Timestamp};
 use sqlx::AnyConnection;
 use store::StoreError;
+use store::audit::Action;
 use store::audit::{self, Actor, Entry};
 use store::second_factor as repo;
 use store::users::UserSummary;
@@ -137,7 +138,7 @@ pub async fn begin_totp(
     let now = state.now();
     let mut tx = state.db.begin().await?;
     repo::totp_begin(&mut tx, &user.id, &seal(state, &secret), now).await?;
-    audit_change(&mut tx, user, "security.totp_started", meta, now).await?;
+    audit_change(&mut tx, user, Action::SecurityTotpStarted, meta, now).await?;
     tx.commit().await?;
     Ok(enrolment(state, account, &secret))
 }
@@ -184,7 +185,7 @@ pub async fn confirm_totp(
         &mut tx,
         state,
         user,
-        "security.totp_enabled",
+        Action::SecurityTotpEnabled,
         (
             "totp_on",
             (
@@ -219,7 +220,7 @@ pub async fn choose_sms(
         &mut tx,
         state,
         user,
-        "security.sms_factor_enabled",
+        Action::SecuritySmsFactorEnabled,
         (
             "sms_on",
             (
@@ -252,7 +253,7 @@ pub async fn turn_off(
         &mut tx,
         state,
         user,
-        "security.second_factor_disabled",
+        Action::SecuritySecondFactorDisabled,
         (
             "second_factor_off",
             (
@@ -278,7 +279,14 @@ pub async fn regenerate_recovery_codes(
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let codes = new_recovery_codes(&mut tx, state, &user.id, now).await?;
-    audit_change(&mut tx, user, "security.recovery_codes_renewed", meta, now).await?;
+    audit_change(
+        &mut tx,
+        user,
+        Action::SecurityRecoveryCodesRenewed,
+        meta,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(codes)
 }
@@ -528,7 +536,7 @@ pub async fn complete_sign_in(
         Err(SecurityError::WrongCode) | Err(SecurityError::TooManyTries) => {
             let mut tx = state.db.begin().await?;
             let failures = repo::fail_challenge(&mut tx, &challenge.id).await?;
-            let entry = Entry::new(Actor::Anonymous, "session.second_factor_failed")
+            let entry = Entry::new(Actor::Anonymous, Action::SessionSecondFactorFailed)
                 .object("user", &challenge.user_id)
                 .subject(&challenge.user_id)
                 .from_request(meta.ip.clone(), None)
@@ -601,6 +609,13 @@ impl Confirming<'_> {
         match self {
             Confirming::Session(id) => ("session", id),
             Confirming::Token(id) => ("api_token", id),
+        }
+    }
+
+    fn failed(&self) -> Action {
+        match self {
+            Confirming::Session(_) => Action::SessionConfirmationFailed,
+            Confirming::Token(_) => Action::ApiTokenConfirmationFailed,
         }
     }
 }
@@ -686,7 +701,7 @@ pub async fn confirm(
         }
         audit::append(
             &mut tx,
-            &Entry::new(Actor::of(user), &format!("{object}.confirmation_failed"))
+            &Entry::new(Actor::of(user), who.failed())
                 .object(object, object_id)
                 .subject(&user.id)
                 .from_request(meta.ip.clone(), session_id.clone())
@@ -706,7 +721,7 @@ pub async fn confirm(
     match who {
         Confirming::Session(id) => mark_confirmed(&mut tx, user, id, by, meta, now).await?,
         Confirming::Token(id) => {
-            let entry = Entry::new(Actor::of(user), "api_token.confirmed")
+            let entry = Entry::new(Actor::of(user), Action::ApiTokenConfirmed)
                 .object("api_token", id)
                 .subject(&user.id)
                 .from_request(meta.ip.clone(), None)
@@ -730,7 +745,7 @@ async fn mark_confirmed(
     now: Timestamp,
 ) -> Result<(), StoreError> {
     store::sessions::confirm(conn, session_id, now).await?;
-    let entry = Entry::new(Actor::of(user), "session.confirmed")
+    let entry = Entry::new(Actor::of(user), Action::SessionConfirmed)
         .object("session", session_id)
         .subject(&user.id)
         .from_request(meta.ip.clone(), Some(session_id.to_owned()))
@@ -741,7 +756,7 @@ async fn mark_confirmed(
 async fn audit_change(
     conn: &mut AnyConnection,
     user: &UserSummary,
-    action: &str,
+    action: Action,
     meta: &RequestMeta,
     now: Timestamp,
 ) -> Result<(), StoreError> {
@@ -757,7 +772,7 @@ async fn record_announced(
     conn: &mut AnyConnection,
     state: &AppState,
     user: &UserSummary,
-    action: &str,
+    action: Action,
     (what, title): (&str, (&str, &str)),
     meta: &RequestMeta,
     now: Timestamp,

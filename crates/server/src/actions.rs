@@ -1,0 +1,194 @@
+//! The words for every action the audit log records, in both languages: the journal, its CSV and
+//! the operator's search show these, never the stored code. The match is exhaustive, so a new
+//! [`Action`] does not compile until it has its words.
+
+use store::audit::Action;
+
+use crate::web::i18n::Lang;
+
+/// Russian and English words for an action.
+pub fn words(action: Action) -> (&'static str, &'static str) {
+    match action {
+        Action::DocumentCreated => ("Добавлен документ", "Document added"),
+        Action::DocumentChanged => ("Изменены сведения документа", "Document details changed"),
+        Action::DocumentFileAdded => ("Добавлен файл документа", "Document file added"),
+        Action::DocumentFileReplaced => {
+            ("Загружена новая версия файла", "New file version uploaded")
+        }
+        Action::DocumentDownloaded => ("Скачан файл документа", "Document file downloaded"),
+        Action::DocumentViewed => ("Просмотрен файл документа", "Document file viewed"),
+        Action::DocumentDeleted => (
+            "Документ перемещён в корзину",
+            "Document moved to the trash",
+        ),
+        Action::DocumentRestored => ("Документ восстановлен", "Document restored"),
+        Action::DocumentArchived => ("Документ перемещён в архив", "Document archived"),
+        Action::DocumentPurged => ("Документ удалён навсегда", "Document deleted for good"),
+        Action::ReminderSent => ("Отправлено напоминание о сроке", "Deadline reminder sent"),
+        Action::SessionSignedIn => ("Вход в кабинет", "Signed in"),
+        Action::SecurityPasskeyAdded => ("Добавлен ключ доступа", "Passkey added"),
+        Action::SecurityPasskeyRenamed => ("Ключ доступа переименован", "Passkey renamed"),
+        Action::SecurityPasskeyRemoved => ("Удалён ключ доступа", "Passkey removed"),
+        Action::SessionSignedOut => ("Выход из кабинета", "Signed out"),
+        Action::SessionSignedOutEverywhere => {
+            ("Выход на всех устройствах", "Signed out everywhere")
+        }
+        Action::ProfileUpdated => ("Изменены личные данные", "Personal data changed"),
+        Action::UserCreated | Action::UserRegistered => {
+            ("Создана учётная запись", "Account created")
+        }
+        Action::UserLocked => (
+            "Вход заблокирован после неверных паролей",
+            "Sign-in locked after wrong passwords",
+        ),
+        Action::UserUnlocked => ("Блокировка входа снята", "Sign-in lock lifted"),
+        Action::AccountDeletionRequested => (
+            "Отозвано согласие, запрошено удаление учётной записи",
+            "Consent withdrawn, account deletion requested",
+        ),
+        Action::AccountDeletionCancelled => (
+            "Удаление учётной записи отменено",
+            "Account deletion cancelled",
+        ),
+        Action::AccountErased => ("Учётная запись удалена", "Account erased"),
+        Action::SubscriptionSubscribed => ("Подписка на рассылку", "Subscribed to a mailing"),
+        Action::SubscriptionPaused => ("Рассылка приостановлена", "Mailing paused"),
+        Action::SubscriptionUnsubscribed => ("Отписка от рассылки", "Unsubscribed from a mailing"),
+        Action::SubscriptionUnsubscribedAll => {
+            ("Отписка от всех рассылок", "Unsubscribed from all mailings")
+        }
+        Action::UserPasswordChanged => ("Изменён пароль", "Password changed"),
+        Action::UserPasswordRecovered => ("Пароль восстановлен", "Password recovered"),
+        Action::UserPhoneChanged => ("Изменён телефон", "Phone changed"),
+        Action::UserEmailChanged => ("Изменена почта", "E-mail changed"),
+        Action::NotificationSettingsChanged => (
+            "Изменены настройки уведомлений",
+            "Notification settings changed",
+        ),
+        Action::CalendarFeedCreated => ("Создана ссылка на календарь", "Calendar link made"),
+        Action::CalendarFeedRemoved => ("Календарь выключен", "Calendar turned off"),
+        Action::ApiTokenIssued => ("Выдан ключ API", "API key issued"),
+        Action::ApiTokenRevoked => ("Отозван ключ API", "API key revoked"),
+        Action::SessionConfirmed | Action::ApiTokenConfirmed => (
+            "Подтверждена личность паролем",
+            "Identity confirmed with the password",
+        ),
+        Action::SessionConfirmationFailed | Action::ApiTokenConfirmationFailed => (
+            "Неверный пароль или код при подтверждении",
+            "Wrong password or code when confirming",
+        ),
+        Action::UserEmailConfirmed => ("Почта подтверждена", "E-mail confirmed"),
+        Action::RegistrationStarted => ("Начата регистрация", "Registration started"),
+        Action::PersonalDataExported => ("Выгружены все данные (ZIP)", "All data downloaded (ZIP)"),
+        Action::NotificationSettingsReminderDaysChanged => {
+            ("Изменены дни напоминаний о сроках", "Reminder days changed")
+        }
+        Action::NotificationSettingsUnsubscribed => (
+            "Отписка от уведомлений по ссылке из письма",
+            "Unsubscribed from notices by the link in a letter",
+        ),
+        Action::PushSubscribed => (
+            "Включены уведомления в браузере",
+            "Browser notifications on",
+        ),
+        Action::PushUnsubscribed => (
+            "Выключены уведомления в браузере",
+            "Browser notifications off",
+        ),
+        Action::RecoveryRequestFiled => (
+            "Подана заявка на восстановление доступа",
+            "Access recovery request filed",
+        ),
+        Action::SecurityIdleTimeoutChanged => (
+            "Изменено время выхода при бездействии",
+            "Inactivity sign-out time changed",
+        ),
+        Action::SecurityNotMe => (
+            "«Это был не я»: завершены другие сеансы",
+            "“This was not me”: other sessions ended",
+        ),
+        Action::SecurityRecoveryCodesRenewed => (
+            "Выпущены новые коды восстановления",
+            "New recovery codes issued",
+        ),
+        Action::SecuritySecondFactorDisabled => (
+            "Выключена двухфакторная защита",
+            "Two-factor protection turned off",
+        ),
+        Action::SecuritySmsFactorEnabled => (
+            "Включены коды по SMS при входе",
+            "SMS codes at sign-in turned on",
+        ),
+        Action::SecurityTotpEnabled => (
+            "Подключено приложение-аутентификатор",
+            "Authenticator app set up",
+        ),
+        Action::SecurityTotpStarted => (
+            "Начато подключение приложения-аутентификатора",
+            "Authenticator app setup started",
+        ),
+        Action::SessionEnded => ("Сеанс завершён", "Session ended"),
+        Action::SessionSecondFactorFailed => (
+            "Неверный код второго шага при входе",
+            "Wrong second-step code at sign-in",
+        ),
+        Action::SessionSignedOutElsewhere => (
+            "Завершены сеансы на других устройствах",
+            "Sessions on other devices ended",
+        ),
+        Action::BulletinPublished => ("Опубликована рассылка", "Bulletin published"),
+        Action::DocumentKindChanged => ("Изменён вид документа", "Document kind changed"),
+        Action::JobRetried => ("Доставка отправлена повторно", "Delivery retried"),
+        Action::OperatorAuditSearched => ("Поиск по журналу аудита", "Audit log searched"),
+        Action::StorageOrphansRemoved => (
+            "Удалены файлы без документа",
+            "Files without a document removed",
+        ),
+    }
+}
+
+/// The words for a stored code in the language asked; a code no version wrote is shown as it is.
+pub fn label(code: &str, lang: Lang) -> String {
+    match Action::from_code(code) {
+        Some(action) => {
+            let (ru, en) = words(action);
+            lang.pick(ru, en).to_owned()
+        }
+        None => code.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_has_its_own_words_in_both_languages() {
+        for action in Action::ALL {
+            let (ru, en) = words(*action);
+            assert!(!ru.is_empty() && !en.is_empty(), "{action:?}");
+            assert_ne!(ru, action.code(), "{action:?} is shown as its code");
+            assert_ne!(en, action.code(), "{action:?} is shown as its code");
+            assert!(
+                ru.chars()
+                    .any(|c| ('а'..='я').contains(&c.to_lowercase().next().unwrap_or(c))),
+                "{action:?}: the Russian words are Russian"
+            );
+            assert!(
+                !en.contains(|c: char| ('а'..='я').contains(&c)),
+                "{action:?}"
+            );
+            assert_eq!(Action::from_code(action.code()), Some(*action));
+            assert_eq!(label(action.code(), Lang::Ru), ru);
+            assert_eq!(label(action.code(), Lang::En), en);
+        }
+    }
+
+    #[test]
+    fn the_export_is_named_in_words() {
+        assert_eq!(
+            label("personal_data.exported", Lang::Ru),
+            "Выгружены все данные (ZIP)"
+        );
+    }
+}
