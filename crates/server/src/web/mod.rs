@@ -13,6 +13,7 @@ pub mod headers;
 pub mod i18n;
 pub mod json;
 pub mod limits;
+pub mod multipart_csrf;
 pub mod page;
 pub mod session;
 

@@ -5,8 +5,8 @@
 //!   Unknown, idle or expired tokens are dropped and the cookie is cleared.
 //! * Every unsafe request to a page must carry a CSRF token: an HMAC, under a key derived from
 //!   the master key, of the session token (signed in) or of the `kb_anon` cookie (not yet signed
-//!   in). Forms send it as the `_csrf` field; multipart forms in the query string; scripts in
-//!   the `x-csrf-token` header. Cross-site requests (by `Sec-Fetch-Site` or `Origin`) are refused
+//!   in). Forms send it as the `_csrf` field (multipart forms as their first part, see
+//!   `multipart_csrf`); scripts in the `x-csrf-token` header; never in the address. Cross-site requests (by `Sec-Fetch-Site` or `Origin`) are refused
 //!   before the token is even read.
 
 use std::sync::Arc;
@@ -156,18 +156,22 @@ async fn check_csrf(req: Request, state: &AppState, binding: &[u8]) -> Result<Re
         .get(CSRF_HEADER)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let from_query = req
-        .uri()
-        .query()
-        .and_then(|q| field(q.as_bytes(), CSRF_FIELD));
-    let is_form = headers
+    let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        .unwrap_or_default();
+    let is_form = content_type.starts_with("application/x-www-form-urlencoded");
+    let multipart = super::multipart_csrf::boundary(content_type);
 
-    let (req, token) = match from_header.or(from_query) {
-        Some(token) => (req, Some(token)),
-        None if is_form => {
+    let (req, token) = match (from_header, multipart) {
+        (Some(token), _) => (req, Some(token)),
+        (None, Some(boundary)) => {
+            let (parts, body) = req.into_parts();
+            let (token, body) =
+                super::multipart_csrf::take_first_field(body, &boundary, CSRF_FIELD).await;
+            (Request::from_parts(parts, body), token)
+        }
+        (None, None) if is_form => {
             let (parts, body) = req.into_parts();
             let bytes = axum::body::to_bytes(body, state.config.http.body_limit_bytes)
                 .await
@@ -175,7 +179,7 @@ async fn check_csrf(req: Request, state: &AppState, binding: &[u8]) -> Result<Re
             let token = field(&bytes, CSRF_FIELD);
             (Request::from_parts(parts, Body::from(bytes)), token)
         }
-        None => (req, None),
+        (None, None) => (req, None),
     };
     match token {
         Some(token) if keys::verify(&state.keys.csrf, binding, &token) => Ok(req),

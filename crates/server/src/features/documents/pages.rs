@@ -559,11 +559,9 @@ struct NewQuery {
     kind: Option<String>,
 }
 
-fn new_action(kind: &Kind, csrf: &str) -> String {
-    // Multipart bodies are read as they stream, so the CSRF token rides in the query string.
+fn new_action(kind: &Kind) -> String {
     let mut q = form_urlencoded::Serializer::new(String::new());
     q.append_pair("kind", &kind.code);
-    q.append_pair("_csrf", csrf);
     format!("/documents/new?{}", q.finish())
 }
 
@@ -578,7 +576,7 @@ fn new_page(kind: &Kind, values: &Values, errors: FormErrors, page: PageCtx) -> 
     FormPage {
         t: texts(lang),
         heading: kind.name(lang).to_owned(),
-        action: new_action(kind, &page.csrf),
+        action: new_action(kind),
         multipart: true,
         fields: form_fields(kind, values, &errors, lang),
         files_hint: files_hint(kind, lang),
@@ -932,7 +930,6 @@ struct ViewPage {
     files: Vec<FileGroup>,
     files_hint: String,
     upload_action: String,
-    csrf_query: String,
     history: Vec<Event>,
     /// Other active documents of a kind of which only one is valid at a time.
     older: Vec<Item>,
@@ -1070,9 +1067,6 @@ async fn view_page(
             .map(|k| files_hint(k, lang))
             .unwrap_or_default(),
         upload_action: format!("/documents/{id}/files"),
-        csrf_query: form_urlencoded::Serializer::new(String::new())
-            .append_pair("_csrf", &page.csrf)
-            .finish(),
         history: records
             .iter()
             .map(|r| Event {
