@@ -53,6 +53,9 @@ pub enum FieldError {
     TooLong,
     #[error("not a date")]
     Date,
+    /// Typed as a date (ДД.ММ.ГГГГ or ГГГГ-ММ-ДД) but no such day exists: 31.02.1990.
+    #[error("no such date")]
+    NoSuchDate,
     #[error("wrong format")]
     Format,
     #[error("check digits do not match")]
@@ -88,17 +91,35 @@ pub fn parse_date(input: &str) -> Result<Date, FieldError> {
     if s.is_empty() {
         return Err(FieldError::Required);
     }
-    if let Ok(d) = s.parse::<Date>() {
-        return Ok(d);
-    }
-    let parts: Vec<&str> = s.split('.').collect();
-    if let [d, m, y] = parts.as_slice()
+    let (y, m, d) = if let [y, m, d] = s.split('-').collect::<Vec<_>>().as_slice()
         && y.len() == 4
-        && let (Ok(d), Ok(m), Ok(y)) = (d.parse::<i8>(), m.parse::<i8>(), y.parse::<i16>())
+        && m.len() == 2
+        && d.len() == 2
     {
-        return Date::new(y, m, d).map_err(|_| FieldError::Date);
-    }
-    Err(FieldError::Date)
+        (*y, *m, *d)
+    } else if let [d, m, y] = s.split('.').collect::<Vec<_>>().as_slice()
+        && y.len() == 4
+        && (1..=2).contains(&m.len())
+        && (1..=2).contains(&d.len())
+    {
+        (*y, *m, *d)
+    } else {
+        return Err(FieldError::Date);
+    };
+    let number = |t: &str| {
+        t.chars()
+            .all(|c| c.is_ascii_digit())
+            .then(|| t.parse::<i16>().ok())
+            .flatten()
+    };
+    let (Some(y), Some(m), Some(d)) = (number(y), number(m), number(d)) else {
+        return Err(FieldError::Date);
+    };
+    // In the shape of a date: a day that does not exist is said to be so, not "wrong format".
+    let (Ok(m), Ok(d)) = (i8::try_from(m), i8::try_from(d)) else {
+        return Err(FieldError::NoSuchDate);
+    };
+    Date::new(y, m, d).map_err(|_| FieldError::NoSuchDate)
 }
 
 impl FieldType {
@@ -326,7 +347,14 @@ mod tests {
     fn dates_choices_and_text() {
         assert_eq!(n(F::Date, "2024-02-29").unwrap(), "2024-02-29");
         assert_eq!(n(F::Date, "29.02.2024").unwrap(), "2024-02-29");
-        assert_eq!(n(F::Date, "29.02.2023"), Err(FieldError::Date));
+        assert_eq!(n(F::Date, "29.02.2023"), Err(FieldError::NoSuchDate));
+        assert_eq!(parse_date("31.02.1990"), Err(FieldError::NoSuchDate));
+        assert_eq!(parse_date("1990-02-31"), Err(FieldError::NoSuchDate));
+        assert_eq!(parse_date("32.13.1990"), Err(FieldError::NoSuchDate));
+        assert_eq!(parse_date("1.3.2024"), Ok(Date::constant(2024, 3, 1)));
+        assert_eq!(parse_date("2024-03-01"), Ok(Date::constant(2024, 3, 1)));
+        assert_eq!(parse_date("01.03.24"), Err(FieldError::Date));
+        assert_eq!(parse_date("+1.03.2024"), Err(FieldError::Date));
         assert_eq!(n(F::Date, "вчера"), Err(FieldError::Date));
         assert_eq!(n(F::Choice, "old").unwrap(), "old");
         assert_eq!(n(F::Choice, "new"), Err(FieldError::Choice));

@@ -240,6 +240,60 @@ async fn a_citizen_registers_confirms_phone_and_email_and_signs_in_and_out() {
     assert_eq!(history.iter().filter(|e| e.result == "success").count(), 3);
 }
 
+/// The error summary of an empty form reads on its own: each line names its field and the fix,
+/// and the page's title starts with «Ошибка: » (what a screen reader says first).
+#[tokio::test]
+async fn an_empty_form_names_each_missing_field_and_says_so_in_its_title() {
+    let app = TestApp::spawn().await;
+    let (_, html) = app.get_text("/register").await;
+    assert!(!html.contains("<title>Ошибка"), "no error before sending");
+    let token = csrf_token(&html);
+    let response = app.post_form("/register", &[("_csrf", &token)]).await;
+    assert_eq!(response.status(), 422);
+    let page = response.text().await.expect("body");
+    assert!(page.contains("<title>Ошибка: "), "{page}");
+    let summary = page
+        .split("class=\"error-summary\"")
+        .nth(1)
+        .and_then(|s| s.split("</div>").next())
+        .expect("an error summary");
+    for (field, words) in [
+        ("surname", "Введите фамилию"),
+        ("given_name", "Введите имя"),
+        ("phone", "Введите номер мобильного телефона"),
+        ("email", "Введите адрес электронной почты"),
+        ("password", "Введите пароль"),
+    ] {
+        assert!(
+            summary.contains(&format!("href=\"#{field}\">{words}")),
+            "{field}: {summary}"
+        );
+    }
+    assert!(!summary.contains("Заполните поле"), "{summary}");
+}
+
+/// A date in the right shape that does not exist is called so, not a wrong format.
+#[tokio::test]
+async fn a_date_that_does_not_exist_is_named_as_such() {
+    let app = TestApp::spawn().await;
+    let api =
+        crate::documents::citizen_born(&app, "+79120000778", "date@example.test", "1990-01-01")
+            .await;
+    let (status, body) = api
+        .send(
+            reqwest::Method::PATCH,
+            "/api/v1/profile",
+            Some(serde_json::json!({ "birth_date": "31.02.1990" })),
+        )
+        .await;
+    assert_eq!(status, 422);
+    assert_eq!(body["error"]["fields"][0]["field"], "birth_date", "{body}");
+    assert_eq!(
+        body["error"]["fields"][0]["message"], "Такой даты нет: проверьте день и месяц",
+        "{body}"
+    );
+}
+
 #[tokio::test]
 async fn the_form_says_which_rule_failed_and_keeps_what_was_typed() {
     let app = TestApp::spawn().await;

@@ -106,7 +106,7 @@ async fn every_field_is_checked_and_the_form_keeps_what_was_typed() {
         "Код подразделения — 6 цифр",
         "Паспорт выдаётся с 14 лет",
         "Индекс — 6 цифр",
-        "Заполните поле",
+        "Введите имя",
     ] {
         assert!(page.contains(expected), "{expected}");
     }

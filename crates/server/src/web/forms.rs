@@ -17,12 +17,62 @@ pub struct FieldIssue {
 }
 
 impl FieldIssue {
+    /// An empty required field, with a message that names it and says what to do («Введите
+    /// фамилию»), so that the error summary reads on its own.
+    pub fn required(field: &'static str) -> Self {
+        Self::new(field, "required", required_message(field))
+    }
+
     pub const fn new(field: &'static str, code: &'static str, message: Msg) -> Self {
         Self {
             field,
             code,
             message,
         }
+    }
+}
+
+/// What to tell a person who left `field` empty. Field names are shared by the forms (the same
+/// `surname` on registration, the profile and recovery).
+pub fn required_message(field: &str) -> Msg {
+    match field {
+        "surname" => Msg::new("Введите фамилию", "Enter your surname"),
+        "given_name" => Msg::new("Введите имя", "Enter your first name"),
+        "patronymic" => Msg::new("Введите отчество", "Enter your patronymic"),
+        "phone" => Msg::new(
+            "Введите номер мобильного телефона",
+            "Enter your mobile phone number",
+        ),
+        "email" => Msg::new(
+            "Введите адрес электронной почты",
+            "Enter your e-mail address",
+        ),
+        "password" => Msg::new("Введите пароль", "Enter a password"),
+        "new_password" => Msg::new("Введите новый пароль", "Enter a new password"),
+        "password_confirm" | "confirm" => Msg::new("Повторите пароль", "Repeat the password"),
+        "current" => Msg::new("Введите текущий пароль", "Enter your current password"),
+        "login" => Msg::new(
+            "Введите телефон, почту или СНИЛС",
+            "Enter your phone, e-mail or SNILS",
+        ),
+        "code" => Msg::new("Введите код", "Enter the code"),
+        "birth_date" => Msg::new("Введите дату рождения", "Enter your date of birth"),
+        "snils" => Msg::new("Введите СНИЛС", "Enter your SNILS"),
+        "passport_series" => Msg::new("Введите серию паспорта", "Enter the passport series"),
+        "passport_number" => Msg::new("Введите номер паспорта", "Enter the passport number"),
+        "contact" => Msg::new(
+            "Введите телефон или почту для связи",
+            "Enter a phone or e-mail to reach you",
+        ),
+        "title" => Msg::new("Введите заголовок", "Enter a title"),
+        "title_ru" => Msg::new("Введите заголовок на русском", "Enter the title in Russian"),
+        "title_en" => Msg::new(
+            "Введите заголовок на английском",
+            "Enter the title in English",
+        ),
+        "body_ru" => Msg::new("Введите текст на русском", "Enter the text in Russian"),
+        "body_en" => Msg::new("Введите текст на английском", "Enter the text in English"),
+        _ => Msg::new("Заполните поле", "Fill in this field"),
     }
 }
 

@@ -294,10 +294,10 @@ async fn login(
     let meta = meta(&info);
     let mut issues = Vec::new();
     if body.login.trim().is_empty() {
-        issues.push(FieldIssue::new("login", "required", texts::REQUIRED));
+        issues.push(FieldIssue::required("login"));
     }
     if body.password.is_empty() {
-        issues.push(FieldIssue::new("password", "required", texts::REQUIRED));
+        issues.push(FieldIssue::required("password"));
     }
     if !issues.is_empty() {
         return Err(invalid(&issues));

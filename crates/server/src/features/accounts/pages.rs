@@ -351,10 +351,10 @@ async fn login_submit(
     let next = form.next.clone().filter(|n| is_local_path(n));
     let mut issues = Vec::new();
     if form.login.trim().is_empty() {
-        issues.push(FieldIssue::new("login", "required", texts::REQUIRED));
+        issues.push(FieldIssue::required("login"));
     }
     if form.password.is_empty() {
-        issues.push(FieldIssue::new("password", "required", texts::REQUIRED));
+        issues.push(FieldIssue::required("password"));
     }
     let outcome = if issues.is_empty() {
         service::login_with_password(&state, &form.login, &form.password, &meta).await

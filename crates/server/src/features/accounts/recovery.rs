@@ -317,8 +317,47 @@ pub const SNILS_CHECK: Msg = Msg::new(
 
 /// A civil date typed as `ДД.ММ.ГГГГ` or `ГГГГ-ММ-ДД`, not in the future and not absurdly old.
 pub fn parse_date(input: &str, today: jiff::civil::Date) -> Option<jiff::civil::Date> {
-    let date = domain::documents::parse_date(input).ok()?;
-    (date <= today && date.year() >= 1900).then_some(date)
+    past_date(input, today).ok()
+}
+
+pub const NO_SUCH_DATE: Msg = Msg::new(
+    "Такой даты нет: проверьте день и месяц",
+    "There is no such date: check the day and the month",
+);
+pub const DATE_IN_FUTURE: Msg = Msg::new(
+    "Дата не может быть в будущем",
+    "The date cannot be in the future",
+);
+pub const DATE_TOO_OLD: Msg = Msg::new(
+    "Проверьте год: дата раньше 1900 года",
+    "Check the year: the date is before 1900",
+);
+
+/// As [`parse_date`], or what is wrong with the date, in words.
+pub fn past_date(input: &str, today: jiff::civil::Date) -> Result<jiff::civil::Date, Msg> {
+    let date = domain::documents::parse_date(input).map_err(|e| match e {
+        domain::documents::FieldError::NoSuchDate => NO_SUCH_DATE,
+        _ => DATE_FORMAT,
+    })?;
+    if date > today {
+        Err(DATE_IN_FUTURE)
+    } else if date.year() < 1900 {
+        Err(DATE_TOO_OLD)
+    } else {
+        Ok(date)
+    }
+}
+
+/// A date field checked by [`past_date`]; its problem recorded as an issue on `field`.
+pub fn past_date_field(
+    field: &'static str,
+    input: &str,
+    today: jiff::civil::Date,
+    issues: &mut Vec<FieldIssue>,
+) -> Option<jiff::civil::Date> {
+    past_date(input, today)
+        .map_err(|msg| issues.push(FieldIssue::new(field, "format", msg)))
+        .ok()
 }
 
 fn digits_exactly(value: &str, n: usize) -> Option<String> {
@@ -336,7 +375,7 @@ pub async fn file_recovery_request(
     let name = |field: &'static str, value: &str, required: bool, issues: &mut Vec<FieldIssue>| {
         if value.trim().is_empty() {
             if required {
-                issues.push(FieldIssue::new(field, "required", REQUIRED));
+                issues.push(FieldIssue::required(field));
             }
             return None;
         }
@@ -355,10 +394,12 @@ pub async fn file_recovery_request(
         .now()
         .to_zoned_datetime(jiff::tz::TimeZone::UTC)
         .date();
-    let birth_date = parse_date(&input.birth_date, today);
-    if birth_date.is_none() {
-        issues.push(FieldIssue::new("birth_date", "format", DATE_FORMAT));
-    }
+    let birth_date = if input.birth_date.trim().is_empty() {
+        issues.push(FieldIssue::required("birth_date"));
+        None
+    } else {
+        past_date_field("birth_date", &input.birth_date, today, &mut issues)
+    };
     let series = digits_exactly(&input.passport_series, 4);
     if series.is_none() {
         issues.push(FieldIssue::new(
@@ -467,5 +508,8 @@ mod tests {
         assert_eq!(parse_date("01.01.2027", today), None, "in the future");
         assert_eq!(parse_date("01.01.1850", today), None);
         assert_eq!(parse_date("вчера", today), None);
+        assert_eq!(past_date("31.02.1990", today), Err(NO_SUCH_DATE));
+        assert_eq!(past_date("01.01.2027", today), Err(DATE_IN_FUTURE));
+        assert_eq!(past_date("31/02/1990", today), Err(DATE_FORMAT));
     }
 }

@@ -102,7 +102,7 @@ fn name(
 ) -> Option<PersonName> {
     if value.trim().is_empty() {
         if required {
-            issues.push(FieldIssue::new(field, "required", REQUIRED));
+            issues.push(FieldIssue::required(field));
         }
         return None;
     }
@@ -123,7 +123,7 @@ pub fn parse_phone(
     match Phone::parse(value) {
         Ok(p) => Some(p),
         Err(domain::contact::PhoneError::Empty) => {
-            issues.push(FieldIssue::new(field, "required", REQUIRED));
+            issues.push(FieldIssue::required(field));
             None
         }
         Err(domain::contact::PhoneError::NotMobile) => {
@@ -145,7 +145,7 @@ pub fn parse_email(
     match Email::parse(value) {
         Ok(e) => Some(e),
         Err(domain::contact::EmailError::Empty) => {
-            issues.push(FieldIssue::new(field, "required", REQUIRED));
+            issues.push(FieldIssue::required(field));
             None
         }
         Err(_) => {
@@ -163,7 +163,7 @@ pub fn password_issues(
     issues: &mut Vec<FieldIssue>,
 ) {
     if value.is_empty() {
-        issues.push(FieldIssue::new(field, "required", REQUIRED));
+        issues.push(FieldIssue::required(field));
         return;
     }
     if let Err(rules) = check_password(value, personal) {

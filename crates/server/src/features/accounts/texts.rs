@@ -220,7 +220,6 @@ pub static EN: Texts = Texts {
 };
 
 // Field messages (shared by pages and the API).
-pub const REQUIRED: Msg = Msg::new("Заполните поле", "This field is required");
 pub const NAME_FORMAT: Msg = Msg::new(
     "Используйте буквы русского или латинского алфавита, дефис и апостроф; не длиннее 60 символов",
     "Use Cyrillic or Latin letters, hyphens and apostrophes; at most 60 characters",

@@ -112,9 +112,14 @@ fn field_text(err: FieldError, label_ru: &str, label_en: &str, example: Option<&
         .map(|e| format!(", for example {e}"))
         .unwrap_or_default();
     match err {
-        FieldError::Required => {
-            Text::new(format!("Укажите: {label_ru}"), format!("Enter: {label_en}"))
-        }
+        FieldError::Required => Text::new(
+            format!("Заполните поле «{label_ru}»"),
+            format!("Fill in “{label_en}”"),
+        ),
+        FieldError::NoSuchDate => Text::new(
+            format!("{label_ru}: такой даты нет — проверьте день и месяц"),
+            format!("{label_en}: there is no such date — check the day and the month"),
+        ),
         FieldError::TooLong => Text::new(
             format!("Поле «{label_ru}» слишком длинное"),
             format!("“{label_en}” is too long"),
@@ -143,6 +148,7 @@ fn error_code(err: FieldError) -> &'static str {
         FieldError::Required => "required",
         FieldError::TooLong => "too_long",
         FieldError::Date => "date",
+        FieldError::NoSuchDate => "no_such_date",
         FieldError::Format => "format",
         FieldError::CheckDigit => "check_digit",
         FieldError::Choice => "choice",

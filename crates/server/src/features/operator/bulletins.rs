@@ -132,7 +132,6 @@ pub async fn list(
     .await
 }
 
-const REQUIRED: Msg = Msg::new("Заполните поле.", "Fill in this field.");
 const TOO_LONG: Msg = Msg::new("Слишком длинно.", "Too long.");
 const NO_TOPIC: Msg = Msg::new("Выберите рассылку.", "Choose a mailing.");
 
@@ -148,7 +147,7 @@ fn problems(form: &BulletinForm, lang: Lang) -> FormErrors {
         ("body_en", &form.body_en, BODY_MAX),
     ] {
         if value.trim().is_empty() {
-            errors.push(field, REQUIRED.get(lang));
+            errors.push(field, crate::web::forms::required_message(field).get(lang));
         } else if value.chars().count() > max {
             errors.push(field, TOO_LONG.get(lang));
         }

@@ -22,7 +22,7 @@ use crate::features::accounts::codes::{self, CodeError, CodeRequest};
 use crate::features::accounts::pages::code_message;
 use crate::features::accounts::password;
 use crate::features::accounts::service::{parse_email, parse_phone, password_issues};
-use crate::features::accounts::texts::{PASSWORDS_DIFFER, REQUIRED};
+use crate::features::accounts::texts::PASSWORDS_DIFFER;
 use crate::features::security::pages::needs_confirmation;
 use crate::keys;
 use crate::state::AppState;
@@ -208,7 +208,7 @@ async fn password_submit(
         .unwrap_or_default();
     let mut issues = Vec::new();
     if form.current.is_empty() {
-        issues.push(FieldIssue::new("current", "required", REQUIRED));
+        issues.push(FieldIssue::required("current"));
     } else if !password::verify(form.current.clone(), stored).await {
         issues.push(FieldIssue::new("current", "wrong_password", CURRENT_WRONG));
     }

@@ -14,9 +14,9 @@ use store::audit::{self, Actor, Entry};
 use store::users::{self, Profile, ProfileChange, UserSummary};
 use utoipa::ToSchema;
 
-use crate::features::accounts::recovery::{DATE_FORMAT, SNILS_CHECK, SNILS_FORMAT, parse_date};
+use crate::features::accounts::recovery::{SNILS_CHECK, SNILS_FORMAT, past_date_field};
 use crate::features::accounts::service::RequestMeta;
-use crate::features::accounts::texts::{NAME_FORMAT, REQUIRED};
+use crate::features::accounts::texts::NAME_FORMAT;
 use crate::state::AppState;
 use crate::web::forms::FieldIssue;
 use crate::web::i18n::Msg;
@@ -205,7 +205,7 @@ pub fn validate(
     let name = |field: &'static str, value: &str, required: bool, issues: &mut Vec<FieldIssue>| {
         if value.trim().is_empty() {
             if required {
-                issues.push(FieldIssue::new(field, "required", REQUIRED));
+                issues.push(FieldIssue::required(field));
             }
             return None;
         }
@@ -221,11 +221,7 @@ pub fn validate(
     let birth_date = if fields.birth_date.trim().is_empty() {
         None
     } else {
-        let parsed = parse_date(&fields.birth_date, today);
-        if parsed.is_none() {
-            issues.push(FieldIssue::new("birth_date", "format", DATE_FORMAT));
-        }
-        parsed
+        past_date_field("birth_date", &fields.birth_date, today, &mut issues)
     };
     let sex = match fields.sex.as_str() {
         "" => None,
@@ -289,10 +285,12 @@ pub fn validate(
         let number = PassportNumber::parse(&fields.passport_number)
             .map_err(|_| issues.push(FieldIssue::new("passport_number", "format", NUMBER_FORMAT)))
             .ok();
-        let issued_on = parse_date(&fields.passport_issued_on, today);
-        if issued_on.is_none() {
-            issues.push(FieldIssue::new("passport_issued_on", "format", DATE_FORMAT));
-        }
+        let issued_on = past_date_field(
+            "passport_issued_on",
+            &fields.passport_issued_on,
+            today,
+            &mut issues,
+        );
         if fields.passport_issuer.trim().is_empty() {
             issues.push(FieldIssue::new(
                 "passport_issuer",
