@@ -297,34 +297,76 @@ pub fn with_the_day_itself(days: &[i16]) -> Vec<i16> {
 /// Reminders are delivered at this local time, never at night.
 pub const DELIVERY_TIME: Time = Time::constant(9, 0, 0, 0);
 
-/// The reminders still to come for a deadline: each offset whose day (deadline − offset) is today
-/// or later in the person's zone, with the instant it falls due, 09:00 local on that day. Today's
-/// may already be due (planned after nine): the next sweep sends it. Earliest first.
+/// A reminder that is late (planned after its day's nine o'clock) is sent at once until this
+/// local time; later ones wait for the next morning.
+pub const DELIVERY_ENDS: Time = Time::constant(21, 0, 0, 0);
+
+/// The reminders still to come for a deadline, each with the instant it falls due: 09:00 local
+/// on the day `deadline − offset`. Offsets whose moment has passed (a document added, or its
+/// deadline moved, when it is already inside them) are not sent one by one: the nearest of them
+/// — the fewest days before the deadline — is sent once at the next delivery moment (at once in
+/// the day, or the next morning at nine), unless a reminder still to come falls by then anyway,
+/// or the deadline's day is over by then. Earliest first.
 pub fn plan(
     deadline: Date,
     offsets: &[i16],
     zone: &TimeZone,
     now: Timestamp,
 ) -> Vec<(i16, Timestamp)> {
-    let today = now.to_zoned_datetime(zone.clone()).date();
-    let mut out: Vec<(i16, Timestamp)> = offsets
-        .iter()
-        .filter_map(|&offset| {
-            let day = deadline.checked_sub(i64::from(offset).days()).ok()?;
-            if day < today {
-                return None;
-            }
-            let due = day
-                .to_datetime(DELIVERY_TIME)
-                .to_zoned_datetime(zone.clone())
-                .ok()?
-                .timestamp();
-            Some((offset, due))
-        })
-        .collect();
+    let at_nine = |day: Date| {
+        day.to_datetime(DELIVERY_TIME)
+            .to_zoned_datetime(zone.clone())
+            .ok()
+            .map(|z| z.timestamp())
+    };
+    let mut out: Vec<(i16, Timestamp)> = Vec::new();
+    let mut missed: Option<i16> = None;
+    for &offset in offsets {
+        let Some(due) = deadline
+            .checked_sub(i64::from(offset).days())
+            .ok()
+            .and_then(at_nine)
+        else {
+            continue;
+        };
+        if due >= now {
+            out.push((offset, due));
+        } else {
+            missed = Some(missed.map_or(offset, |m| m.min(offset)));
+        }
+    }
+    if let Some(offset) = missed
+        && let Some(send) = next_delivery(now, zone)
+        && send.to_zoned_datetime(zone.clone()).date() <= deadline
+        && out.iter().all(|(_, due)| *due > send)
+    {
+        out.push((offset, send));
+    }
     out.sort_by_key(|(offset, due)| (*due, *offset));
     out.dedup_by_key(|(offset, _)| *offset);
     out
+}
+
+/// The next moment a reminder may be delivered: now during the day (from nine to nine), else
+/// the coming nine o'clock. A moment already due is sent by the next sweep.
+fn next_delivery(now: Timestamp, zone: &TimeZone) -> Option<Timestamp> {
+    let local = now.to_zoned_datetime(zone.clone());
+    let today = local.date();
+    let nine = |day: Date| {
+        day.to_datetime(DELIVERY_TIME)
+            .to_zoned_datetime(zone.clone())
+            .ok()
+            .map(|z| z.timestamp())
+    };
+    let time = local.time();
+    if time < DELIVERY_TIME {
+        nine(today)
+    } else if time < DELIVERY_ENDS {
+        // Today's nine o'clock: already due, so the next sweep sends it.
+        nine(today)
+    } else {
+        nine(today.tomorrow().ok()?)
+    }
 }
 
 #[cfg(test)]
@@ -408,5 +450,37 @@ mod tests {
         assert_eq!(far[0].1.to_string(), "2027-01-09T23:00:00Z");
         // A deadline already passed has nothing left to remind of.
         assert!(super::plan(date(2026, 11, 24), &DEFAULT_OFFSETS, &moscow(), now).is_empty());
+    }
+
+    #[test]
+    fn a_deadline_already_inside_its_offsets_gets_one_reminder_for_the_nearest_not_a_burst() {
+        // 15:00 in Moscow; the licence ends in 20 days: the 90- and 30-day moments have passed.
+        let now: Timestamp = "2026-11-25T12:00:00Z".parse().unwrap();
+        let plan = plan(date(2026, 12, 15), &DEFAULT_OFFSETS, &moscow(), now);
+        let offsets: Vec<i16> = plan.iter().map(|(o, _)| *o).collect();
+        assert_eq!(
+            offsets,
+            [30, 7, 1, 0],
+            "one for the nearest passed day (30), not 90"
+        );
+        // Sent by the next sweep: its moment is this morning's nine o'clock, already due.
+        assert_eq!(plan[0].1.to_string(), "2026-11-25T06:00:00Z");
+
+        // Added at 23:00: it waits for the morning.
+        let late: Timestamp = "2026-11-25T20:00:00Z".parse().unwrap();
+        let plan = super::plan(date(2026, 12, 15), &DEFAULT_OFFSETS, &moscow(), late);
+        assert_eq!(plan[0], (30, "2026-11-26T06:00:00Z".parse().unwrap()));
+
+        // At 23:00 with the 1-day reminder tomorrow at nine, that one covers it.
+        let plan = super::plan(date(2026, 11, 27), &DEFAULT_OFFSETS, &moscow(), late);
+        let offsets: Vec<i16> = plan.iter().map(|(o, _)| *o).collect();
+        assert_eq!(offsets, [1, 0]);
+
+        // The deadline is today and the day is over: nothing is sent at night or after it.
+        let plan = super::plan(date(2026, 11, 25), &DEFAULT_OFFSETS, &moscow(), late);
+        assert!(plan.is_empty(), "{plan:?}");
+        // The deadline is today, in the afternoon: the day's own reminder goes at once.
+        let plan = super::plan(date(2026, 11, 25), &DEFAULT_OFFSETS, &moscow(), now);
+        assert_eq!(plan, vec![(0, "2026-11-25T06:00:00Z".parse().unwrap())]);
     }
 }

@@ -304,10 +304,70 @@ async fn the_demo_citizens_licence_due_in_30_days_is_reminded() {
             .any(|t| t.contains("30 дней") && t.contains("Водительское")),
         "{titles:?}"
     );
+    // The passport must be replaced in 60 days: the 90-day moment passed before it was added,
+    // so it is reminded once now, with the days that are really left.
+    assert_eq!(
+        titles
+            .iter()
+            .filter(|t| t.contains("Паспорт"))
+            .collect::<Vec<_>>()
+            .len(),
+        1,
+        "{titles:?}"
+    );
+    assert!(
+        titles
+            .iter()
+            .any(|t| t.contains("Паспорт") && t.contains("60 дней")),
+        "{titles:?}"
+    );
     eventually("the SMS is in the sandbox outbox", || async {
         sms_saying(&app, "+79000000001", "30 дней").await == 1
     })
     .await;
+}
+
+/// A document added when its deadline is already inside its reminder days gets one reminder at
+/// the next delivery moment, for the nearest passed day, saying the days really left — never a
+/// burst of the missed ones, and never the same one again.
+#[tokio::test]
+async fn a_deadline_already_inside_its_reminder_days_is_reminded_once_not_in_a_burst() {
+    let app = TestApp::spawn().await; // 09:00 in Moscow, 2 March 2026
+    app.clock.advance(jiff::SignedDuration::from_hours(6)); // 15:00
+    let (phone, email) = ("+79120000711", "inside@example.ru");
+    registered_citizen(&app, phone, email).await;
+    let api = Api {
+        app: &app,
+        token: api_token(&app, phone).await,
+    };
+    // 20 days left: the 90- and 30-day moments have both passed.
+    let id = add_expiring(&api, "Договор хранения", "2026-03-22").await;
+    assert_eq!(pending_days(&app, &id).await, [30, 7, 1, 0]);
+    assert_eq!(send_due_reminders(&app.state, 100).await.expect("sweep"), 1);
+    assert_eq!(send_due_reminders(&app.state, 100).await.expect("sweep"), 0);
+    assert_eq!(pending_days(&app, &id).await, [7, 1, 0]);
+    let (_, inbox) = api
+        .send(reqwest::Method::GET, "/api/v1/notifications", None)
+        .await;
+    let reminders: Vec<&str> = inbox["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|n| n["title"].as_str())
+        .filter(|t| t.contains("Договор хранения"))
+        .collect();
+    assert_eq!(reminders, ["Через 20 дней истекает срок: Договор хранения"]);
+
+    // Editing the document plans again, but what was sent is not sent again.
+    let (status, _) = api
+        .send(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/documents/{id}"),
+            Some(serde_json::json!({ "description": "ячейка 12" })),
+        )
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(send_due_reminders(&app.state, 100).await.expect("sweep"), 0);
 }
 
 /// Parses a calendar with the `icalendar` package from PyPI: (summary, start date) per event.
@@ -616,8 +676,8 @@ async fn reminder_days_are_chosen_for_every_document_and_per_kind_and_replan_at_
     let id = add_expiring(&api, "Договор", &expires).await;
     assert_eq!(
         pending_days(&app, &id).await,
-        [30, 7, 1, 0],
-        "the defaults, 90 already past"
+        [90, 30, 7, 1, 0],
+        "the defaults; the 90-day moment has passed, so it is sent once, now"
     );
 
     // For every document: two weeks ahead, and the day itself.

@@ -426,9 +426,11 @@ async fn send_one(
         tx.commit().await?;
         return Ok(false);
     }
+    // Days left as of sending: a reminder that catches up on a passed day says what is true.
+    let days_left = (target.day - today(state, &profile.time_zone)).get_days();
     let message = reminder_message(
         &target.title,
-        reminder.offset_days,
+        i64::from(days_left),
         &reminder.deadline,
         format!("/documents/{}", reminder.document_id),
     );
