@@ -149,12 +149,17 @@ pub struct DocumentsConfig {
     /// Largest request that carries files (a form with several scans); each file is also held to
     /// its kind's limit.
     pub max_upload_bytes: usize,
+    /// Move an expired document that nothing replaced to the archive this many days after its
+    /// last day. Unset (the default): it stays in the registry as expired, with «Продлить» and
+    /// «В архив», until the person archives it or adds a newer one of the same kind.
+    pub archive_expired_after_days: Option<u32>,
 }
 
 impl Default for DocumentsConfig {
     fn default() -> Self {
         Self {
             max_upload_bytes: 64 * 1024 * 1024,
+            archive_expired_after_days: None,
         }
     }
 }

@@ -557,21 +557,40 @@ pub async fn purge(
 }
 
 /// Active documents whose last valid day is before `today` (for the archiving sweep).
-pub async fn expired_active(
+/// Active documents whose validity ended before `today` and that are due for the archive: a
+/// newer active document of the same kind, still valid, has replaced them (its reason,
+/// `replaced`), or — when `expired_before` is given — they ended before that day (`expired`).
+/// An expired document nothing replaced stays in the registry, where the person sees it.
+/// Returns (id, owner, reason, the replacing document's id).
+pub async fn due_for_archive(
     db: &Db,
     today: &str,
+    expired_before: Option<&str>,
     limit: i64,
-) -> Result<Vec<(String, String)>, StoreError> {
+) -> Result<Vec<(String, String, &'static str, Option<String>)>, StoreError> {
     let rows = sqlx::query(
-        "SELECT id, owner_id FROM documents WHERE state = 'active' AND valid_until IS NOT NULL \
-         AND valid_until < $1 ORDER BY valid_until LIMIT $2",
+        "SELECT d.id, d.owner_id,            (SELECT n.id FROM documents n WHERE n.owner_id = d.owner_id               AND n.kind_code = d.kind_code AND n.state = 'active' AND n.id <> d.id               AND (n.valid_until IS NULL OR n.valid_until >= $1)               AND (COALESCE(n.issued_on, '') > COALESCE(d.issued_on, '')                    OR (COALESCE(n.issued_on, '') = COALESCE(d.issued_on, '')                        AND n.created_at > d.created_at))               ORDER BY n.created_at DESC LIMIT 1) AS replaced_by          FROM documents d WHERE d.state = 'active' AND d.valid_until IS NOT NULL          AND d.valid_until < $1          AND (($2 IS NOT NULL AND d.valid_until < $2) OR EXISTS (SELECT 1 FROM documents n               WHERE n.owner_id = d.owner_id AND n.kind_code = d.kind_code               AND n.state = 'active' AND n.id <> d.id               AND (n.valid_until IS NULL OR n.valid_until >= $1)               AND (COALESCE(n.issued_on, '') > COALESCE(d.issued_on, '')                    OR (COALESCE(n.issued_on, '') = COALESCE(d.issued_on, '')                        AND n.created_at > d.created_at))))          ORDER BY d.valid_until LIMIT $3",
     )
     .bind(today)
+    .bind(expired_before)
     .bind(limit)
     .fetch_all(db.pool())
     .await?;
     rows.iter()
-        .map(|r| Ok((r.try_get("id")?, r.try_get("owner_id")?)))
+        .map(|r| {
+            let replaced_by: Option<String> = r.try_get("replaced_by")?;
+            let reason = if replaced_by.is_some() {
+                "replaced"
+            } else {
+                "expired"
+            };
+            Ok((
+                r.try_get("id")?,
+                r.try_get("owner_id")?,
+                reason,
+                replaced_by,
+            ))
+        })
         .collect()
 }
 

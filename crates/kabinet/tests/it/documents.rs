@@ -442,17 +442,105 @@ async fn the_trash_is_purged_after_30_days_rows_objects_and_all() {
 }
 
 #[tokio::test]
-async fn expired_documents_move_to_the_archive_and_stay_readable() {
+async fn an_expired_document_stays_in_the_registry_until_replaced_and_its_archiving_is_announced() {
     let app = TestApp::spawn().await;
     let api = citizen_born(&app, "+79120000054", "archive@example.ru", "1990-01-15").await;
     use reqwest::Method as M;
+    use server::features::documents::service;
     let (_, doc) = api.send(M::POST, "/api/v1/documents", Some(serde_json::json!({
         "kind": "osago", "number": "ХХХ 0123456789", "issued_on": "2025-03-01", "fields": { "plate": "А123ВС59" }
     }))).await;
     assert_eq!(doc["valid_until"], "2026-02-28", "{doc}");
     assert_eq!(doc["status"], "expired");
     let id = doc["id"].as_str().expect("id").to_owned();
+
+    // Expired and not replaced: the housekeeping leaves it where the person sees it.
+    assert_eq!(
+        service::archive_expired(&app.state).await.expect("sweep"),
+        0
+    );
+    let (_, registry) = api.send(M::GET, "/api/v1/registry", None).await;
+    assert_eq!(registry["items"][0]["id"], id.as_str(), "{registry}");
+    assert_eq!(registry["items"][0]["status"], "expired");
+
+    // A newer policy of the same kind replaces it: now it is archived, with the reason, and the
+    // person is told in «Сообщения».
+    let (status, newer) = api.send(M::POST, "/api/v1/documents", Some(serde_json::json!({
+        "kind": "osago", "number": "ХХХ 0123456790", "issued_on": "2026-03-01", "fields": { "plate": "А123ВС59" }
+    }))).await;
+    assert_eq!(status, 201, "{newer}");
+    assert_eq!(
+        service::archive_expired(&app.state).await.expect("sweep"),
+        1
+    );
+    assert_eq!(
+        service::archive_expired(&app.state).await.expect("sweep"),
+        0
+    );
+    let (_, archived) = api
+        .send(M::GET, "/api/v1/documents?state=archived", None)
+        .await;
+    assert_eq!(archived["items"][0]["id"], id.as_str());
+    assert_eq!(archived["items"][0]["archive_reason"], "replaced");
+    let (_, registry) = api.send(M::GET, "/api/v1/registry", None).await;
+    let ids: Vec<&str> = registry["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["id"].as_str())
+        .collect();
+    assert_eq!(ids, [newer["id"].as_str().expect("id")]);
+    let (_, inbox) = api.send(M::GET, "/api/v1/notifications", None).await;
+    let notice = inbox["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|n| {
+            n["title"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("Документ перемещён в архив"))
+        })
+        .unwrap_or_else(|| panic!("the archiving is announced: {inbox}"))
+        .clone();
+    assert!(
+        notice["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("заменил более новый документ")),
+        "{notice}"
+    );
+    app.stop().await;
+}
+
+/// An operator may have long-expired documents archived too; each is announced with its reason.
+#[tokio::test]
+async fn an_operator_may_archive_documents_expired_longer_than_a_set_time() {
+    let app = TestApp::spawn_with(crate::harness::Options {
+        configure: Box::new(|c| c.documents.archive_expired_after_days = Some(30)),
+        ..Default::default()
+    })
+    .await;
+    let api = citizen_born(
+        &app,
+        "+79120000056",
+        "archive-long@example.ru",
+        "1990-01-15",
+    )
+    .await;
+    use reqwest::Method as M;
     use server::features::documents::service;
+    for (title, expires) in [
+        ("Давно истёк", "2025-12-01"),
+        ("Недавно истёк", "2026-02-20"),
+    ] {
+        let (status, _) = api
+            .send(
+                M::POST,
+                "/api/v1/documents",
+                Some(serde_json::json!({ "kind": "other", "title": title, "expires_on": expires })),
+            )
+            .await;
+        assert_eq!(status, 201);
+    }
     assert_eq!(
         service::archive_expired(&app.state).await.expect("sweep"),
         1
@@ -460,11 +548,20 @@ async fn expired_documents_move_to_the_archive_and_stay_readable() {
     let (_, archived) = api
         .send(M::GET, "/api/v1/documents?state=archived", None)
         .await;
-    assert_eq!(archived["items"][0]["id"], id.as_str());
+    assert_eq!(archived["items"][0]["title"], "Давно истёк");
     assert_eq!(archived["items"][0]["archive_reason"], "expired");
-    let (_, registry) = api.send(M::GET, "/api/v1/registry", None).await;
-    assert_eq!(registry["items"].as_array().expect("items").len(), 0);
-    app.stop().await;
+    let (_, inbox) = api.send(M::GET, "/api/v1/notifications", None).await;
+    assert!(
+        inbox["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .any(|n| n["title"] == "Документ перемещён в архив: Давно истёк"
+                && n["body"]
+                    .as_str()
+                    .is_some_and(|b| b.contains("больше 30 дн."))),
+        "{inbox}"
+    );
 }
 
 #[tokio::test]

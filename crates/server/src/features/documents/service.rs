@@ -1355,18 +1355,37 @@ pub async fn purge_expired_trash(state: &AppState) -> Result<usize, StoreError> 
     Ok(purged)
 }
 
-/// Moves active documents whose validity ended to the archive (re-checking each against the
-/// current rule first).
+/// Moves to the archive the expired documents that are due there (see
+/// `store::documents::due_for_archive`: replaced by a newer one of the same kind, or — when the
+/// operator set `documents.archive_expired_after_days` — expired that long ago), re-checking
+/// each against the current rule first. Each move is recorded and announced in «Сообщения»
+/// with its reason, in its transaction.
 pub async fn archive_expired(state: &AppState) -> Result<usize, StoreError> {
     let now = state.now();
     // The earliest "today" on Earth: nothing is archived before its last day ended everywhere.
     let today = now
         .to_zoned_datetime(jiff::tz::TimeZone::fixed(jiff::tz::offset(-12)))
         .date();
-    let due = repo::expired_active(&state.db, &today.to_string(), 500).await?;
+    let expired_before = state
+        .config
+        .documents
+        .archive_expired_after_days
+        .and_then(|days| {
+            today
+                .checked_sub(jiff::Span::new().days(i64::from(days)))
+                .ok()
+        })
+        .map(|d| d.to_string());
+    let due = repo::due_for_archive(
+        &state.db,
+        &today.to_string(),
+        expired_before.as_deref(),
+        500,
+    )
+    .await?;
     let catalogue = Catalogue::load(&state.db).await?;
     let mut archived = 0;
-    for (id, owner_id) in due {
+    for (id, owner_id, reason, replaced_by) in due {
         let Some(profile) = store::users::profile(&state.db, &owner_id).await? else {
             continue;
         };
@@ -1374,7 +1393,12 @@ pub async fn archive_expired(state: &AppState) -> Result<usize, StoreError> {
         let Some(doc) = repo::get(&mut conn, &owner_id, &id).await? else {
             continue;
         };
+        let newer = match &replaced_by {
+            Some(newer_id) => repo::get(&mut conn, &owner_id, newer_id).await?,
+            None => None,
+        };
         drop(conn);
+        let title = doc.data.title.clone();
         let assessed = assess_one(doc, &catalogue, key_change_date(&profile), today);
         if assessed.assessment.status != domain::documents::Status::Expired {
             continue;
@@ -1386,7 +1410,7 @@ pub async fn archive_expired(state: &AppState) -> Result<usize, StoreError> {
             &id,
             &["active"],
             "archived",
-            Some("expired"),
+            Some(reason),
             now,
         )
         .await?
@@ -1394,14 +1418,68 @@ pub async fn archive_expired(state: &AppState) -> Result<usize, StoreError> {
             let e = Entry::new(Actor::System, Action::DocumentArchived)
                 .object("document", &id)
                 .subject(&owner_id)
-                .details(serde_json::json!({ "reason": "expired" }));
+                .details(serde_json::json!({ "reason": reason, "replaced_by": replaced_by }));
             audit::append(&mut tx, &e, now).await?;
             store::notifications::replan(&mut tx, &owner_id, &id, None, &[], &[]).await?;
+            let message = archived_message(
+                &title,
+                &id,
+                newer.as_ref().map(|n| n.data.title.as_str()),
+                state.config.documents.archive_expired_after_days,
+            );
+            reminders::notify(
+                &mut tx,
+                state,
+                &profile,
+                &message,
+                &format!("archived:{id}"),
+                now,
+            )
+            .await?;
             archived += 1;
         }
         tx.commit().await?;
     }
     Ok(archived)
+}
+
+/// The notice that a document went to the archive by itself, and why.
+fn archived_message(
+    title: &str,
+    id: &str,
+    replaced_by: Option<&str>,
+    after_days: Option<u32>,
+) -> reminders::Message {
+    let (body_ru, body_en) = match (replaced_by, after_days) {
+        (Some(newer), _) => (
+            format!(
+                "Срок действия истёк, и его заменил более новый документ того же вида — «{newer}».                  Документ остаётся в архиве: его можно открыть, скачать или вернуть."
+            ),
+            format!(
+                "It has expired and a newer document of the same kind replaced it: “{newer}”.                  It stays in the archive, where you can open, download or restore it."
+            ),
+        ),
+        (None, days) => {
+            let days = days.unwrap_or_default();
+            (
+                format!(
+                    "Срок действия истёк больше {days} дн. назад. Документ остаётся в архиве:                      его можно открыть, скачать или вернуть."
+                ),
+                format!(
+                    "It expired more than {days} days ago. It stays in the archive, where you                      can open, download or restore it."
+                ),
+            )
+        }
+    };
+    reminders::Message {
+        category: domain::notifications::Category::PersonalData,
+        title_ru: format!("Документ перемещён в архив: {title}"),
+        title_en: format!("Document moved to the archive: {title}"),
+        body_ru,
+        body_en,
+        link: Some(format!("/documents/{id}")),
+        list: None,
+    }
 }
 
 /// The text of a status in the user's language.
