@@ -219,7 +219,8 @@ async fn a_passport_is_added_viewed_edited_deleted_and_restored_through_the_page
         registry.contains(", Требует замены</li>"),
         "the timeline's caption says each deadline's date and status in words"
     );
-    for column in ["Дата выдачи", "Статус", "Срок", "Осталось дней", "Действия"] {
+    for column in ["Дата выдачи", "Статус", "Срок", "Осталось дней", "Действия"]
+    {
         assert!(
             registry.contains(&format!("<td data-label=\"{column}\">")),
             "on a phone each cell names its column «{column}»"
