@@ -1,5 +1,6 @@
 // The citizen's and the operator's journeys, each done with the mouse, with the keyboard only,
-// with JavaScript off, and at phone width; every page visited is checked by axe-core.
+// with JavaScript off, and on a phone; every page visited is checked by axe-core and for sideways
+// scrolling at a desktop's and a phone's width (lib/browser.mjs).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startService } from '../lib/service.mjs';
@@ -240,7 +241,12 @@ for (const mode of ['desktop', 'keyboard', 'nojs', 'mobile']) {
 
         await page.goto(`${service.base}/registry`);
         assert.ok((await page.textContent('main')).includes(title));
-        assert.ok(await page.locator('svg[role="img"]').isVisible(), 'the timeline is drawn');
+        if (mode === 'mobile') {
+          assert.ok(await page.locator('.timeline-list').isVisible(), 'on a phone the timeline is a list');
+          assert.ok(!(await page.locator('svg[role="img"]').isVisible()), 'too narrow for the picture');
+        } else {
+          assert.ok(await page.locator('svg[role="img"]').isVisible(), 'the timeline is drawn');
+        }
         await check(page, `${mode}-registry`);
 
         await page.goto(`${docUrl}/edit`);
@@ -286,8 +292,72 @@ for (const mode of ['desktop', 'keyboard', 'nojs', 'mobile']) {
         assert.ok((await page.textContent('main')).includes('Добавлен документ'));
         await check(page, `${mode}-journal`);
       }));
+
+    test('the demo citizen goes through the cabinet by its menus', () =>
+      journey(mode, 'tour', async (page, act) => {
+        await page.goto(`${service.base}/login`);
+        await act.fill('login', 'citizen@demo.kabinet.test');
+        await act.fill('password', 'Demo-Citizen-2026');
+        await act.press('Войти');
+        await check(page, `${mode}-tour-profile`);
+        await act.press('Мои документы');
+        assert.match(page.url(), /\/documents$/);
+        await check(page, `${mode}-tour-documents`);
+        await act.press('Паспорт гражданина РФ');
+        assert.match(page.url(), /\/documents\/[0-9a-f-]+$/);
+        await check(page, `${mode}-tour-document`);
+        await act.press('Сроки');
+        assert.match(page.url(), /\/registry$/);
+        assert.ok((await page.textContent('main')).includes('Осталось дней'));
+        await check(page, `${mode}-tour-registry`);
+        await act.follow('Сообщения');
+        assert.match(page.url(), /\/notifications$/);
+        await check(page, `${mode}-tour-messages`);
+        await act.press('Настройки уведомлений');
+        assert.match(page.url(), /\/notifications\/settings$/);
+        await check(page, `${mode}-tour-notification-settings`);
+        await act.press('Иванова М. П.');
+        assert.match(page.url(), /\/profile$/);
+        await act.press('Журнал действий');
+        assert.match(page.url(), /\/profile\/journal$/);
+        await check(page, `${mode}-tour-journal`);
+        await act.press('Безопасность');
+        assert.match(page.url(), /\/security$/);
+        await check(page, `${mode}-tour-security`);
+        await act.press('Выйти');
+        assert.match(page.url(), /\/login/);
+      }));
   });
 }
+
+test('on a phone the menu opens without JavaScript, by keyboard alone', async () => {
+  const context = await browser.newContext({ ...modes.nojs, viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  try {
+    await page.goto(`${service.base}/login`);
+    await page.fill('[name="login"]', 'citizen@demo.kabinet.test');
+    await page.fill('[name="password"]', 'Demo-Citizen-2026');
+    await Promise.all([page.waitForNavigation(), page.click('button[type="submit"]')]);
+    const registry = page.locator('.site-nav a[href="/registry"]');
+    assert.ok(!(await registry.isVisible()), 'the menu is folded on a phone');
+    const menu = page.locator('.site-header summary');
+    assert.ok(await menu.isVisible(), 'the menu button is shown');
+    for (let i = 0; i < 10 && !(await menu.evaluate((e) => e === document.activeElement)); i++) await page.keyboard.press('Tab');
+    assert.ok(await menu.evaluate((e) => e === document.activeElement), 'the menu button takes the focus');
+    await page.keyboard.press('Enter');
+    assert.ok(await registry.isVisible(), 'Enter opens the menu');
+    await check(page, 'phone-menu-open');
+    for (let i = 0; i < 10 && !(await registry.evaluate((e) => e === document.activeElement)); i++) await page.keyboard.press('Tab');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    assert.match(page.url(), /\/registry$/);
+    assert.ok(!(await registry.isVisible()), 'folded again on the next page');
+  } catch (err) {
+    await saveFailure(page, 'phone-menu-failed');
+    throw err;
+  } finally {
+    await context.close();
+  }
+});
 
 test('the operator pages pass the same checks', async () => {
   for (const path of ['/operator', '/operator/outbox', '/operator/locks', '/operator/recovery', '/operator/jobs', '/operator/kinds', '/operator/kinds/passport_rf', '/operator/audit', '/operator/audit?action=session.', '/operator/bulletins']) {

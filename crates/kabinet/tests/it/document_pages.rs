@@ -250,6 +250,17 @@ async fn a_passport_is_added_viewed_edited_deleted_and_restored_through_the_page
         registry.contains(", Требует замены</li>"),
         "the timeline's caption says each deadline's date and status in words"
     );
+    for column in ["Дата выдачи", "Статус", "Срок", "Осталось дней", "Действия"]
+    {
+        assert!(
+            registry.contains(&format!("<td data-label=\"{column}\">")),
+            "on a phone each cell names its column «{column}»"
+        );
+    }
+    assert!(
+        registry.contains("<ul class=\"timeline-list\">"),
+        "the timeline's words, a list on phones"
+    );
     assert!(registry.contains(&format!("{doc_path}/renew")));
     assert!(
         registry.contains(&format!("{doc_path}/files/{file_id}\" download")),
@@ -334,7 +345,10 @@ async fn a_passport_is_added_viewed_edited_deleted_and_restored_through_the_page
     );
     let (_, trash) = app.get_text("/documents/trash").await;
     assert!(trash.contains("Мой паспорт"));
-    assert!(trash.contains("<td>30</td>"), "30 days left: {trash}");
+    assert!(
+        trash.contains("<td data-label=\"Удалится навсегда через дней\">30</td>"),
+        "30 days left, named on phones too: {trash}"
+    );
     assert_eq!(
         app.get(&format!("{doc_path}/files/{file_id}"))
             .await

@@ -155,6 +155,8 @@ pub struct LayoutTexts {
     pub register: &'static str,
     pub sign_out: &'static str,
     pub account_label: &'static str,
+    /// The button that opens the header's menu on phones.
+    pub menu: &'static str,
     pub deletion_pending: &'static str,
     pub deletion_cancel: &'static str,
 }
@@ -184,6 +186,7 @@ pub static LAYOUT_RU: LayoutTexts = LayoutTexts {
     register: "Регистрация",
     sign_out: "Выйти",
     account_label: "Учётная запись",
+    menu: "Меню",
     deletion_pending: "Вы попросили удалить учётную запись. Она будет удалена",
     deletion_cancel: "Отменить удаление",
 };
@@ -213,6 +216,7 @@ pub static LAYOUT_EN: LayoutTexts = LayoutTexts {
     register: "Create account",
     sign_out: "Sign out",
     account_label: "Account",
+    menu: "Menu",
     deletion_pending: "You asked us to delete your account. It will be deleted on",
     deletion_cancel: "Cancel deletion",
 };

@@ -7,10 +7,9 @@
   if (!link) return;
   var hidden = link.getAttribute('data-unread-label') || '';
   var source = new EventSource('/notifications/stream');
-  source.addEventListener('unread', function (event) {
-    var n = parseInt(event.data, 10);
-    if (isNaN(n)) return;
-    var badge = document.getElementById('unread-count');
+  // The count is shown on the link and, on phones where the links are folded, on the menu button.
+  var menu = document.querySelector('.site-header .menu > summary');
+  function show(holder, badge, n) {
     if (n === 0) {
       if (badge) badge.remove();
       return;
@@ -18,15 +17,22 @@
     if (!badge) {
       badge = document.createElement('span');
       badge.className = 'count';
-      badge.id = 'unread-count';
-      link.appendChild(document.createTextNode(' '));
-      link.appendChild(badge);
+      holder.appendChild(document.createTextNode(' '));
+      holder.appendChild(badge);
     }
     badge.textContent = String(n);
     var label = document.createElement('span');
     label.className = 'visually-hidden';
     label.textContent = ' ' + hidden;
     badge.appendChild(label);
+    return badge;
+  }
+  source.addEventListener('unread', function (event) {
+    var n = parseInt(event.data, 10);
+    if (isNaN(n)) return;
+    var badge = show(link, document.getElementById('unread-count'), n);
+    if (badge) badge.id = 'unread-count';
+    if (menu) show(menu, menu.querySelector('.count'), n);
   });
   window.addEventListener('pagehide', function () { source.close(); });
 })();
