@@ -462,6 +462,24 @@ async fn an_expired_document_stays_in_the_registry_until_replaced_and_its_archiv
     let (_, registry) = api.send(M::GET, "/api/v1/registry", None).await;
     assert_eq!(registry["items"][0]["id"], id.as_str(), "{registry}");
     assert_eq!(registry["items"][0]["status"], "expired");
+    // On the page: «Истёк», with «Продлить» and «В архив» (which leads to the document's form).
+    let (_, page) = app.get_text("/registry").await;
+    assert!(page.contains("Истёк"), "{page}");
+    assert!(
+        page.contains(&format!("/documents/{id}/renew\">Продлить")),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("/documents/{id}#archive\">В архив")),
+        "{page}"
+    );
+    let (_, view) = app.get_text(&format!("/documents/{id}")).await;
+    assert!(
+        view.contains(&format!(
+            "id=\"archive\" method=\"post\" action=\"/documents/{id}/archive\""
+        )),
+        "{view}"
+    );
 
     // A newer policy of the same kind replaces it: now it is archived, with the reason, and the
     // person is told in «Сообщения».

@@ -1236,11 +1236,16 @@ async fn archive(
     Path(id): Path<String>,
     Form(back): Form<Back>,
 ) -> Result<Response, PageError> {
-    service::archive(&state, user.user(), &id, "replaced", &meta(&info)).await?;
-    let to = back
-        .back
-        .filter(|b| plain_id(b))
-        .unwrap_or_else(|| id.clone());
+    let back = back.back.filter(|b| plain_id(b));
+    // From a newer document's page the older one is archived as replaced; from its own page
+    // the person put it away.
+    let reason = if back.is_some() {
+        "replaced"
+    } else {
+        "by_owner"
+    };
+    service::archive(&state, user.user(), &id, reason, &meta(&info)).await?;
+    let to = back.unwrap_or_else(|| id.clone());
     Ok(Redirect::to(&format!("/documents/{to}?archived=1")).into_response())
 }
 

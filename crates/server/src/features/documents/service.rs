@@ -1490,7 +1490,7 @@ pub fn status_label(status: domain::documents::Status, lang: Lang) -> &'static s
         (S::Valid, Lang::En) => "Valid",
         (S::Expiring, Lang::Ru) => "Истекает",
         (S::Expiring, Lang::En) => "Expiring",
-        (S::Expired, Lang::Ru) => "Просрочен",
+        (S::Expired, Lang::Ru) => "Истёк",
         (S::Expired, Lang::En) => "Expired",
         (S::NeedsReplacement, Lang::Ru) => "Требует замены",
         (S::NeedsReplacement, Lang::En) => "Needs replacement",
