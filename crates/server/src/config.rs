@@ -72,6 +72,9 @@ pub struct Config {
     pub geoip: GeoIpConfig,
     pub limits: LimitsConfig,
     pub push: PushConfig,
+    /// Who runs this installation: named in the consent texts (152-FZ art. 9) and on the
+    /// support page.
+    pub operator: OperatorConfig,
 }
 
 /// Web push: which push services the server will deliver to. A subscription names its push
@@ -333,6 +336,7 @@ impl Default for Config {
             documents: DocumentsConfig::default(),
             geoip: GeoIpConfig::default(),
             push: PushConfig::default(),
+            operator: OperatorConfig::default(),
             limits: LimitsConfig::default(),
         }
     }
@@ -403,6 +407,20 @@ impl Default for WorkerConfig {
     }
 }
 
+/// The operator of personal data: the organisation that runs this installation.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct OperatorConfig {
+    /// Full name, as registered (e.g. «ГБУ «Многофункциональный центр города N»»).
+    pub name: String,
+    /// Legal address.
+    pub address: String,
+    /// Where people write about their personal data and for support.
+    pub email: String,
+    /// Support phone.
+    pub phone: String,
+}
+
 /// Top-level keys, for telling known `KABINET_*` variables from typos.
 const TOP_LEVEL_KEYS: &[&str] = &[
     "listen",
@@ -422,6 +440,11 @@ const TOP_LEVEL_KEYS: &[&str] = &[
     "email",
     "sandbox",
     "push",
+    "storage",
+    "documents",
+    "geoip",
+    "limits",
+    "operator",
 ];
 
 /// Variables with the prefix that belong to tools around Kabinet, not to its configuration.

@@ -5,6 +5,7 @@
 
 pub mod actions;
 pub mod app;
+pub mod attention;
 pub mod channels;
 pub mod config;
 pub mod features;

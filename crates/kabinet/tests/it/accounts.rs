@@ -159,7 +159,9 @@ async fn a_citizen_registers_confirms_phone_and_email_and_signs_in_and_out() {
         "e-mail trimmed and lower-cased"
     );
     assert!(
-        profile.contains("Пользовательское соглашение — редакция 2026-11"),
+        profile.contains(
+            "Пользовательское соглашение — <a href=\"/legal/terms/2026-11\">редакция 2026-11</a>"
+        ),
         "consent readable: {profile}"
     );
 
@@ -215,7 +217,11 @@ async fn a_citizen_registers_confirms_phone_and_email_and_signs_in_and_out() {
             )
             .await;
         assert_eq!(response.status(), 303, "{login}");
-        assert_eq!(response.headers()["location"], "/profile");
+        assert_eq!(
+            response.headers()["location"],
+            "/",
+            "sign-in lands on the home"
+        );
         let (_, profile) = app.get_text("/profile").await;
         assert!(profile.contains("Петрова"));
         let out = app

@@ -40,7 +40,7 @@ async fn sign_in_with_an_sms_code() {
         )
         .await;
     assert_eq!(signed_in.status(), 303);
-    assert_eq!(signed_in.headers()["location"], "/profile");
+    assert_eq!(signed_in.headers()["location"], "/");
     assert_eq!(app.get("/profile").await.status(), 200);
 
     // An unknown phone gets the same pages, and no code works.

@@ -323,7 +323,7 @@ async fn security_changes_ask_to_confirm_again_and_turning_off_needs_the_second_
     let off = post(&app, "/security", "/security/off", &[]).await;
     assert_eq!(off.headers()["location"], "/security?done=off");
     let (_, location) = password_step(&app, "+79120000062").await;
-    assert_eq!(location, "/profile", "the password alone signs in again");
+    assert_eq!(location, "/", "the password alone signs in again");
 
     // Each change is in the audit log and the chain still verifies.
     let actions: Vec<String> = sqlx::query_scalar(

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod documents;
 pub mod home;
+pub mod legal;
 pub mod notifications;
 pub mod operator;
 pub mod ops;
@@ -21,6 +22,7 @@ use crate::worker::{self, Registry};
 pub fn page_router() -> Router<AppState> {
     Router::new()
         .merge(home::pages())
+        .merge(legal::pages())
         .merge(accounts::pages::pages())
         .merge(profile::pages())
         .merge(security::pages::pages())

@@ -57,6 +57,14 @@ impl PageCtx {
     }
 
     /// `aria-current="page"` belongs on the navigation link of the page being shown.
+    /// The footer's legal pages: (address, title in the page's language).
+    pub fn legal_links(&self) -> Vec<(String, &'static str)> {
+        crate::features::legal::ALL
+            .iter()
+            .map(|d| (d.path(), d.title.get(self.lang)))
+            .collect()
+    }
+
     pub fn is_current(&self, path: &str) -> bool {
         let here = self.here.split('?').next().unwrap_or_default();
         here == path || (path != "/" && here.starts_with(&format!("{path}/")))

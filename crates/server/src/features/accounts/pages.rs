@@ -369,7 +369,7 @@ async fn login_submit(
                 &user_id,
                 "password",
                 &meta,
-                next.as_deref().unwrap_or("/profile"),
+                next.as_deref().unwrap_or("/"),
             )
             .await
         }

@@ -202,9 +202,7 @@ async fn login_code_check(
 ) -> Result<Response, PageError> {
     let meta = meta(&info);
     match recovery::finish_login_code(&state, &challenge, &form.code, &meta).await {
-        Ok(user_id) => {
-            continue_sign_in(&state, &current, &user_id, "sms_code", &meta, "/profile").await
-        }
+        Ok(user_id) => continue_sign_in(&state, &current, &user_id, "sms_code", &meta, "/").await,
         Err(AccountError::Code(err)) => {
             let issues = [FieldIssue::new("code", "wrong_code", code_message(&err))];
             challenge_again(

@@ -24,8 +24,8 @@ use crate::web::forms::FieldIssue;
 use crate::web::i18n::Lang;
 
 /// Versions of the documents a user consents to at registration.
-pub const TERMS_VERSION: &str = "2026-11";
-pub const PERSONAL_DATA_VERSION: &str = "2026-11";
+pub const TERMS_VERSION: &str = crate::features::legal::TERMS.current().version;
+pub const PERSONAL_DATA_VERSION: &str = crate::features::legal::PERSONAL_DATA.current().version;
 /// Time to confirm a registration before it is forgotten.
 const REGISTRATION_LIFETIME: SignedDuration = SignedDuration::from_hours(1);
 /// Failed sign-ins before a lock, and the first lock's length (doubling with each repeat).
@@ -248,8 +248,8 @@ pub async fn register(
     let hash = password::hash(input.password.clone()).await?;
     let now = state.now();
     let consents = serde_json::json!([
-        { "document": "user_agreement", "version": TERMS_VERSION, "given_at": now.as_microsecond() },
-        { "document": "personal_data", "version": PERSONAL_DATA_VERSION, "given_at": now.as_microsecond() },
+        { "document": crate::features::legal::TERMS.code, "version": TERMS_VERSION, "given_at": now.as_microsecond() },
+        { "document": crate::features::legal::PERSONAL_DATA.code, "version": PERSONAL_DATA_VERSION, "given_at": now.as_microsecond() },
     ]);
 
     let mut tx = state.db.begin().await?;

@@ -1,6 +1,7 @@
 //! My documents (the vault) and the registry of documents and deadlines.
 
 pub mod api;
+pub mod attention;
 pub mod cache;
 pub mod catalogue;
 pub mod demo;

@@ -1,11 +1,20 @@
-//! The home page: what Kabinet is and where to start.
+//! The home page: signed out, what Kabinet is and where to start; signed in, the cabinet's
+//! front door — what needs attention now (each feature contributes its items, see
+//! `crate::attention`), the next deadlines and quick actions.
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use crate::attention::{Item, Upcoming};
+use crate::features::documents;
 use crate::state::AppState;
+use crate::web::auth::SignedIn;
+use crate::web::errors::PageError;
+use crate::web::i18n::Lang;
 use crate::web::page::PageCtx;
 
 pub fn pages() -> Router<AppState> {
@@ -74,7 +83,97 @@ struct HomePage {
     t: &'static Texts,
 }
 
-async fn home(page: PageCtx) -> HomePage {
-    let t = page.lang.pick(&RU, &EN);
-    HomePage { page, t }
+/// The signed-in home: what needs attention now, the next deadlines, quick actions.
+#[derive(Template, WebTemplate)]
+#[template(path = "features/home/cabinet.html")]
+struct CabinetPage {
+    page: PageCtx,
+    t: &'static CabinetTexts,
+    greeting: String,
+    attention: Vec<Item>,
+    upcoming: Vec<Upcoming>,
+}
+
+struct CabinetTexts {
+    title: &'static str,
+    attention: &'static str,
+    all_clear: &'static str,
+    upcoming: &'static str,
+    no_upcoming: &'static str,
+    days_left: &'static str,
+    all_deadlines: &'static str,
+    quick: &'static str,
+    quick_links: [(&'static str, &'static str); 5],
+}
+
+static CABINET_RU: CabinetTexts = CabinetTexts {
+    title: "Главная",
+    attention: "Требует внимания",
+    all_clear: "Сейчас ничего не требует вашего внимания: сроки документов в порядке, новых сообщений нет.",
+    upcoming: "Ближайшие сроки",
+    no_upcoming: "Сроков впереди нет: добавьте документы со сроком действия, и они появятся здесь.",
+    days_left: "осталось дней",
+    all_deadlines: "Все сроки",
+    quick: "Быстрые действия",
+    quick_links: [
+        ("/documents/new", "Добавить документ"),
+        ("/documents", "Мои документы"),
+        ("/registry", "Сроки"),
+        ("/notifications", "Сообщения"),
+        ("/profile", "Профиль"),
+    ],
+};
+
+static CABINET_EN: CabinetTexts = CabinetTexts {
+    title: "Home",
+    attention: "Needs your attention",
+    all_clear: "Nothing needs your attention now: your documents' deadlines are fine and there are no new messages.",
+    upcoming: "Next deadlines",
+    no_upcoming: "No deadlines ahead: add documents with a term and they will appear here.",
+    days_left: "days left",
+    all_deadlines: "All deadlines",
+    quick: "Quick actions",
+    quick_links: [
+        ("/documents/new", "Add a document"),
+        ("/documents", "My documents"),
+        ("/registry", "Deadlines"),
+        ("/notifications", "Messages"),
+        ("/profile", "Profile"),
+    ],
+};
+
+async fn home(
+    State(state): State<AppState>,
+    user: Option<SignedIn>,
+    page: PageCtx,
+) -> Result<Response, PageError> {
+    let Some(user) = user else {
+        let t = page.lang.pick(&RU, &EN);
+        return Ok(HomePage { page, t }.into_response());
+    };
+    let lang = page.lang;
+    let me = user.user();
+    let (mut attention, upcoming) = documents::attention::contribute(&state, me, lang)
+        .await
+        .map_err(|e| PageError::Internal(e.to_string()))?;
+    attention.extend(crate::attention::unread_messages(page.unread, lang));
+    // «Анна Сергеевна», as people are addressed in Russian.
+    let name = [Some(me.given_name.as_str()), me.patronymic.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let greeting = match lang {
+        Lang::Ru => format!("Здравствуйте, {name}"),
+        Lang::En => format!("Hello, {name}"),
+    };
+    Ok(CabinetPage {
+        t: lang.pick(&CABINET_RU, &CABINET_EN),
+        greeting,
+        attention: crate::attention::sorted(attention),
+        upcoming,
+        page,
+    }
+    .into_response())
 }

@@ -340,7 +340,7 @@ fn reminder_message(title: &str, days: i64, deadline: &str, link: String) -> Mes
 }
 
 /// "1 день", "2 дня", "5 дней".
-fn days_ru(n: i64) -> &'static str {
+pub fn days_ru(n: i64) -> &'static str {
     match (n % 10, n % 100) {
         (1, r) if r != 11 => "день",
         (2..=4, r) if !(12..=14).contains(&r) => "дня",

@@ -197,7 +197,7 @@ struct ProfilePage {
     page: PageCtx,
     t: &'static Texts,
     profile: Profile,
-    consents: Vec<(String, String, String)>,
+    consents: Vec<(String, String, String, String)>,
     welcome: bool,
     notice: Option<&'static str>,
     fields: service::ProfileFields,
@@ -296,7 +296,12 @@ pub fn local_time(at: jiff::Timestamp, zone: &str) -> String {
         .to_string()
 }
 
-fn consent_rows(consents: &[Consent], t: &Texts, zone: &str) -> Vec<(String, String, String)> {
+/// (name, version, when, the address of that edition) of each consent in force.
+fn consent_rows(
+    consents: &[Consent],
+    t: &Texts,
+    zone: &str,
+) -> Vec<(String, String, String, String)> {
     consents
         .iter()
         .filter(|c| c.withdrawn_at.is_none())
@@ -305,10 +310,14 @@ fn consent_rows(consents: &[Consent], t: &Texts, zone: &str) -> Vec<(String, Str
                 "user_agreement" => t.consent_terms,
                 _ => t.consent_personal_data,
             };
+            let path = crate::features::legal::by_code(&c.document)
+                .map(|d| format!("{}/{}", d.path(), c.version))
+                .unwrap_or_default();
             (
                 name.to_owned(),
                 c.version.clone(),
                 local_time(c.given_at, zone),
+                path,
             )
         })
         .collect()

@@ -495,7 +495,7 @@ async fn challenge_form(
     Ok(ChallengePage {
         ru: ru(&page),
         factor: factor.as_str(),
-        next: local_next(query.next, "/profile"),
+        next: local_next(query.next, "/"),
         errors: FormErrors::default(),
         passkeys: offers_passkey(&state, &challenge.user_id).await,
         page,
@@ -518,7 +518,7 @@ async fn challenge_submit(
     page: PageCtx,
     Form(form): Form<ChallengeForm>,
 ) -> Result<Response, PageError> {
-    let next = local_next(form.next.clone(), "/profile");
+    let next = local_next(form.next.clone(), "/");
     let Some(token) = cookies::get(&headers, CHALLENGE_COOKIE) else {
         return Ok(Redirect::to("/login").into_response());
     };
@@ -600,7 +600,7 @@ async fn challenge_resend(
         }
     }
     let next: String =
-        form_urlencoded::byte_serialize(local_next(form.next, "/profile").as_bytes()).collect();
+        form_urlencoded::byte_serialize(local_next(form.next, "/").as_bytes()).collect();
     Ok(Redirect::to(&format!("/login/second-factor?next={next}")).into_response())
 }
 

@@ -431,7 +431,7 @@ impl SignIn<'_> {
         let [a, b] = session_cookies(state, &session);
         let secure = state.config.is_https();
         let ended = cookies::set(CHALLENGE_COOKIE, "", Lifetime::Expire, true, secure);
-        let next = local_next(self.next, "/profile");
+        let next = local_next(self.next, "/");
         Ok((
             AppendHeaders([a, b, (header::SET_COOKIE, ended)]),
             go(&next),

@@ -96,12 +96,14 @@
       var options = kind === 'register' ? creationOptions(start.options) : requestOptions(start.options);
       var ask = kind === 'register' ? navigator.credentials.create(options) : navigator.credentials.get(options);
       return ask.then(function (credential) {
-        var body = { ceremony: start.ceremony, next: next };
+        // Only the fields the ceremony takes: the server refuses any other.
+        var body = { ceremony: start.ceremony };
         if (kind === 'register') {
           var name = document.getElementById('passkey-name');
           body.name = name ? name.value : '';
           body.credential = created(credential);
         } else {
+          body.next = next;
           body.credential = asserted(credential);
         }
         return post(button.getAttribute('data-finish'), body);

@@ -1,0 +1,110 @@
+//! What My documents contributes to the home page: documents that need the person now (expired,
+//! to be replaced) or soon (inside their lead time), each with its action, and the deadlines to
+//! come. Read from the person's kept registry, so the home costs no extra assessment.
+
+use crate::attention::{Item, Upcoming, Urgency, plural};
+use crate::state::AppState;
+use crate::web::i18n::Lang;
+use domain::documents::Status;
+use store::users::UserSummary;
+
+use super::service::{self, DocumentError};
+
+/// How many deadlines «Ближайшие сроки» shows.
+pub const UPCOMING: usize = 5;
+
+/// The items and the upcoming deadlines of this person's active documents.
+pub async fn contribute(
+    state: &AppState,
+    user: &UserSummary,
+    lang: Lang,
+) -> Result<(Vec<Item>, Vec<Upcoming>), DocumentError> {
+    let registry = service::registry(state, user).await?;
+    let mut items = Vec::new();
+    let mut upcoming = Vec::new();
+    for a in &registry.assessed {
+        let id = &a.doc.id;
+        let title = &a.doc.data.title;
+        let days = a.assessment.days_left.map(i64::from).unwrap_or_default();
+        let deadline = a
+            .assessment
+            .deadline
+            .map(|d| d.strftime("%d.%m.%Y").to_string())
+            .unwrap_or_default();
+        let renew = (
+            lang.pick("Продлить", "Renew").to_owned(),
+            format!("/documents/{id}/renew"),
+        );
+        let urgent = match a.assessment.status {
+            Status::Expired => Some((
+                Urgency::Now,
+                lang.pick("Истёк срок", "Expired"),
+                match lang {
+                    Lang::Ru => format!("Срок закончился {deadline}"),
+                    Lang::En => format!("It ended on {deadline}"),
+                },
+            )),
+            Status::NeedsReplacement => Some((
+                Urgency::Now,
+                lang.pick("Пора заменить", "Due for replacement"),
+                if days < 0 {
+                    match lang {
+                        Lang::Ru => format!("Заменить нужно было до {deadline}"),
+                        Lang::En => format!("It had to be replaced by {deadline}"),
+                    }
+                } else {
+                    match lang {
+                        Lang::Ru => format!(
+                            "Заменить до {deadline}: осталось {days} {}",
+                            plural(days, "день", "дня", "дней")
+                        ),
+                        Lang::En => format!("Replace by {deadline}: {days} days left"),
+                    }
+                },
+            )),
+            Status::Expiring => Some((
+                Urgency::Soon,
+                lang.pick("Скоро истекает", "Expiring soon"),
+                match lang {
+                    Lang::Ru => format!(
+                        "Действует до {deadline}: осталось {days} {}",
+                        plural(days, "день", "дня", "дней")
+                    ),
+                    Lang::En => format!("Valid until {deadline}: {days} days left"),
+                },
+            )),
+            Status::Valid | Status::Indefinite => None,
+        };
+        if let Some((urgency, what, detail)) = urgent {
+            items.push(Item {
+                urgency,
+                title: format!("{what}: {title}"),
+                detail,
+                action: renew.0,
+                href: renew.1,
+            });
+        }
+        if let Some(day) = a.assessment.deadline
+            && day >= registry.today
+        {
+            upcoming.push((
+                day,
+                Upcoming {
+                    title: title.clone(),
+                    href: format!("/documents/{id}"),
+                    date: deadline,
+                    days_left: days,
+                },
+            ));
+        }
+    }
+    upcoming.sort_by_key(|(day, _)| *day);
+    Ok((
+        items,
+        upcoming
+            .into_iter()
+            .take(UPCOMING)
+            .map(|(_, u)| u)
+            .collect(),
+    ))
+}
