@@ -122,3 +122,73 @@ async fn a_person_with_nothing_due_is_told_so_and_the_public_home_is_unchanged()
     );
     assert!(home.contains("Сроков впереди нет"));
 }
+
+/// Pages below a section say where they are; operators find their pages (and the sandbox) in the
+/// header; a page made without a form token (the 404) still switches language; a title left
+/// empty reads in the page's language.
+#[tokio::test]
+async fn navigation_breadcrumbs_the_operators_menu_and_the_404_language_link() {
+    let app = TestApp::spawn().await;
+    demo_citizen_signed_in(&app).await;
+    let (_, list) = app.get_text("/documents").await;
+    let link = list
+        .split("href=\"/documents/")
+        .filter_map(|s| s.split('"').next())
+        .find(|id| id.len() == 36)
+        .map(|id| format!("/documents/{id}"))
+        .expect("a document");
+    let (_, page) = app.get_text(&link).await;
+    let crumbs = page
+        .split("aria-label=\"Вы здесь\"")
+        .nth(1)
+        .and_then(|s| s.split("</nav>").next())
+        .expect("breadcrumbs");
+    assert!(crumbs.contains("href=\"/\">Главная"));
+    assert!(crumbs.contains("href=\"/documents\">Мои документы"));
+    let (_, top) = app.get_text("/documents").await;
+    assert!(
+        !top.contains("aria-label=\"Вы здесь\""),
+        "not on a section itself"
+    );
+    assert!(
+        top.contains(">Профиль<span class=\"visually-hidden\">"),
+        "«Профиль» by name"
+    );
+
+    // The 404 page's language link switches and comes back.
+    let (status, missing) = app.get_text("/no/such/page").await;
+    assert_eq!(status, 404);
+    let href = missing
+        .split("href=\"/lang?")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .map(|q| format!("/lang?{}", q.replace("&amp;", "&")))
+        .expect("a language link on the 404 page");
+    let r = app.get(&href).await;
+    assert_eq!(r.status(), 303);
+    let (_, english) = app.get_text("/registry").await;
+    assert!(english.contains("Deadlines") || english.contains("deadlines"));
+    // The demo's SNILS was added without a title: on English pages it reads in English.
+    assert!(english.contains("SNILS (insurance number)"), "{english}");
+    assert!(!english.contains(">СНИЛС<"), "{english}");
+
+    let operator = app.with_client(crate::harness::client());
+    let (_, login) = operator.get_text("/login").await;
+    operator
+        .post_form(
+            "/login",
+            &[
+                ("_csrf", &csrf_token(&login)),
+                ("login", "operator@demo.kabinet.test"),
+                ("password", "Demo-Operator-2026"),
+            ],
+        )
+        .await;
+    let (_, dashboard) = operator.get_text("/operator").await;
+    assert!(
+        dashboard.contains("href=\"/operator/outbox\">Песочница"),
+        "{dashboard}"
+    );
+    let (_, citizen_home) = app.get_text("/").await;
+    assert!(!citizen_home.contains("href=\"/operator/outbox\""));
+}

@@ -13,6 +13,7 @@ mod harness;
 mod home;
 mod jobs;
 mod legal;
+mod links;
 mod migrations;
 mod notifications;
 mod passkeys;

@@ -76,7 +76,7 @@ pub fn router(state: AppState) -> Router {
             }),
         )
         .route("/static/{name}", get(assets::serve))
-        .route("/lang", post(switch_language))
+        .route("/lang", post(switch_language).get(switch_language_by_link))
         .fallback(|| async { StatusCode::NOT_FOUND })
         .layer(middleware)
         .with_state(state)
@@ -122,12 +122,25 @@ struct LanguageChoice {
     next: Option<String>,
 }
 
+/// The language link of pages made without a form token (error pages): the same switch. It only
+/// sets the language, so a link elsewhere that leads here does no harm.
+async fn switch_language_by_link(
+    State(state): State<AppState>,
+    axum::extract::Query(choice): axum::extract::Query<LanguageChoice>,
+) -> Response {
+    remember_language(&state, choice)
+}
+
 /// Remembers the chosen language and returns to the page the form was on. Only local paths are
 /// followed, so the form cannot send anyone elsewhere.
 async fn switch_language(
     State(state): State<AppState>,
     Form(choice): Form<LanguageChoice>,
 ) -> Response {
+    remember_language(&state, choice)
+}
+
+fn remember_language(state: &AppState, choice: LanguageChoice) -> Response {
     let Some(lang) = i18n::Lang::from_code(&choice.lang) else {
         return StatusCode::UNPROCESSABLE_ENTITY.into_response();
     };

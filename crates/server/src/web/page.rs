@@ -57,6 +57,48 @@ impl PageCtx {
     }
 
     /// `aria-current="page"` belongs on the navigation link of the page being shown.
+    /// Whether the signed-in person runs the service (the header shows the operator's pages).
+    pub fn is_operator(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.role == domain::Role::Operator)
+    }
+
+    /// The top section a page below it belongs to, for the breadcrumbs: (address, name). None on
+    /// the sections themselves and on pages outside them.
+    pub fn section(&self) -> Option<(&'static str, &'static str)> {
+        let here = self.here.split('?').next().unwrap_or_default();
+        let t = self.t;
+        let sections: [(&'static str, &'static str); 7] = [
+            ("/documents", t.nav_documents),
+            ("/registry", t.nav_registry),
+            ("/notifications", t.nav_messages),
+            ("/profile", t.nav_profile),
+            ("/security", t.nav_security),
+            ("/operator", t.nav_operator),
+            ("/legal", t.footer_links),
+        ];
+        sections
+            .into_iter()
+            .find(|(path, _)| here.starts_with(&format!("{path}/")))
+            // The legal pages have no page of their own to go back to.
+            .map(|(path, name)| {
+                if path == "/legal" {
+                    ("/", name)
+                } else {
+                    (path, name)
+                }
+            })
+            .filter(|(path, _)| *path != "/")
+    }
+
+    /// The address that switches to the other language and comes back here (for pages without
+    /// a form token).
+    pub fn switch_language_link(&self) -> String {
+        let next: String = form_urlencoded::byte_serialize(self.here.as_bytes()).collect();
+        format!("/lang?lang={}&next={next}", self.other_lang())
+    }
+
     /// The footer's legal pages: (address, title in the page's language).
     pub fn legal_links(&self) -> Vec<(String, &'static str)> {
         crate::features::legal::ALL

@@ -24,7 +24,7 @@ pub async fn contribute(
     let mut upcoming = Vec::new();
     for a in &registry.assessed {
         let id = &a.doc.id;
-        let title = &a.doc.data.title;
+        let title = &a.shown_title(lang);
         let days = a.assessment.days_left.map(i64::from).unwrap_or_default();
         let deadline = a
             .assessment

@@ -161,7 +161,7 @@ fn item(a: &Assessed, lang: Lang) -> Item {
     let d = &a.doc.data;
     Item {
         id: a.doc.id.clone(),
-        title: d.title.clone(),
+        title: a.shown_title(lang),
         kind_name: a
             .kind
             .as_ref()
@@ -1047,7 +1047,7 @@ async fn view_page(
     Ok(ViewPage {
         t,
         id: a.doc.id.clone(),
-        title: d.title.clone(),
+        title: a.shown_title(lang),
         kind_name: kind
             .as_ref()
             .map(|k| k.name(lang).to_owned())
@@ -1338,7 +1338,7 @@ async fn renew(
     Ok(RenewPage {
         t: texts(lang),
         id: a.doc.id.clone(),
-        title: a.doc.data.title.clone(),
+        title: a.shown_title(lang),
         kind_code: kind.code.clone(),
         status: status_view(&a, lang),
         steps: kind
@@ -1393,7 +1393,7 @@ fn registry_content(registry: &Registry, lang: Lang) -> RegistryContent {
         .iter()
         .map(|a| {
             (
-                a.doc.data.title.clone(),
+                a.shown_title(lang),
                 a.assessment.status,
                 a.assessment.deadline,
                 a.assessment

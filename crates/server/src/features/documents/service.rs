@@ -1123,6 +1123,18 @@ pub fn key_change_date(profile: &Profile) -> Option<Date> {
         .map(|t| t.to_zoned_datetime(zone.clone()).date())
 }
 
+impl Assessed {
+    /// The title to show in `lang`: a title left empty was stored as the kind's Russian name, so
+    /// on English pages that default reads as the kind's English name.
+    pub fn shown_title(&self, lang: Lang) -> String {
+        let title = &self.doc.data.title;
+        match &self.kind {
+            Some(kind) if lang == Lang::En && *title == kind.name_ru => kind.name_en.clone(),
+            _ => title.clone(),
+        }
+    }
+}
+
 /// Computes a document's status from its kind's current rule (an operator may have changed it).
 /// `key_changed_on` is when the holder's name or date of birth last changed ([`key_change_date`]).
 pub fn assess_one(
