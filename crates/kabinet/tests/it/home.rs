@@ -63,6 +63,19 @@ async fn the_home_says_what_needs_attention_with_its_action_and_the_next_deadlin
     );
     assert!(home.contains("href=\"/documents/new\""), "quick actions");
 
+    // The registry's page is the same under every encoding (with gzip its kept main part is
+    // compressed once and joined to the frame compressed per request).
+    for _ in 0..2 {
+        let page =
+            crate::harness::bytes_under_every_encoding(|| app.client.get(app.url("/registry")))
+                .await;
+        let page = String::from_utf8(page).expect("UTF-8");
+        assert!(
+            page.contains("Водительское") && page.trim_end().ends_with("</html>"),
+            "{page}"
+        );
+    }
+
     // The search under the header finds the person's documents.
     assert!(home.contains("role=\"search\""));
     let (status, found) = app.get_text("/documents?q=паспорта").await;

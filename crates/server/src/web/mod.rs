@@ -9,6 +9,7 @@ pub mod cookies;
 pub mod download;
 pub mod errors;
 pub mod forms;
+pub mod gzip_parts;
 pub mod headers;
 pub mod i18n;
 pub mod json;

@@ -70,6 +70,8 @@ struct Fragment {
     key: RegistryKey,
     used: Instant,
     html: Arc<str>,
+    /// The same, compressed once for browsers (see `web::gzip_parts`), when asked for.
+    gzip: Option<Arc<crate::web::gzip_parts::Part>>,
 }
 
 #[derive(Default)]
@@ -192,7 +194,7 @@ impl Caches {
             .unwrap_or_else(PoisonError::into_inner);
         let Fragments { kept, bytes } = &mut *guard;
         if let Some(old) = kept.remove(&(user_id.to_owned(), rendering)) {
-            *bytes -= old.html.len();
+            *bytes -= old.html.len() + old.gzip.as_ref().map_or(0, |g| g.size());
         }
         while *bytes + html.len() > FRAGMENT_BUDGET {
             let Some(oldest) = kept
@@ -203,7 +205,7 @@ impl Caches {
                 break;
             };
             if let Some(gone) = kept.remove(&oldest) {
-                *bytes -= gone.html.len();
+                *bytes -= gone.html.len() + gone.gzip.as_ref().map_or(0, |g| g.size());
             }
         }
         *bytes += html.len();
@@ -213,8 +215,48 @@ impl Caches {
                 key,
                 used: Instant::now(),
                 html,
+                gzip: None,
             },
         );
+    }
+
+    /// The kept rendering compressed for browsers, if it was compressed already.
+    pub fn fragment_gzip(
+        &self,
+        user_id: &str,
+        rendering: &'static str,
+        key: &RegistryKey,
+    ) -> Option<Arc<crate::web::gzip_parts::Part>> {
+        let kept = self
+            .fragments
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        kept.kept
+            .get(&(user_id.to_owned(), rendering))
+            .filter(|f| f.key == *key)
+            .and_then(|f| f.gzip.clone())
+    }
+
+    /// Keeps the compressed form beside the kept rendering of the same key (if it is still kept).
+    pub fn keep_fragment_gzip(
+        &self,
+        user_id: &str,
+        rendering: &'static str,
+        key: &RegistryKey,
+        part: Arc<crate::web::gzip_parts::Part>,
+    ) {
+        let mut guard = self
+            .fragments
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let Fragments { kept, bytes } = &mut *guard;
+        if let Some(f) = kept
+            .get_mut(&(user_id.to_owned(), rendering))
+            .filter(|f| f.key == *key && f.gzip.is_none())
+        {
+            *bytes += part.size();
+            f.gzip = Some(part);
+        }
     }
 }
 

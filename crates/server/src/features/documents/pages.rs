@@ -1416,7 +1416,8 @@ async fn registry(
     State(state): State<AppState>,
     user: SignedIn,
     page: PageCtx,
-) -> Result<RegistryPage, PageError> {
+    headers: axum::http::HeaderMap,
+) -> Result<Response, PageError> {
     let lang = page.lang;
     let me = user.user();
     let registry = service::registry(&state, me).await?;
@@ -1433,9 +1434,54 @@ async fn registry(
             html
         }
     };
-    Ok(RegistryPage {
+    if !crate::web::gzip_parts::accepts_gzip(&headers) {
+        return Ok(RegistryPage {
+            t: texts(lang),
+            content,
+            page,
+        }
+        .into_response());
+    }
+    // Browsers always ask for gzip: the kept main part is compressed once, only the frame per
+    // request (it carries this request's CSRF token and unread count).
+    const MARK: &str = "<!--kabinet:registry-->";
+    let frame = RegistryPage {
         t: texts(lang),
-        content,
+        content: Arc::from(MARK),
         page,
-    })
+    }
+    .render()
+    .map_err(|e| PageError::Internal(e.to_string()))?;
+    let Some((head, tail)) = frame.split_once(MARK) else {
+        return Err(PageError::Internal(
+            "the registry frame lost its mark".into(),
+        ));
+    };
+    let kept = match state
+        .caches
+        .fragment_gzip(&me.id, lang.code(), &registry.key)
+    {
+        Some(part) => part,
+        None => {
+            let part = Arc::new(crate::web::gzip_parts::Part::new(content.as_bytes()));
+            state
+                .caches
+                .keep_fragment_gzip(&me.id, lang.code(), &registry.key, part.clone());
+            part
+        }
+    };
+    let body = crate::web::gzip_parts::stitch(&[
+        &crate::web::gzip_parts::Part::new(head.as_bytes()),
+        &kept,
+        &crate::web::gzip_parts::Part::new(tail.as_bytes()),
+    ]);
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (axum::http::header::CONTENT_ENCODING, "gzip"),
+            (axum::http::header::VARY, "accept-encoding"),
+        ],
+        body,
+    )
+        .into_response())
 }
