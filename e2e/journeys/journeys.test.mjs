@@ -7,6 +7,7 @@ import { startService } from '../lib/service.mjs';
 import { launch, modes, check, saveFailure } from '../lib/browser.mjs';
 import { actor } from '../lib/act.mjs';
 import { png } from '../lib/files.mjs';
+import { CHROMIUM_ACCEPT_ENCODING, fetchAs, sameBytes, zipEntries, zipEntry } from '../lib/downloads.mjs';
 import { createHmac } from 'node:crypto';
 
 const PASSWORD = 'Zorkiy-Ezh-2026!';
@@ -75,6 +76,15 @@ function totp(secretBase32, stepsAhead = 0) {
   const n = (((h[o] & 0x7f) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3]) % 1000000;
   return String(n).padStart(6, '0');
 }
+
+/** The footer's links on every page: (link text, which is the page's heading; address). */
+const footerLinks = [
+  ['Пользовательское соглашение', '/legal/terms'],
+  ['Согласие на обработку персональных данных', '/legal/personal-data'],
+  ['Политика обработки персональных данных', '/legal/privacy'],
+  ['Заявление о доступности', '/legal/accessibility'],
+  ['Поддержка', '/support'],
+];
 
 let counter = 0;
 function uniquePhone(mode) {
@@ -160,7 +170,7 @@ for (const mode of ['desktop', 'keyboard', 'nojs', 'mobile']) {
         await check(page, `${mode}-login-error`);
         await act.fill('password', PASSWORD);
         await act.press('Войти');
-        assert.match(page.url(), /\/profile$/);
+        assert.equal(new URL(page.url()).pathname, '/', 'sign-in lands on the cabinet home');
         await page.goto(`${service.base}/profile/logins`);
         await check(page, `${mode}-logins`);
         await page.goto(`${service.base}/profile/edit`);
@@ -194,7 +204,7 @@ for (const mode of ['desktop', 'keyboard', 'nojs', 'mobile']) {
         await check(page, `${mode}-second-factor`);
         await act.fill('code', totp(secret, 1)); // the next half-minute's code: this one is spent
         await act.press('Войти');
-        assert.match(page.url(), /\/profile$/);
+        assert.equal(new URL(page.url()).pathname, '/', 'the second factor lands on the cabinet home');
       }));
 
     test('a citizen adds a passport with a scan, finds it in the registry, downloads, deletes and restores it', () =>
@@ -299,13 +309,42 @@ for (const mode of ['desktop', 'keyboard', 'nojs', 'mobile']) {
         await act.fill('login', 'citizen@demo.kabinet.test');
         await act.fill('password', 'Demo-Citizen-2026');
         await act.press('Войти');
-        await check(page, `${mode}-tour-profile`);
+        assert.equal(new URL(page.url()).pathname, '/', 'sign-in lands on the cabinet home');
+        const home = await page.textContent('main');
+        assert.ok(home.includes('Требует внимания') && home.includes('Ближайшие сроки'), 'the cabinet home');
+        assert.equal(await page.getByRole('search').getByLabel('Поиск по моим документам').count(), 1, 'the search under the header');
+        await check(page, `${mode}-tour-home`);
+
+        // The search under the header (in keyboard mode tabbed to, typed in, its button pressed).
+        await act.fill('q', 'паспорт');
+        await act.press('Найти');
+        assert.equal(new URL(page.url()).pathname, '/documents');
+        assert.equal(new URL(page.url()).searchParams.get('q'), 'паспорт');
+        assert.ok(await page.locator('main').getByRole('link', { name: 'Паспорт гражданина РФ', exact: true }).count(), 'the passport is found');
+        await check(page, `${mode}-tour-search`);
+
         await act.press('Мои документы');
         assert.match(page.url(), /\/documents$/);
         await check(page, `${mode}-tour-documents`);
         await act.press('Паспорт гражданина РФ');
         assert.match(page.url(), /\/documents\/[0-9a-f-]+$/);
         await check(page, `${mode}-tour-document`);
+        let pdf;
+        if (mode === 'desktop' || mode === 'keyboard') {
+          // The scan as Chromium downloads it (asking for gzip, br, zstd): the very bytes stored.
+          const download = await act.download('Скачать «Паспорт, разворот.pdf»');
+          assert.equal(download.suggestedFilename(), 'Паспорт, разворот.pdf');
+          const href = await page.locator('main a[download][href*="/files/"]').first().getAttribute('href');
+          pdf = await sameBytes(page, service.base, href, download);
+          assert.equal(pdf.subarray(0, 5).toString('latin1'), '%PDF-');
+          assert.ok(pdf.subarray(-1024).toString('latin1').includes('%%EOF'), 'the PDF ends with its trailer');
+          // And Chromium's own request for it (a fetch in the page, with the browser's headers).
+          const seen = await page.evaluate(async (u) => {
+            const r = await fetch(u);
+            return { encoding: r.headers.get('content-encoding'), length: (await r.arrayBuffer()).byteLength };
+          }, href);
+          assert.deepEqual(seen, { encoding: null, length: pdf.length }, 'Chromium gets the scan whole, without Content-Encoding');
+        }
         await act.press('Сроки');
         assert.match(page.url(), /\/registry$/);
         assert.ok((await page.textContent('main')).includes('Осталось дней'));
@@ -318,12 +357,37 @@ for (const mode of ['desktop', 'keyboard', 'nojs', 'mobile']) {
         await check(page, `${mode}-tour-notification-settings`);
         await act.press('Иванова М. П.');
         assert.match(page.url(), /\/profile$/);
+        await check(page, `${mode}-tour-profile`);
+        if (mode === 'desktop' || mode === 'keyboard') {
+          // All one's data as one ZIP, complete as Chromium saves it.
+          // Made anew each time (its activity log holds the previous export), so not compared
+          // byte for byte: opened instead, and asked for as Chromium asks.
+          const download = await act.download('Скачать все мои данные (ZIP)');
+          assert.equal(await download.failure(), null, 'the export downloaded');
+          assert.equal(download.suggestedFilename(), 'мои-данные-кабинет.zip');
+          const entries = zipEntries(await download.path());
+          for (const name of ['profile.json', 'documents.json']) assert.ok(entries.includes(name), `${name} in ${entries}`);
+          const scan = entries.find((e) => e.endsWith('-Паспорт, разворот.pdf'));
+          assert.ok(scan, `the passport's scan in ${entries}`);
+          assert.ok(zipEntry(await download.path(), scan).equals(pdf), 'the scan in the ZIP is the one downloaded');
+          const asChromium = await fetchAs(page.context(), service.base, '/profile/export.zip', CHROMIUM_ACCEPT_ENCODING);
+          assert.equal(asChromium.headers.get('content-encoding'), null, 'the ZIP is sent uncompressed to a browser');
+          assert.equal(asChromium.headers.get('content-type'), 'application/zip');
+          assert.ok(zipEntries(asChromium.body).includes('documents.json'), 'complete when asked for as Chromium asks');
+        }
         await act.press('Журнал действий');
         assert.match(page.url(), /\/profile\/journal$/);
         await check(page, `${mode}-tour-journal`);
         await act.press('Безопасность');
         assert.match(page.url(), /\/security$/);
         await check(page, `${mode}-tour-security`);
+        // The footer's links: the legal texts and support.
+        for (const [name, path] of footerLinks) {
+          await act.press(name);
+          assert.equal(new URL(page.url()).pathname, path);
+          assert.equal(await page.textContent('h1'), name);
+          await check(page, `${mode}-tour${path.replaceAll('/', '-')}`);
+        }
         await act.press('Выйти');
         assert.match(page.url(), /\/login/);
       }));
@@ -368,7 +432,7 @@ test('the operator pages pass the same checks', async () => {
 
 test('the anonymous pages pass the same checks', () =>
   journey('desktop', 'anonymous', async (page) => {
-    for (const path of ['/login', '/login/code', '/recover', '/recover/request', '/no-such-page']) {
+    for (const path of ['/login', '/login/code', '/recover', '/recover/request', '/no-such-page', ...footerLinks.map(([, p]) => p)]) {
       await page.goto(`${service.base}${path}`);
       await check(page, `anonymous${path.replaceAll('/', '-')}`);
     }
