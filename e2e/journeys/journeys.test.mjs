@@ -355,7 +355,7 @@ for (const mode of ['desktop', 'keyboard', 'nojs', 'mobile']) {
         await act.press('Настройки уведомлений');
         assert.match(page.url(), /\/notifications\/settings$/);
         await check(page, `${mode}-tour-notification-settings`);
-        await act.press('Иванова М. П.');
+        await act.follow('Профиль');
         assert.match(page.url(), /\/profile$/);
         await check(page, `${mode}-tour-profile`);
         if (mode === 'desktop' || mode === 'keyboard') {

@@ -81,6 +81,10 @@ async fn the_home_says_what_needs_attention_with_its_action_and_the_next_deadlin
     let (status, found) = app.get_text("/documents?q=паспорта").await;
     assert_eq!(status, 200);
     assert!(found.contains("Паспорт"), "{found}");
+    assert!(
+        found.contains("id=\"site-search\" name=\"q\" type=\"search\" value=\"паспорта\""),
+        "the header's box keeps the search"
+    );
 }
 
 #[tokio::test]

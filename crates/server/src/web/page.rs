@@ -92,6 +92,17 @@ impl PageCtx {
             .filter(|(path, _)| *path != "/")
     }
 
+    /// The search typed last, kept in the header's box on the results page.
+    pub fn search_query(&self) -> String {
+        let Some(("/documents", query)) = self.here.split_once('?') else {
+            return String::new();
+        };
+        form_urlencoded::parse(query.as_bytes())
+            .find(|(k, _)| k == "q")
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    }
+
     /// The address that switches to the other language and comes back here (for pages without
     /// a form token).
     pub fn switch_language_link(&self) -> String {

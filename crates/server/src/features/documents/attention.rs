@@ -21,8 +21,21 @@ pub async fn contribute(
 ) -> Result<(Vec<Item>, Vec<Upcoming>), DocumentError> {
     let registry = service::registry(state, user).await?;
     let mut items = Vec::new();
-    let mut upcoming = Vec::new();
+    // Only the nearest few are shown: pick them by date first, format just those.
+    let mut ahead: Vec<(jiff::civil::Date, &service::Assessed)> = Vec::new();
     for a in &registry.assessed {
+        if let Some(day) = a.assessment.deadline
+            && day >= registry.today
+        {
+            ahead.push((day, a));
+        }
+        let urgent = matches!(
+            a.assessment.status,
+            Status::Expired | Status::NeedsReplacement | Status::Expiring
+        );
+        if !urgent {
+            continue;
+        }
         let id = &a.doc.id;
         let title = &a.shown_title(lang);
         let days = a.assessment.days_left.map(i64::from).unwrap_or_default();
@@ -84,27 +97,17 @@ pub async fn contribute(
                 href: renew.1,
             });
         }
-        if let Some(day) = a.assessment.deadline
-            && day >= registry.today
-        {
-            upcoming.push((
-                day,
-                Upcoming {
-                    title: title.clone(),
-                    href: format!("/documents/{id}"),
-                    date: deadline,
-                    days_left: days,
-                },
-            ));
-        }
     }
-    upcoming.sort_by_key(|(day, _)| *day);
-    Ok((
-        items,
-        upcoming
-            .into_iter()
-            .take(UPCOMING)
-            .map(|(_, u)| u)
-            .collect(),
-    ))
+    ahead.sort_by_key(|(day, _)| *day);
+    let upcoming = ahead
+        .into_iter()
+        .take(UPCOMING)
+        .map(|(day, a)| Upcoming {
+            title: a.shown_title(lang),
+            href: format!("/documents/{}", a.doc.id),
+            date: day.strftime("%d.%m.%Y").to_string(),
+            days_left: a.assessment.days_left.map(i64::from).unwrap_or_default(),
+        })
+        .collect();
+    Ok((items, upcoming))
 }
