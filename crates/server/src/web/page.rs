@@ -92,6 +92,24 @@ impl PageCtx {
             .filter(|(path, _)| *path != "/")
     }
 
+    /// The operator's pages, for the menu on each of them (the sandbox among them).
+    pub fn operator_menu(&self) -> [(&'static str, &'static str); 8] {
+        let pick = |ru, en| self.lang.pick(ru, en);
+        [
+            ("/operator", pick("Обзор", "Overview")),
+            ("/operator/outbox", self.t.nav_sandbox),
+            ("/operator/jobs", pick("Доставка", "Deliveries")),
+            ("/operator/locks", pick("Блокировки входа", "Sign-in locks")),
+            (
+                "/operator/recovery",
+                pick("Восстановление доступа", "Access recovery"),
+            ),
+            ("/operator/kinds", pick("Виды документов", "Document kinds")),
+            ("/operator/bulletins", pick("Рассылки", "Mailings")),
+            ("/operator/audit", self.t.nav_journal),
+        ]
+    }
+
     /// The search typed last, kept in the header's box on the results page.
     pub fn search_query(&self) -> String {
         let Some(("/documents", query)) = self.here.split_once('?') else {
