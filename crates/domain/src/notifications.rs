@@ -313,12 +313,7 @@ pub fn plan(
     zone: &TimeZone,
     now: Timestamp,
 ) -> Vec<(i16, Timestamp)> {
-    let at_nine = |day: Date| {
-        day.to_datetime(DELIVERY_TIME)
-            .to_zoned_datetime(zone.clone())
-            .ok()
-            .map(|z| z.timestamp())
-    };
+    let at_nine = |day: Date| nine_on(day, zone);
     let mut out: Vec<(i16, Timestamp)> = Vec::new();
     let mut missed: Option<i16> = None;
     for &offset in offsets {
@@ -352,21 +347,21 @@ pub fn plan(
 fn next_delivery(now: Timestamp, zone: &TimeZone) -> Option<Timestamp> {
     let local = now.to_zoned_datetime(zone.clone());
     let today = local.date();
-    let nine = |day: Date| {
-        day.to_datetime(DELIVERY_TIME)
-            .to_zoned_datetime(zone.clone())
-            .ok()
-            .map(|z| z.timestamp())
-    };
-    let time = local.time();
-    if time < DELIVERY_TIME {
-        nine(today)
-    } else if time < DELIVERY_ENDS {
-        // Today's nine o'clock: already due, so the next sweep sends it.
-        nine(today)
+    if local.time() < DELIVERY_ENDS {
+        // Before nine it is this morning's; during the day it is already due, so the next
+        // sweep sends it.
+        nine_on(today, zone)
     } else {
-        nine(today.tomorrow().ok()?)
+        nine_on(today.tomorrow().ok()?, zone)
     }
+}
+
+/// Nine o'clock local on `day`, as an instant.
+fn nine_on(day: Date, zone: &TimeZone) -> Option<Timestamp> {
+    day.to_datetime(DELIVERY_TIME)
+        .to_zoned_datetime(zone.clone())
+        .ok()
+        .map(|z| z.timestamp())
 }
 
 #[cfg(test)]

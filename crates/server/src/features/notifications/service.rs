@@ -340,12 +340,8 @@ fn reminder_message(title: &str, days: i64, deadline: &str, link: String) -> Mes
 }
 
 /// "1 день", "2 дня", "5 дней".
-pub fn days_ru(n: i64) -> &'static str {
-    match (n % 10, n % 100) {
-        (1, r) if r != 11 => "день",
-        (2..=4, r) if !(12..=14).contains(&r) => "дня",
-        _ => "дней",
-    }
+fn days_ru(n: i64) -> &'static str {
+    crate::attention::plural(n, "день", "дня", "дней")
 }
 
 /// Sends the reminders that are due, each exactly once: taking it (`pending` → `sent`), recording
