@@ -210,6 +210,8 @@ for (const mode of ['desktop', 'keyboard', 'nojs', 'mobile']) {
     test('a citizen adds a passport with a scan, finds it in the registry, downloads, deletes and restores it', () =>
       journey(mode, 'documents', async (page, act) => {
         const title = `Паспорт (${mode})`;
+        // Each mode's passport has its own number, so each differs from the profile it finds.
+        const number = `45 21 ${{ desktop: '765432', keyboard: '765433', nojs: '765434', mobile: '765435' }[mode]}`;
         await page.goto(`${service.base}/login`);
         await act.fill('login', 'citizen@demo.kabinet.test');
         await act.fill('password', 'Demo-Citizen-2026');
@@ -237,7 +239,7 @@ for (const mode of ['desktop', 'keyboard', 'nojs', 'mobile']) {
         assert.equal(await page.inputValue('[name="title"]'), title);
         await check(page, `${mode}-documents-new-errors`);
 
-        await act.fill('number', '45 21 765432');
+        await act.fill('number', number);
         await page.setInputFiles('input[name="files"]', { name: 'скан паспорта.png', mimeType: 'image/png', buffer: png() });
         await act.press('Сохранить');
         assert.match(page.url(), /\/documents\/[0-9a-f-]+\?added=1$/);
@@ -248,6 +250,20 @@ for (const mode of ['desktop', 'keyboard', 'nojs', 'mobile']) {
 
         const download = await act.download('Скачать «скан паспорта.png»');
         assert.equal(download.suggestedFilename(), 'скан паспорта.png');
+
+        // The profile holds another passport: the page says so and offers to update it.
+        assert.ok((await page.textContent('main')).includes('Не совпадает с профилем: серия, номер'), 'the difference is shown');
+        await act.press('Обновить профиль из документа');
+        assert.match(page.url(), /\/profile\/from-document\/[0-9a-f-]+$/);
+        assert.ok((await page.textContent('main')).includes('изменится'), 'what changes is marked');
+        await check(page, `${mode}-profile-from-document`);
+        await act.press('Заполнить профиль');
+        assert.match(page.url(), /\/profile\?filled=1$/);
+        const profile = await page.textContent('main');
+        assert.ok(profile.includes('Профиль заполнен из документа.'));
+        assert.ok(profile.includes(`Паспорт гражданина РФ, ${number}`), 'the profile names its source');
+        await page.goto(docUrl);
+        assert.ok((await page.textContent('main')).includes('Данные документа совпадают с профилем.'));
 
         await page.goto(`${service.base}/registry`);
         assert.ok((await page.textContent('main')).includes(title));

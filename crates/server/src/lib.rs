@@ -12,6 +12,7 @@ pub mod features;
 pub mod geoip;
 pub mod keys;
 pub mod metrics;
+pub mod profile_link;
 pub mod state;
 pub mod telemetry;
 pub mod web;

@@ -347,6 +347,34 @@ pub async fn get(
     row.as_ref().map(document_of).transpose()
 }
 
+/// The owner's active documents whose kind has one of these schemas, each with its schema,
+/// newest issue first (the profile takes its passport, SNILS and INN from them).
+pub async fn active_of_schemas(
+    db: &Db,
+    owner_id: &str,
+    schemas: &[&str],
+) -> Result<Vec<(String, DocumentRow)>, StoreError> {
+    if schemas.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (0..schemas.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT {DOC_COLUMNS}, k.schema AS kind_schema FROM documents d \
+         JOIN document_kinds k ON k.code = d.kind_code \
+         WHERE d.owner_id = $1 AND d.state = 'active' AND k.schema IN ({}) \
+         ORDER BY COALESCE(d.issued_on, '') DESC, d.created_at DESC, d.id",
+        placeholders.join(", ")
+    );
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(owner_id);
+    for schema in schemas {
+        query = query.bind(*schema);
+    }
+    let rows = query.fetch_all(db.pool()).await?;
+    rows.iter()
+        .map(|row| Ok((row.try_get("kind_schema")?, document_of(row)?)))
+        .collect()
+}
+
 /// Which documents a list shows.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {

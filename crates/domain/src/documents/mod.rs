@@ -3,6 +3,7 @@
 
 pub mod fields;
 pub mod kinds;
+pub mod profile_link;
 pub mod validity;
 
 pub use fields::{FieldError, FieldType, parse_date};

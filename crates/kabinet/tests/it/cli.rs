@@ -242,9 +242,10 @@ fn migrate_demo_and_admin_commands_work_and_are_idempotent() {
 
     let verify = run(&dir, &["admin", "audit", "verify"]);
     assert!(verify.status.success(), "{}", stderr(&verify));
-    // Three accounts, two operators created by hand, six demo documents.
+    // Three accounts, two operators created by hand, six demo documents, the demo profile
+    // filled from her passport and SNILS.
     assert!(
-        stdout(&verify).contains("11 records"),
+        stdout(&verify).contains("13 records"),
         "{}",
         stdout(&verify)
     );

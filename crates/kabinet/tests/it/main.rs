@@ -18,6 +18,7 @@ mod migrations;
 mod notifications;
 mod passkeys;
 mod profile;
+mod profile_sources;
 mod push;
 mod recovery;
 mod s3;

@@ -48,6 +48,9 @@ async fn passport_and_snils_make_the_account_standard_and_are_shown() {
     assert!(profile.contains("590-001"));
     assert!(profile.contains("29.02.2000"));
     assert!(profile.contains("614000, Пермский край, Пермь, ул. Ленина, 1, 10"));
+    // Typed by hand: the profile says no document backs it, and where to add one.
+    assert!(profile.contains("Документа нет в «Мои документы»."));
+    assert!(profile.contains("href=\"/documents/new?kind=passport_rf\""));
 
     // SNILS now signs in too.
     let fresh = app.with_client(client());

@@ -43,6 +43,18 @@ async fn another_users_ids_are_not_found_on_every_api_path() {
         .await
         .expect("json");
     let a_document = created["id"].as_str().expect("document id").to_owned();
+    // A's INN, from which A (and only A) can fill a profile.
+    let inn: serde_json::Value = client()
+        .post(app.url("/api/v1/documents"))
+        .bearer_auth(&a_token0)
+        .json(&serde_json::json!({ "kind": "inn", "number": "500100732259" }))
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("json");
+    let a_inn = inn["id"].as_str().expect("INN id").to_owned();
     let form = reqwest::multipart::Form::new().part(
         "file",
         reqwest::multipart::Part::bytes(crate::documents::scan_pdf("a", 10)).file_name("a.pdf"),
@@ -132,6 +144,7 @@ async fn another_users_ids_are_not_found_on_every_api_path() {
             p if p.starts_with("/api/v1/documents/{id}") => a_document.clone(),
             "/api/v1/notifications/{id}/{action}" => a_notification.clone(),
             "/api/v1/push-subscriptions/{id}" => a_push.clone(),
+            "/api/v1/profile/from-document/{id}" => a_inn.clone(),
             other => panic!("{other} takes an id but has no owner-scoping fixture in scoping.rs"),
         };
         let url = app.url(

@@ -1,12 +1,14 @@
 //! Accounts made from the command line: operators (`kabinet admin create-operator`) and the demo
 //! set (`kabinet demo`). Each is created with its audit record in one transaction.
 
+use domain::documents::profile_link::Subject;
 use domain::{Email, Phone, Role};
 use store::audit::Action;
 use store::audit::{self, Actor, Entry};
 use store::users::{self, NewUser};
 
 use super::password;
+use super::service::RequestMeta;
 use crate::state::AppState;
 
 #[derive(Debug, thiserror::Error)]
@@ -149,6 +151,20 @@ pub async fn seed_demo(state: &AppState) -> Result<Vec<(AccountSpec, bool)>, Pro
             && let Err(e) = crate::features::documents::demo::seed(state, id).await
         {
             tracing::warn!(error = %e, "demo documents not added");
+        }
+        // Her passport and SNILS are in the profile, taken from her documents; the INN is not,
+        // so the profile shows the offer to fill it.
+        if let Some(id) = &created
+            && spec.role == Role::Citizen
+            && let Err(e) = crate::features::profile::sources::fill_empty(
+                state,
+                id,
+                &[Subject::Passport, Subject::Snils],
+                &RequestMeta::default(),
+            )
+            .await
+        {
+            tracing::warn!(error = %e, "demo profile not filled from the documents");
         }
         out.push((spec, created.is_some()));
     }

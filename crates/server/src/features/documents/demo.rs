@@ -68,13 +68,16 @@ pub async fn seed(state: &AppState, user_id: &str) -> Result<usize, DocumentErro
     licence_fields.push(("categories", "B, B1".to_owned()));
     let passport_issued = shift(born, 14, 20);
     let docs = [
-        input(
-            "passport_rf",
-            "45 20 123456",
-            passport_issued,
-            "Паспорт гражданина РФ",
-            &passport_fields,
-        ),
+        DocumentInput {
+            issuer: "ГУ МВД России по г. Москве".into(),
+            ..input(
+                "passport_rf",
+                "45 20 123456",
+                passport_issued,
+                "Паспорт гражданина РФ",
+                &passport_fields,
+            )
+        },
         // Issued 10 years minus 30 days ago: expires in 30 days, so its 30-day reminder is due.
         input(
             "driving_licence",

@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
+use domain::documents::profile_link::Subject;
 use domain::documents::{FieldType, ReplacementReason, Status};
 use futures_util::StreamExt;
 use jiff::civil::Date;
@@ -933,6 +934,8 @@ struct ViewPage {
     history: Vec<Event>,
     /// Other active documents of a kind of which only one is valid at a time.
     older: Vec<Item>,
+    /// How the profile stands to this document, when its kind fills the profile.
+    profile_source: Option<crate::profile_link::View>,
     notice: Option<&'static str>,
     errors: FormErrors,
 }
@@ -1003,6 +1006,16 @@ async fn view_page(
                 .collect()
         }
         _ => Vec::new(),
+    };
+    let profile_source = match &kind {
+        Some(k) if a.doc.state == "active" && Subject::of(k.schema).is_some() => {
+            crate::profile_link::links(&state.db, &assessor.profile)
+                .await?
+                .iter()
+                .find(|l| l.document_id == a.doc.id)
+                .map(|l| crate::profile_link::View::of(l.subject, Some(l), true, lang))
+        }
+        _ => None,
     };
     let d = &a.doc.data;
     let mut facts = Vec::new();
@@ -1076,6 +1089,7 @@ async fn view_page(
             })
             .collect(),
         older,
+        profile_source,
         notice,
         errors,
         page,

@@ -1,15 +1,16 @@
 //! The profile in the API: read it whole; change any of its fields with PATCH.
 
 use crate::web::json::JsonBody;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::service::{self, ProfileError, ProfileFields, Saved};
+use super::sources::{self, FillError};
 use crate::features::accounts::pages::meta;
 use crate::state::AppState;
 use crate::web::auth::ApiUser;
@@ -20,6 +21,7 @@ use crate::web::i18n::Msg;
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(get_profile, patch_profile))
+        .routes(routes!(fill_from_document))
         .merge(super::deletion::api())
 }
 
@@ -36,6 +38,21 @@ pub struct ProfileView {
     pub time_zone: String,
     /// The editable fields, in the same shape PATCH accepts.
     pub fields: ProfileFields,
+    /// The documents in force the passport, SNILS and INN come from, and how the profile stands
+    /// to each.
+    pub sources: Vec<SourceView>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SourceView {
+    /// `passport`, `snils` or `inn`
+    pub subject: &'static str,
+    pub document_id: String,
+    /// `same`, `profile_empty` (fill it with POST /api/v1/profile/from-document/{id}) or
+    /// `differs`
+    pub agreement: &'static str,
+    /// The profile's fields that differ from the document (names as in `fields`).
+    pub differing: Vec<&'static str>,
 }
 
 async fn view(state: &AppState, user_id: &str) -> Result<ProfileView, ApiError> {
@@ -51,6 +68,16 @@ async fn view(state: &AppState, user_id: &str) -> Result<ProfileView, ApiError> 
         email_confirmed: profile.email_verified,
         time_zone: profile.time_zone.clone(),
         fields: ProfileFields::from_profile(&profile),
+        sources: crate::profile_link::links(&state.db, &profile)
+            .await?
+            .iter()
+            .map(|l| SourceView {
+                subject: l.subject.code(),
+                document_id: l.document_id.clone(),
+                agreement: l.state(),
+                differing: l.differing_keys(),
+            })
+            .collect(),
     })
 }
 
@@ -89,9 +116,48 @@ async fn patch_profile(
     let current =
         serde_json::to_value(ProfileFields::from_profile(&current)).map_err(ApiError::internal)?;
     let fields: ProfileFields = crate::web::json::patched(current, patch)?;
-    match service::save(&state, &user.user, &fields, &meta(&info)).await {
+    let saved = service::save(&state, &user.user, &fields, &meta(&info)).await;
+    answer(&state, &user.user.id, saved).await
+}
+
+/// What the profile takes beyond the document: the issuer, for a passport entered without one.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(default, deny_unknown_fields)]
+pub struct FillBody {
+    pub passport_issuer: String,
+}
+
+/// Fills the profile's passport, SNILS or INN from a document in force (the newest of its
+/// kind): the same checks and consequences as PATCH, journaled with the document.
+#[utoipa::path(post, path = "/api/v1/profile/from-document/{id}", tag = "profile", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The document")), request_body = FillBody,
+    responses(
+        (status = 200, description = "Saved", body = ProfileSaved),
+        (status = 401, description = "No valid token", body = ErrorBody),
+        (status = 404, description = "No such document in force of a kind that fills the profile", body = ErrorBody),
+        (status = 422, description = "The profile with these values does not pass its checks", body = ErrorBody)))]
+async fn fill_from_document(
+    State(state): State<AppState>,
+    Extension(info): Extension<RequestInfo>,
+    user: ApiUser,
+    Path(id): Path<String>,
+    JsonBody(body): JsonBody<FillBody>,
+) -> Result<Json<ProfileSaved>, ApiError> {
+    match sources::fill(&state, &user.user, &id, &body.passport_issuer, &meta(&info)).await {
+        Err(FillError::NotFound) => Err(ApiError::not_found()),
+        Err(FillError::Profile(e)) => answer(&state, &user.user.id, Err(e)).await,
+        Ok(saved) => answer(&state, &user.user.id, Ok(saved)).await,
+    }
+}
+
+async fn answer(
+    state: &AppState,
+    user_id: &str,
+    saved: Result<Saved, ProfileError>,
+) -> Result<Json<ProfileSaved>, ApiError> {
+    match saved {
         Ok(change) => Ok(Json(ProfileSaved {
-            profile: view(&state, &user.user.id).await?,
+            profile: view(state, user_id).await?,
             change,
         })),
         Err(ProfileError::Invalid(issues)) => {

@@ -10,6 +10,7 @@ pub mod journal;
 pub mod logins;
 pub mod security;
 pub mod service;
+pub mod sources;
 pub mod tokens;
 
 use askama::Template;
@@ -17,6 +18,7 @@ use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::routing::{get, post};
+use domain::documents::profile_link::Subject;
 use serde::Deserialize;
 use store::consents::Consent;
 use store::users::Profile;
@@ -43,6 +45,7 @@ pub fn pages() -> Router<AppState> {
         .merge(devices::pages())
         .merge(export::pages())
         .merge(deletion::pages())
+        .merge(sources::pages())
 }
 
 /// The profile's background work: erasing accounts whose grace period is over.
@@ -99,6 +102,16 @@ pub struct Texts {
     pub saved: &'static str,
     pub level_now_standard: &'static str,
     pub level_dropped: &'static str,
+    pub filled: &'static str,
+    pub source_same: &'static str,
+    pub source_profile_empty: &'static str,
+    pub source_fill: &'static str,
+    pub source_differs: &'static str,
+    pub source_differs_what: &'static str,
+    pub source_update: &'static str,
+    pub source_fix_document: &'static str,
+    pub source_missing: &'static str,
+    pub source_add: &'static str,
 }
 
 static RU: Texts = Texts {
@@ -144,6 +157,16 @@ static RU: Texts = Texts {
     saved: "Изменения сохранены.",
     level_now_standard: "Паспорт и СНИЛС прошли проверку: у вас стандартная учётная запись.",
     level_dropped: "Вы изменили ФИО, дату рождения или паспорт, поэтому уровень учётной записи снижен до стандартного. Чтобы вернуть подтверждённый уровень, подтвердите личность снова (в МФЦ или другим способом).",
+    filled: "Профиль заполнен из документа.",
+    source_same: "Из документа",
+    source_profile_empty: "В «Мои документы» есть",
+    source_fill: "Заполнить профиль из документа",
+    source_differs: "Не совпадает с документом",
+    source_differs_what: "Если документ новее, обновите профиль из него. Если ошибка в документе, исправьте документ.",
+    source_update: "Обновить профиль из документа",
+    source_fix_document: "Исправить документ",
+    source_missing: "Документа нет в «Мои документы».",
+    source_add: "Добавить документ",
 };
 
 static EN: Texts = Texts {
@@ -189,6 +212,16 @@ static EN: Texts = Texts {
     saved: "Your changes are saved.",
     level_now_standard: "Your passport and SNILS passed the checks: you have a standard account.",
     level_dropped: "You changed your name, date of birth or passport, so your account level went down to standard. Confirm your identity again (at a service centre or another way) to get the confirmed level back.",
+    filled: "The profile is filled from the document.",
+    source_same: "From the document",
+    source_profile_empty: "My documents hold",
+    source_fill: "Fill the profile from the document",
+    source_differs: "Does not match the document",
+    source_differs_what: "If the document is newer, update the profile from it. If the document has a mistake, correct the document.",
+    source_update: "Update the profile from the document",
+    source_fix_document: "Correct the document",
+    source_missing: "No such document in My documents.",
+    source_add: "Add the document",
 };
 
 #[derive(Template, WebTemplate)]
@@ -201,6 +234,9 @@ struct ProfilePage {
     welcome: bool,
     notice: Option<&'static str>,
     fields: service::ProfileFields,
+    passport_source: crate::profile_link::View,
+    snils_source: crate::profile_link::View,
+    inn_source: crate::profile_link::View,
 }
 
 impl ProfilePage {
@@ -286,6 +322,7 @@ struct ProfileQuery {
     level_standard: Option<String>,
     level_dropped: Option<String>,
     deletion_cancelled: Option<String>,
+    filled: Option<String>,
 }
 
 /// A civil rendering of an instant in the user's zone: `24.11.2026 09:30`.
@@ -340,9 +377,28 @@ async fn profile(
         Some(t.deletion_cancelled)
     } else if q.level_standard.is_some() {
         Some(t.level_now_standard)
+    } else if q.filled.is_some() {
+        Some(t.filled)
     } else {
         q.saved.map(|_| t.saved)
     };
+    let links = crate::profile_link::links(&state.db, &profile).await?;
+    let source = |subject: Subject| {
+        let has_it = crate::profile_link::profile_values(&profile, subject)
+            .iter()
+            .any(|(_, v)| !v.is_empty());
+        crate::profile_link::View::of(
+            subject,
+            links.iter().find(|l| l.subject == subject),
+            has_it,
+            page.lang,
+        )
+    };
+    let (passport_source, snils_source, inn_source) = (
+        source(Subject::Passport),
+        source(Subject::Snils),
+        source(Subject::Inn),
+    );
     Ok(ProfilePage {
         consents: consent_rows(&consents, t, &profile.time_zone),
         fields: service::ProfileFields::from_profile(&profile),
@@ -350,6 +406,9 @@ async fn profile(
         profile,
         welcome: q.welcome.is_some(),
         notice,
+        passport_source,
+        snils_source,
+        inn_source,
         page,
     })
 }

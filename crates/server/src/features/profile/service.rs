@@ -458,6 +458,17 @@ pub async fn save(
     fields: &ProfileFields,
     meta: &RequestMeta,
 ) -> Result<Saved, ProfileError> {
+    save_from(state, user, fields, meta, None).await
+}
+
+/// Saves the profile; `source` names the document the values were taken from (for the journal).
+pub async fn save_from(
+    state: &AppState,
+    user: &UserSummary,
+    fields: &ProfileFields,
+    meta: &RequestMeta,
+    source: Option<&str>,
+) -> Result<Saved, ProfileError> {
     let now = state.now();
     let current = users::profile(&state.db, &user.id)
         .await?
@@ -482,10 +493,16 @@ pub async fn save(
         .object("user", &user.id)
         .subject(&user.id)
         .from_request(meta.ip.clone(), None)
-        .details(serde_json::json!({
-            "fields": changed,
-            "identity_level": { "before": current.identity_level, "after": change.identity_level },
-        }));
+        .details({
+            let mut details = serde_json::json!({
+                "fields": changed,
+                "identity_level": { "before": current.identity_level, "after": change.identity_level },
+            });
+            if let Some(id) = source {
+                details["source_document"] = id.into();
+            }
+            details
+        });
     audit::append(&mut tx, &entry, now).await?;
     tx.commit().await?;
     Ok(Saved {
