@@ -152,6 +152,20 @@ pub async fn seed_demo(state: &AppState) -> Result<Vec<(AccountSpec, bool)>, Pro
         {
             tracing::warn!(error = %e, "demo documents not added");
         }
+        // She registered as anybody does: her consents are on record, in today's editions.
+        if let Some(id) = &created
+            && spec.role == Role::Citizen
+        {
+            let mut tx = state.db.begin().await?;
+            for doc in [
+                crate::features::legal::TERMS,
+                crate::features::legal::PERSONAL_DATA,
+            ] {
+                store::consents::insert(&mut tx, id, doc.code, doc.current().version, state.now())
+                    .await?;
+            }
+            tx.commit().await.map_err(store::StoreError::from)?;
+        }
         // Her passport and SNILS are in the profile, taken from her documents; the INN is not,
         // so the profile shows the offer to fill it.
         if let Some(id) = &created
