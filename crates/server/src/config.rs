@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use base64::Engine;
 use figment::Figment;
 use figment::providers::{Format, Serialized, Toml};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// A value that must never reach a log line (passwords in URLs, keys, tokens).
 #[derive(Clone, Deserialize, PartialEq, Eq)]
@@ -26,13 +26,20 @@ impl Secret {
     }
 }
 
+/// Serialized only to list the configuration's keys (see [`keys`]): the value never leaves.
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str("***")
+    }
+}
+
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Secret(***)")
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     #[default]
@@ -40,7 +47,7 @@ pub enum LogFormat {
     Json,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// Address and port the web server listens on.
@@ -79,7 +86,7 @@ pub struct Config {
 
 /// Web push: which push services the server will deliver to. A subscription names its push
 /// service's address, and the server then POSTs to it, so only known services are allowed.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PushConfig {
     /// Host names of push services (a name also allows its subdomains).
@@ -106,7 +113,7 @@ impl Default for PushConfig {
 }
 
 /// Where document files are kept (always encrypted).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StorageBackend {
     /// A folder: `path`, default `data_dir/files`.
@@ -116,7 +123,7 @@ pub enum StorageBackend {
     S3,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct StorageConfig {
     pub backend: StorageBackend,
@@ -146,7 +153,7 @@ impl Default for StorageConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DocumentsConfig {
     /// Largest request that carries files (a form with several scans); each file is also held to
@@ -168,7 +175,7 @@ impl Default for DocumentsConfig {
 }
 
 /// Rate limits per client address on each node.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LimitsConfig {
     pub enabled: bool,
@@ -187,7 +194,7 @@ impl Default for LimitsConfig {
 }
 
 /// Locations of sign-ins, from a GeoIP database file in MaxMind's format.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct GeoIpConfig {
     /// e.g. `/var/lib/GeoIP/GeoLite2-City.mmdb`; without it locations are "unknown".
@@ -195,7 +202,7 @@ pub struct GeoIpConfig {
 }
 
 /// Which SMS operator carries codes and notices.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SmsGatewayKind {
     /// Messages stay in the database and show on the operators' sandbox page.
@@ -205,7 +212,7 @@ pub enum SmsGatewayKind {
     Http,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SmsConfig {
     pub gateway: SmsGatewayKind,
@@ -215,7 +222,7 @@ pub struct SmsConfig {
     pub sender: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SmtpTls {
     /// Plain connection (a relay on the same host or network only).
@@ -227,7 +234,7 @@ pub enum SmtpTls {
     Tls,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EmailConfig {
     /// Without a host, e-mail goes to the sandbox outbox.
@@ -253,7 +260,7 @@ impl Default for EmailConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SandboxConfig {
     /// The sandbox channels and their operators' page. Turn off in production: then SMS must go
@@ -267,14 +274,14 @@ impl Default for SandboxConfig {
     }
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseConfig {
     pub max_connections: u32,
     pub acquire_timeout_secs: u64,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct HttpConfig {
     /// Longest time a request may take before it is answered with 408.
@@ -286,7 +293,7 @@ pub struct HttpConfig {
     pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct SessionConfig {
     /// Sign-out after this many minutes without activity (the seeds recommend 10).
@@ -295,7 +302,7 @@ pub struct SessionConfig {
     pub absolute_lifetime_hours: u32,
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WorkerConfig {
     /// Jobs run at once by one node's worker.
@@ -306,7 +313,7 @@ pub struct WorkerConfig {
     pub lease_secs: u64,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct MetricsConfig {
     /// When set, `/metrics` asks for `Authorization: Bearer <token>`.
@@ -408,7 +415,7 @@ impl Default for WorkerConfig {
 }
 
 /// The operator of personal data: the organisation that runs this installation.
-#[derive(Debug, Clone, Deserialize, Default)]
+#[derive(Debug, Clone, Deserialize, Serialize, Default)]
 #[serde(deny_unknown_fields, default)]
 pub struct OperatorConfig {
     /// Full name, as registered (e.g. «ГБУ «Многофункциональный центр города N»»).
@@ -421,34 +428,36 @@ pub struct OperatorConfig {
     pub phone: String,
 }
 
-/// Top-level keys, for telling known `KABINET_*` variables from typos.
-const TOP_LEVEL_KEYS: &[&str] = &[
-    "listen",
-    "data_dir",
-    "database_url",
-    "public_url",
-    "master_key",
-    "master_key_file",
-    "log_format",
-    "log_level",
-    "database",
-    "http",
-    "session",
-    "worker",
-    "metrics",
-    "sms",
-    "email",
-    "sandbox",
-    "push",
-    "storage",
-    "documents",
-    "geoip",
-    "limits",
-    "operator",
-];
+/// Every key of the configuration as a dotted path (`storage.s3_bucket`) with its default, read
+/// from the configuration type itself, so that no list of keys can forget one: the environment
+/// variables are told from typos with it, and the reference's table is checked against it.
+pub fn keys() -> Vec<(String, serde_json::Value)> {
+    fn walk(prefix: &str, value: serde_json::Value, out: &mut Vec<(String, serde_json::Value)>) {
+        match value {
+            serde_json::Value::Object(fields) => {
+                for (name, value) in fields {
+                    let path = if prefix.is_empty() {
+                        name
+                    } else {
+                        format!("{prefix}.{name}")
+                    };
+                    walk(&path, value, out);
+                }
+            }
+            leaf => out.push((prefix.to_owned(), leaf)),
+        }
+    }
+    let mut out = Vec::new();
+    walk(
+        "",
+        serde_json::to_value(Config::default()).unwrap_or_default(),
+        &mut out,
+    );
+    out
+}
 
 /// Variables with the prefix that belong to tools around Kabinet, not to its configuration.
-const FOREIGN_VARIABLES: &[&str] = &["config", "test_database_url", "log"];
+const FOREIGN_VARIABLES: &[&str] = &["config", "test_database_url", "test_s3_url", "log"];
 
 /// A configuration that cannot be used: which key, and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -507,21 +516,25 @@ impl Config {
             None => {}
         }
 
+        let keys = keys();
         let mut known = Vec::new();
         for (name, value) in env {
             let Some(key) = name.strip_prefix("KABINET_") else {
                 continue;
             };
-            let key = key.to_ascii_lowercase();
-            let top = key.split("__").next().unwrap_or_default();
-            if TOP_LEVEL_KEYS.contains(&top) {
-                known.push((key.replace("__", "."), value.clone()));
+            let key = key.to_ascii_lowercase().replace("__", ".");
+            let top = key.split('.').next().unwrap_or_default();
+            let default = keys.iter().find(|(k, _)| *k == key).map(|(_, d)| d);
+            if default.is_some() || keys.iter().any(|(k, _)| k.split('.').next() == Some(top)) {
+                // A misspelt key inside a known section is refused below, as in the file.
+                let list = default.is_some_and(serde_json::Value::is_array);
+                known.push((key, env_value(value, list)));
             } else if !FOREIGN_VARIABLES.contains(&key.as_str()) {
                 report.unknown_variables.push(name.clone());
             }
         }
         for (key, value) in known {
-            figment = figment.merge(Serialized::global(&key, env_value(&value)));
+            figment = figment.merge(Serialized::global(&key, value));
         }
 
         if let Some(listen) = &overrides.listen {
@@ -685,9 +698,22 @@ impl Config {
     }
 }
 
-/// Environment values are typed like TOML scalars (numbers, booleans), anything else is text.
-fn env_value(raw: &str) -> figment::value::Value {
-    use figment::value::Value;
+/// Environment values are typed like TOML scalars (numbers, booleans), anything else is text; a
+/// list is a JSON array (`["10.0.0.2"]`) or items separated by commas (`10.0.0.2,10.0.0.3`).
+fn env_value(raw: &str, list: bool) -> serde_json::Value {
+    use serde_json::Value;
+    if list {
+        return match serde_json::from_str::<Value>(raw) {
+            Ok(array @ Value::Array(_)) => array,
+            _ => Value::Array(
+                raw.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| Value::from(s.to_owned()))
+                    .collect(),
+            ),
+        };
+    }
     if let Ok(n) = raw.parse::<i64>() {
         return Value::from(n);
     }
@@ -790,5 +816,156 @@ mod tests {
         let (config, _) =
             load_env(&[("KABINET_DATABASE_URL", "postgres://u:hunter2@h/db")]).expect("loads");
         assert!(!format!("{config:?}").contains("hunter2"));
+    }
+
+    /// The reference's table: the keys in its first column (`a`, `b` or several in one cell).
+    fn documented_keys() -> Vec<String> {
+        let doc = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/configuration.md"
+        ));
+        doc.lines()
+            .filter(|l| l.starts_with("| `"))
+            .filter_map(|l| l.split('|').nth(1))
+            .flat_map(|cell| {
+                cell.split(',')
+                    .map(|k| k.trim().trim_matches('`').to_owned())
+                    .collect::<Vec<_>>()
+            })
+            .filter(|k| !k.starts_with("KABINET_"))
+            .collect()
+    }
+
+    #[test]
+    fn the_documented_variables_of_tools_are_not_reported_as_typos() {
+        let doc = include_str!(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../docs/configuration.md"
+        ));
+        let tools: Vec<&str> = doc
+            .lines()
+            .filter_map(|l| l.strip_prefix("| `KABINET_"))
+            .filter_map(|l| l.split('`').next())
+            .collect();
+        assert!(!tools.is_empty(), "the table of other variables is read");
+        for name in tools {
+            let variable = format!("KABINET_{name}");
+            let (_, report) = load_env(&[(variable.as_str(), "x")]).expect("loads");
+            assert!(
+                report.unknown_variables.is_empty(),
+                "{variable} reported as unknown"
+            );
+        }
+    }
+
+    /// A value an operator might set for the key, the variables it needs beside it, and what
+    /// the configuration then holds (secrets read back as `***`).
+    fn sample(
+        key: &str,
+        default: &serde_json::Value,
+    ) -> (String, Vec<(&'static str, &'static str)>, serde_json::Value) {
+        use serde_json::json;
+        let secret = |v: &str| (v.to_owned(), Vec::new(), json!("***"));
+        let text = |v: &str| (v.to_owned(), Vec::new(), json!(v));
+        match key {
+            "listen" => text("0.0.0.0:9000"),
+            "data_dir" => text("/srv/kabinet"),
+            "database_url" => secret("postgres://kabinet:pw@db:5432/kabinet"),
+            "public_url" => text("https://kabinet.example.ru"),
+            "master_key" => secret("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="),
+            "master_key_file" => text("/run/secrets/kabinet.key"),
+            "log_format" => text("json"),
+            "log_level" => text("info,kabinet::http=warn"),
+            "http.trusted_proxies" => (
+                "10.0.0.2, 10.0.0.3".into(),
+                Vec::new(),
+                json!(["10.0.0.2", "10.0.0.3"]),
+            ),
+            "push.allowed_hosts" => (
+                r#"["push.example.ru"]"#.into(),
+                Vec::new(),
+                json!(["push.example.ru"]),
+            ),
+            "push.contact" => text("mailto:ops@example.ru"),
+            "sandbox.enabled" => (
+                "false".into(),
+                vec![
+                    ("KABINET_SMS__GATEWAY", "http"),
+                    ("KABINET_SMS__URL", "https://sms.example.ru/send"),
+                    ("KABINET_EMAIL__SMTP_HOST", "smtp.example.ru"),
+                ],
+                json!(false),
+            ),
+            "sms.gateway" => (
+                "http".into(),
+                vec![("KABINET_SMS__URL", "https://sms.example.ru/send")],
+                json!("http"),
+            ),
+            "sms.url" => text("https://sms.example.ru/send"),
+            "sms.token" | "metrics.token" | "email.password" | "storage.s3_secret_access_key" => {
+                secret("s3cr3t")
+            }
+            "email.tls" => text("tls"),
+            "email.from" => text("Кабинет <kabinet@example.ru>"),
+            "storage.backend" => (
+                "s3".into(),
+                vec![("KABINET_STORAGE__S3_BUCKET", "kabinet-files")],
+                json!("s3"),
+            ),
+            "storage.s3_endpoint" => text("https://storage.yandexcloud.net"),
+            "storage.path" => text("/srv/kabinet-files"),
+            "geoip.database" => text("/srv/GeoLite2-City.mmdb"),
+            "documents.archive_expired_after_days" => ("30".into(), Vec::new(), json!(30)),
+            _ => match default {
+                serde_json::Value::Bool(b) => ((!b).to_string(), Vec::new(), json!(!b)),
+                serde_json::Value::Number(n) => {
+                    let n = n.as_u64().unwrap_or_default() + 1;
+                    (n.to_string(), Vec::new(), json!(n))
+                }
+                _ => text("Пример"),
+            },
+        }
+    }
+
+    #[test]
+    fn every_key_is_documented_and_every_documented_key_is_a_key() {
+        let known: Vec<String> = keys().into_iter().map(|(k, _)| k).collect();
+        let documented = documented_keys();
+        let undocumented: Vec<&String> = known.iter().filter(|k| !documented.contains(k)).collect();
+        let unknown: Vec<&String> = documented.iter().filter(|k| !known.contains(k)).collect();
+        assert!(
+            undocumented.is_empty(),
+            "keys missing from docs/configuration.md: {undocumented:?}"
+        );
+        assert!(
+            unknown.is_empty(),
+            "docs/configuration.md names keys that do not exist: {unknown:?}"
+        );
+    }
+
+    #[test]
+    fn every_documented_key_works_from_the_environment() {
+        let defaults = keys();
+        for key in documented_keys() {
+            let default = defaults
+                .iter()
+                .find(|(k, _)| *k == key)
+                .map(|(_, d)| d.clone())
+                .unwrap_or_default();
+            let (value, companions, expected) = sample(&key, &default);
+            let variable = format!("KABINET_{}", key.replace('.', "__").to_ascii_uppercase());
+            let mut vars = vec![(variable.as_str(), value.as_str())];
+            vars.extend(companions);
+            let (config, report) =
+                load_env(&vars).unwrap_or_else(|e| panic!("{variable}={value}: {e}"));
+            assert!(
+                report.unknown_variables.is_empty(),
+                "{variable} reported as unknown"
+            );
+            let read = serde_json::to_value(&config).expect("serializes");
+            let got = key.split('.').fold(&read, |v, part| &v[part]);
+            assert_eq!(got, &expected, "{variable}={value} read back");
+            assert_ne!(got, &default, "{variable} changed nothing");
+        }
     }
 }
