@@ -88,6 +88,16 @@ pub async fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Sta
     let keys = Keys::new(master);
     let vault = store::objects::Vault::open(&config.storage_backend(), keys.files)?;
     tracing::debug!(store = ?vault, "document files");
+    // What a crash in the middle of an upload left behind goes at start, not only with the
+    // daily sweep.
+    match vault
+        .remove_stale_parts(crate::features::documents::service::STALE_PART_AGE)
+        .await
+    {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(parts = n, "unfinished uploads' temporary parts removed"),
+        Err(e) => tracing::warn!(error = %e, "unfinished uploads' temporary parts not removed"),
+    }
 
     let geoip = crate::geoip::GeoIp::open(config.geoip.database.as_deref())?;
     let webauthn = crate::features::security::passkeys::relying_party(&config).map(Arc::new);

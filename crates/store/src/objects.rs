@@ -71,6 +71,8 @@ pub struct Vault {
     /// which keeps memory low during uploads.
     part_size: usize,
     description: String,
+    /// The folder of a local store: its temporary parts are removed by [`Vault::remove_stale_parts`].
+    local_root: Option<std::path::PathBuf>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -108,6 +110,7 @@ impl Vault {
                     wrapping_key,
                     part_size: 256 * 1024,
                     description: format!("local folder {}", root.display()),
+                    local_root: Some(root.clone()),
                 })
             }
             Backend::S3 {
@@ -141,6 +144,7 @@ impl Vault {
                         "S3 bucket {bucket} at {}",
                         endpoint.as_deref().unwrap_or("AWS")
                     ),
+                    local_root: None,
                 })
             }
         }
@@ -253,6 +257,20 @@ impl Vault {
         }
     }
 
+    /// Removes the temporary parts of uploads that never finished (the process was killed
+    /// mid-upload) once they are older than `age`: a local store writes an upload to
+    /// `<key>#<n>` and renames it when it completes, and its listing never shows such names, so
+    /// the orphan sweep alone would never see them. Returns how many were removed. On S3 the
+    /// bucket's lifecycle rule aborts incomplete multipart uploads (docs/operations.md).
+    pub async fn remove_stale_parts(&self, age: std::time::Duration) -> Result<usize, ObjectError> {
+        let Some(root) = self.local_root.clone() else {
+            return Ok(0);
+        };
+        tokio::task::spawn_blocking(move || remove_parts_older_than(&root, age))
+            .await
+            .map_err(|e| ObjectError::Config(format!("stale parts: {e}")))
+    }
+
     /// Lists every object key (operations: finding objects without a row).
     pub async fn list(&self) -> Result<Vec<String>, ObjectError> {
         Ok(self
@@ -275,6 +293,41 @@ impl Vault {
         }
         Ok(out)
     }
+}
+
+/// Whether a file name is a local store's temporary part: `<name>#<digits>`.
+fn is_temporary_part(name: &str) -> bool {
+    name.rsplit_once('#').is_some_and(|(base, n)| {
+        !base.is_empty() && !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())
+    })
+}
+
+fn remove_parts_older_than(dir: &std::path::Path, age: std::time::Duration) -> usize {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let Ok(meta) = entry.metadata() else { continue };
+        if meta.is_dir() {
+            removed += remove_parts_older_than(&path, age);
+            continue;
+        }
+        let old_enough = meta
+            .modified()
+            .ok()
+            .and_then(|m| m.elapsed().ok())
+            .is_some_and(|elapsed| elapsed >= age);
+        let temporary = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(is_temporary_part);
+        if temporary && old_enough && std::fs::remove_file(&path).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
 }
 
 pub type PlainStream = Pin<Box<dyn Stream<Item = Result<Bytes, ObjectError>> + Send>>;
@@ -502,6 +555,61 @@ mod tests {
         wrong.sha256 = "0".repeat(64);
         assert!(matches!(get(&v, &wrong).await, Err(ObjectError::Checksum)));
         std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[tokio::test]
+    async fn an_upload_cut_off_by_a_crash_leaves_a_part_that_is_removed_once_stale() {
+        let dir = temp();
+        let v = vault(&dir);
+        let mut up = v.create("docs/cut").await.unwrap();
+        // More than a part: the store has written its temporary part to disk.
+        up.write(&vec![1u8; 3 * 256 * 1024]).await.unwrap();
+        // The process dies here: nothing finishes or aborts the upload.
+        std::mem::forget(up);
+        let parts: Vec<std::path::PathBuf> = std::fs::read_dir(dir.join("docs"))
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        assert_eq!(parts.len(), 1, "{parts:?}");
+        let part = &parts[0];
+        assert!(
+            is_temporary_part(part.file_name().unwrap().to_str().unwrap()),
+            "{part:?}"
+        );
+        assert!(
+            v.list().await.unwrap().is_empty(),
+            "the listing never shows it"
+        );
+        let kept = put(&v, "docs/kept", b"a finished object", 4).await;
+
+        // Young parts may belong to an upload still running: they stay.
+        let hour = std::time::Duration::from_secs(3600);
+        assert_eq!(v.remove_stale_parts(hour).await.unwrap(), 0);
+        assert!(part.exists());
+        let written = std::fs::metadata(part).unwrap().modified().unwrap();
+        let an_hour_ago = written - hour - std::time::Duration::from_secs(1);
+        std::fs::File::options()
+            .write(true)
+            .open(part)
+            .unwrap()
+            .set_modified(an_hour_ago)
+            .unwrap();
+        assert_eq!(v.remove_stale_parts(hour).await.unwrap(), 1);
+        assert!(!part.exists());
+        assert_eq!(v.list().await.unwrap(), vec!["docs/kept".to_owned()]);
+        assert_eq!(get(&v, &kept).await.unwrap(), b"a finished object");
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn temporary_parts_are_told_from_objects() {
+        assert!(is_temporary_part("0190c3a2-doc#1"));
+        assert!(is_temporary_part("key#12"));
+        assert!(!is_temporary_part("key"));
+        assert!(!is_temporary_part("key#"));
+        assert!(!is_temporary_part("#1"));
+        assert!(!is_temporary_part("key#1a"));
     }
 
     #[tokio::test]

@@ -1302,6 +1302,10 @@ pub const ORPHANS_JOB: &str = "documents.orphans";
 /// How long an object without a row is left alone: an upload is stored before its row commits.
 pub const ORPHAN_GRACE: SignedDuration = SignedDuration::from_hours(24);
 
+/// How old an unfinished upload's temporary part must be before it is removed: no upload takes
+/// an hour (the request timeout is far shorter).
+pub const STALE_PART_AGE: std::time::Duration = std::time::Duration::from_secs(3600);
+
 /// Removes stored objects that no file row refers to and that are older than `grace`: left by a
 /// crash between storing a file and committing its row, or by a purge whose deletion failed.
 /// Ages are compared on the wall clock, the clock the store dates objects by.
@@ -1319,7 +1323,7 @@ pub async fn sweep_orphans(
     )]
     let wall_now = Timestamp::now();
     let cutoff = wall_now.checked_sub(grace).unwrap_or(Timestamp::UNIX_EPOCH);
-    let mut removed = 0;
+    let mut removed = state.vault.remove_stale_parts(STALE_PART_AGE).await?;
     for (key, written) in state.vault.list_dated().await? {
         if written <= cutoff && !recorded.contains(&key) {
             state.vault.delete(&key).await?;
