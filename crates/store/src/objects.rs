@@ -271,6 +271,22 @@ impl Vault {
             .map_err(|e| ObjectError::Config(format!("stale parts: {e}")))
     }
 
+    /// Whether the store answers within `timeout` (for `/readyz`): a local folder exists, a
+    /// bucket answers a request for a key (that the key is missing is an answer).
+    pub async fn reachable(&self, timeout: std::time::Duration) -> bool {
+        if let Some(root) = &self.local_root
+            && !root.is_dir()
+        {
+            return false;
+        }
+        let key = ObjectPath::from(".kabinet-readiness");
+        let probe = self.store.head(&key);
+        matches!(
+            tokio::time::timeout(timeout, probe).await,
+            Ok(Ok(_) | Err(object_store::Error::NotFound { .. }))
+        )
+    }
+
     /// Lists every object key (operations: finding objects without a row).
     pub async fn list(&self) -> Result<Vec<String>, ObjectError> {
         Ok(self

@@ -422,3 +422,161 @@ async fn passwords_codes_and_tokens_never_reach_the_logs_even_at_debug_level() {
         assert!(!captured.contains(secret), "the {what} is in the log");
     }
 }
+
+/// Starts `kabinet serve` in `dir` on a free port and waits until it is ready.
+async fn serve(dir: &TempDir, extra: &[&str]) -> (std::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("free port")
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let mut args = vec!["serve", "--listen", listen.as_str()];
+    args.extend_from_slice(extra);
+    let child = kabinet(dir, &args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let base = format!("http://{listen}");
+    let client = reqwest::Client::new();
+    for _ in 0..200 {
+        if client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .is_ok_and(|r| r.status() == 200)
+        {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    (child, base)
+}
+
+/// Every regular file under `root`, as object keys (paths relative to it).
+fn stored_files(root: &std::path::Path) -> Vec<String> {
+    fn walk(root: &std::path::Path, dir: &std::path::Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else if let Ok(rel) = path.strip_prefix(root) {
+                out.push(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out.sort();
+    out
+}
+
+#[tokio::test]
+async fn a_crash_in_the_middle_of_an_upload_leaves_nothing_after_a_restart() {
+    let dir = TempDir::new();
+    let (mut child, base) = serve(&dir, &["--demo"]).await;
+    let client = reqwest::Client::new();
+    let login: serde_json::Value = client
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({
+            "login": "citizen@demo.kabinet.test", "password": "Demo-Citizen-2026"
+        }))
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("json");
+    let token = login["token"].as_str().expect("token").to_owned();
+    let doc: serde_json::Value = client
+        .post(format!("{base}/api/v1/documents"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "kind": "other", "title": "Большой скан" }))
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("json");
+    let id = doc["id"].as_str().expect("id").to_owned();
+
+    // A 15 MB upload of which 9 MB arrive, then the client holds the connection open.
+    let boundary = "kabinet-crash-boundary";
+    let head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"big.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
+    );
+    let declared = head.len() + 15 * 1024 * 1024;
+    let address = base.trim_start_matches("http://").to_owned();
+    let mut socket = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connects");
+    let request = format!(
+        "POST /api/v1/documents/{id}/files HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {declared}\r\n\r\n{head}%PDF-1.7\n"
+    );
+    use tokio::io::AsyncWriteExt;
+    socket.write_all(request.as_bytes()).await.expect("sent");
+    let chunk = vec![b'a'; 1024 * 1024];
+    for _ in 0..9 {
+        socket.write_all(&chunk).await.expect("sent");
+    }
+    socket.flush().await.expect("flushed");
+    let files = dir.0.join("data/files");
+    let mut parts = Vec::new();
+    for _ in 0..100 {
+        parts = stored_files(&files)
+            .into_iter()
+            .filter(|k| k.contains('#'))
+            .collect();
+        let written: u64 = parts
+            .iter()
+            .filter_map(|k| std::fs::metadata(files.join(k)).ok())
+            .map(|m| m.len())
+            .sum();
+        if written > 4 * 1024 * 1024 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(!parts.is_empty(), "the upload's temporary part is on disk");
+
+    // kill -9: nothing gets to clean up.
+    child.kill().expect("killed");
+    child.wait().expect("reaped");
+    drop(socket);
+    assert!(
+        stored_files(&files).iter().any(|k| k.contains('#')),
+        "the killed upload left its part"
+    );
+    // An hour later (the parts' age is what counts: younger ones may be uploads in progress).
+    for part in &parts {
+        let path = files.join(part);
+        let written = std::fs::metadata(&path)
+            .and_then(|m| m.modified())
+            .expect("dated");
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .and_then(|f| f.set_modified(written - Duration::from_secs(2 * 3600)))
+            .expect("aged");
+    }
+
+    let (mut child, _) = serve(&dir, &[]).await;
+    child.kill().ok();
+    child.wait().ok();
+    sqlx::any::install_default_drivers();
+    let url = format!("sqlite:{}", dir.0.join("data/kabinet.db").display());
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
+        .await
+        .expect("database");
+    let mut named: Vec<String> = sqlx::query_scalar("SELECT object_key FROM document_files")
+        .fetch_all(&mut conn)
+        .await
+        .expect("keys");
+    named.sort();
+    assert_eq!(
+        stored_files(&files),
+        named,
+        "the store holds exactly the objects the database names"
+    );
+    assert!(!named.is_empty(), "the demo passport's scan is kept");
+}

@@ -43,6 +43,44 @@ async fn readiness_fails_when_the_database_is_gone() {
 }
 
 #[tokio::test]
+async fn readiness_fails_when_the_files_store_is_gone() {
+    let app = TestApp::spawn().await;
+    let ready: serde_json::Value = app.get("/readyz").await.json().await.expect("json");
+    assert_eq!(ready["objects"], "ok");
+    let files = app.state.config.data_dir.join("files");
+    std::fs::remove_dir_all(&files).expect("the files folder");
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), 503);
+    let body: serde_json::Value = ready.json().await.expect("json");
+    assert_eq!(body["objects"], "unreachable");
+    assert_eq!(body["database"], "ok");
+}
+
+#[tokio::test]
+async fn a_node_whose_bucket_does_not_answer_is_not_ready() {
+    // A closed port: every request to the "bucket" fails; /readyz answers within its timeout.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port");
+    let app = TestApp::spawn_with(Options {
+        configure: Box::new(move |c| {
+            c.storage.backend = server::config::StorageBackend::S3;
+            c.storage.s3_bucket = Some("kabinet-files".into());
+            c.storage.s3_endpoint = Some(format!("http://{closed}"));
+            c.storage.s3_allow_http = true;
+            c.storage.s3_access_key_id = Some("test".into());
+            c.storage.s3_secret_access_key = Some(server::config::Secret::new("test"));
+        }),
+        ..Options::default()
+    })
+    .await;
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), 503);
+    let body: serde_json::Value = ready.json().await.expect("json");
+    assert_eq!(body["objects"], "unreachable");
+}
+
+#[tokio::test]
 async fn metrics_can_require_a_token() {
     let app = TestApp::spawn_with(Options {
         configure: Box::new(|c| c.metrics.token = Some(server::config::Secret::new("scrape-me"))),

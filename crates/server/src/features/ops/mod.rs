@@ -44,30 +44,31 @@ pub struct Readiness {
     pub status: String,
     /// `ok` or `unreachable`.
     pub database: String,
+    /// The document files' store (a folder or a bucket): `ok` or `unreachable`.
+    pub objects: String,
 }
 
-/// The node can serve: its database answers. A load balancer sends traffic only while this
+/// The node can serve: its database and its files' store answer. A load balancer sends traffic only while this
 /// says 200.
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
         (status = 200, description = "Ready", body = Readiness),
-        (status = 503, description = "The database does not answer", body = Readiness)))]
+        (status = 503, description = "The database or the files' store does not answer", body = Readiness)))]
 async fn readyz(State(state): State<AppState>) -> Response {
-    let up = state.db.ping(Duration::from_secs(2)).await;
-    let (status, word, db) = if up {
-        (StatusCode::OK, "ready", "ok")
+    let timeout = Duration::from_secs(2);
+    let (db_up, objects_up) = tokio::join!(state.db.ping(timeout), state.vault.reachable(timeout));
+    let word = |up: bool| if up { "ok" } else { "unreachable" };
+    let (status, overall) = if db_up && objects_up {
+        (StatusCode::OK, "ready")
     } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            "unreachable",
-        )
+        (StatusCode::SERVICE_UNAVAILABLE, "unavailable")
     };
     (
         status,
         Json(Readiness {
-            status: word.to_owned(),
-            database: db.to_owned(),
+            status: overall.to_owned(),
+            database: word(db_up).to_owned(),
+            objects: word(objects_up).to_owned(),
         }),
     )
         .into_response()
