@@ -66,13 +66,9 @@ pub struct Link {
     pub agreement: Agreement,
 }
 
-/// The link of a document, when its kind fills the profile and it is in force.
-pub fn link(profile: &Profile, doc: &DocumentRow, schema: Schema) -> Option<Link> {
-    let subject = Subject::of(schema)?;
-    if doc.state != "active" {
-        return None;
-    }
-    Some(Link {
+/// How the profile stands to a document of this subject.
+pub fn link(profile: &Profile, doc: &DocumentRow, subject: Subject) -> Link {
+    Link {
         subject,
         document_id: doc.id.clone(),
         number: doc.data.number.clone().unwrap_or_default(),
@@ -80,7 +76,7 @@ pub fn link(profile: &Profile, doc: &DocumentRow, schema: Schema) -> Option<Link
             &profile_values(profile, subject),
             &document_values(&doc.data, subject),
         ),
-    })
+    }
 }
 
 impl Link {
@@ -144,21 +140,31 @@ pub fn document_name(subject: Subject, lang: Lang) -> &'static str {
     }
 }
 
-/// The newest active document of each subject, with how the profile stands to it.
-pub async fn links(db: &store::Db, profile: &Profile) -> Result<Vec<Link>, store::StoreError> {
-    let rows = store::documents::active_of_schemas(db, &profile.id, &schema_codes()).await?;
-    let mut out: Vec<Link> = Vec::new();
-    for (schema, doc) in &rows {
-        let Some(schema) = Schema::parse(schema) else {
-            continue;
-        };
-        if let Some(link) = link(profile, doc, schema)
-            && !out.iter().any(|l| l.subject == link.subject)
+/// The person's newest active document of each subject: the profile's sources.
+pub async fn newest_sources(
+    db: &store::Db,
+    owner_id: &str,
+) -> Result<Vec<(Subject, DocumentRow)>, store::StoreError> {
+    let rows = store::documents::active_of_schemas(db, owner_id, &schema_codes()).await?;
+    let mut out: Vec<(Subject, DocumentRow)> = Vec::new();
+    for (schema, doc) in rows {
+        // Newest first: the first of each subject is its source.
+        if let Some(subject) = Schema::parse(&schema).and_then(Subject::of)
+            && !out.iter().any(|(s, _)| *s == subject)
         {
-            out.push(link);
+            out.push((subject, doc));
         }
     }
     Ok(out)
+}
+
+/// The newest active document of each subject, with how the profile stands to it.
+pub async fn links(db: &store::Db, profile: &Profile) -> Result<Vec<Link>, store::StoreError> {
+    Ok(newest_sources(db, &profile.id)
+        .await?
+        .iter()
+        .map(|(subject, doc)| link(profile, doc, *subject))
+        .collect())
 }
 
 /// One side's view of a subject, ready for a template.

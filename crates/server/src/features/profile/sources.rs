@@ -9,7 +9,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Extension, Form, Router};
-use domain::documents::Schema;
 use domain::documents::profile_link::{Agreement, ProfileField, Subject, Values};
 use serde::Deserialize;
 use store::documents::DocumentRow;
@@ -56,22 +55,10 @@ pub async fn source_document(
     user_id: &str,
     document_id: &str,
 ) -> Result<Option<(Subject, DocumentRow)>, store::StoreError> {
-    let rows =
-        store::documents::active_of_schemas(db, user_id, &profile_link::schema_codes()).await?;
-    let mut seen: Vec<Subject> = Vec::new();
-    for (schema, doc) in rows {
-        let Some(subject) = Schema::parse(&schema).and_then(Subject::of) else {
-            continue;
-        };
-        if seen.contains(&subject) {
-            continue;
-        }
-        seen.push(subject);
-        if doc.id == document_id {
-            return Ok(Some((subject, doc)));
-        }
-    }
-    Ok(None)
+    Ok(profile_link::newest_sources(db, user_id)
+        .await?
+        .into_iter()
+        .find(|(_, doc)| doc.id == document_id))
 }
 
 /// The profile's fields with the document's values put in (what the document does not carry
@@ -247,7 +234,7 @@ async fn fill_page(
     let profile = store::users::profile(&state.db, user_id)
         .await?
         .ok_or(PageError::NotFound)?;
-    let link = profile_link::link(&profile, &doc, subject.schema()).ok_or(PageError::NotFound)?;
+    let link = profile_link::link(&profile, &doc, subject);
     let current = profile_link::profile_values(&profile, subject);
     let document = profile_link::document_values(&doc.data, subject);
     let t = lang.pick(&FILL_RU, &FILL_EN);
