@@ -151,6 +151,24 @@ impl ApiError {
         )
     }
 
+    /// 422 «Проверьте введённые данные»; the fields at fault are added with [`ApiError::field`].
+    pub fn invalid_input() -> Self {
+        Self::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+            Msg::new("Проверьте введённые данные", "Check the data you entered"),
+        )
+    }
+
+    /// 422 with each field's problem: a service's validation in the API's shape.
+    pub fn invalid_fields(issues: &[crate::web::forms::FieldIssue]) -> Self {
+        let mut err = Self::invalid_input();
+        for issue in issues {
+            err = err.field(issue.field, issue.code, issue.message);
+        }
+        err
+    }
+
     pub fn field(mut self, name: &str, code: &'static str, message: Msg) -> Self {
         self.fields.push((name.to_owned(), code, message.into()));
         self

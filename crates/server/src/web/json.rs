@@ -125,7 +125,6 @@ pub fn patched<T: DeserializeOwned>(
     }
 }
 
-const CHECK_DATA: Msg = Msg::new("Проверьте введённые данные", "Check the data you entered");
 const UNKNOWN_FIELD: Msg = Msg::new(
     "Такого поля нет в этой операции.",
     "This operation has no such field.",
@@ -163,20 +162,13 @@ impl From<BodyError> for ApiError {
                 e.detail = Some(detail);
                 e
             }
-            BodyError::UnknownFields(fields) => fields.iter().fold(
-                ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_input",
-                    CHECK_DATA,
-                ),
-                |e, field| e.field(field, "unknown_field", UNKNOWN_FIELD),
-            ),
+            BodyError::UnknownFields(fields) => {
+                fields.iter().fold(ApiError::invalid_input(), |e, field| {
+                    e.field(field, "unknown_field", UNKNOWN_FIELD)
+                })
+            }
             BodyError::Shape(detail) => {
-                let mut e = ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_input",
-                    CHECK_DATA,
-                );
+                let mut e = ApiError::invalid_input();
                 e.detail = Some(detail);
                 e
             }

@@ -24,7 +24,6 @@ use crate::web::auth::ApiUser;
 use crate::web::context::RequestInfo;
 use crate::web::errors::{ApiError, ErrorBody};
 use crate::web::forms::FieldIssue;
-use crate::web::i18n::Msg;
 
 /// How long an API token lives.
 pub const TOKEN_LIFETIME: SignedDuration = SignedDuration::from_hours(24 * 30);
@@ -63,18 +62,6 @@ pub struct RegistrationStarted {
     pub phone_masked: String,
     pub code_lifetime_seconds: i64,
     pub resend_after_seconds: i64,
-}
-
-fn invalid(issues: &[FieldIssue]) -> ApiError {
-    let mut err = ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_input",
-        Msg::new("Проверьте введённые данные", "Check the data you entered"),
-    );
-    for issue in issues {
-        err = err.field(issue.field, issue.code, issue.message);
-    }
-    err
 }
 
 fn code_error(err: &CodeError) -> ApiError {
@@ -116,7 +103,7 @@ fn code_error(err: &CodeError) -> ApiError {
 
 fn account_error(err: AccountError) -> ApiError {
     match err {
-        AccountError::Invalid(issues) => invalid(&issues),
+        AccountError::Invalid(issues) => ApiError::invalid_fields(&issues),
         AccountError::Code(e) => code_error(&e),
         AccountError::RegistrationGone => ApiError::new(
             StatusCode::NOT_FOUND,
@@ -300,7 +287,7 @@ async fn login(
         issues.push(FieldIssue::required("password"));
     }
     if !issues.is_empty() {
-        return Err(invalid(&issues));
+        return Err(ApiError::invalid_fields(&issues));
     }
     let user_id = service::login_with_password(&state, &body.login, &body.password, &meta)
         .await

@@ -53,11 +53,7 @@ impl From<DocumentError> for ApiError {
                 ),
             ),
             DocumentError::Invalid(problems) => {
-                let mut err = ApiError::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid_input",
-                    Msg::new("Проверьте введённые данные", "Check the data you entered"),
-                );
+                let mut err = ApiError::invalid_input();
                 for p in problems {
                     err = err.field_text(&p.api_field(), p.code, p.text);
                 }
@@ -271,12 +267,7 @@ async fn patch_document(
     let revision = match patch.remove("revision") {
         None | Some(serde_json::Value::Null) => None,
         Some(v) => Some(v.as_i64().ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_input",
-                Msg::new("Проверьте введённые данные", "Check the data you entered"),
-            )
-            .field(
+            ApiError::invalid_input().field(
                 "revision",
                 "type",
                 Msg::new("Должно быть целое число", "Must be an integer"),

@@ -161,12 +161,7 @@ async fn get_settings(
 
 /// 422 naming the field at fault (settings, reminder days, topics and push subscriptions alike).
 fn invalid(field: &str, message: Msg) -> ApiError {
-    ApiError::new(
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_input",
-        Msg::new("Проверьте введённые данные", "Check the data you entered"),
-    )
-    .field(field, "invalid", message)
+    ApiError::invalid_input().field(field, "invalid", message)
 }
 
 /// Changes the entries given (the others keep their values). Security notices must stay on at

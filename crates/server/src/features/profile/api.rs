@@ -2,7 +2,6 @@
 
 use crate::web::json::JsonBody;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -16,7 +15,6 @@ use crate::state::AppState;
 use crate::web::auth::ApiUser;
 use crate::web::context::RequestInfo;
 use crate::web::errors::{ApiError, ErrorBody};
-use crate::web::i18n::Msg;
 
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -160,17 +158,7 @@ async fn answer(
             profile: view(state, user_id).await?,
             change,
         })),
-        Err(ProfileError::Invalid(issues)) => {
-            let mut err = ApiError::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_input",
-                Msg::new("Проверьте введённые данные", "Check the data you entered"),
-            );
-            for issue in issues {
-                err = err.field(issue.field, issue.code, issue.message);
-            }
-            Err(err)
-        }
+        Err(ProfileError::Invalid(issues)) => Err(ApiError::invalid_fields(&issues)),
         Err(ProfileError::NotFound) => Err(ApiError::not_found()),
         Err(ProfileError::Store(e)) => Err(e.into()),
     }

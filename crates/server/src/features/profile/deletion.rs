@@ -311,12 +311,7 @@ async fn post_deletion(
     JsonBody(body): JsonBody<DeletionRequest>,
 ) -> Result<(StatusCode, Json<DeletionView>), ApiError> {
     if !body.understood {
-        return Err(ApiError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "invalid_input",
-            Msg::new("Проверьте введённые данные", "Check the data you entered"),
-        )
-        .field("understood", "required", NOT_UNDERSTOOD));
+        return Err(ApiError::invalid_input().field("understood", "required", NOT_UNDERSTOOD));
     }
     let meta = meta(&info);
     match confirm(
