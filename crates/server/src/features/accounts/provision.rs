@@ -157,6 +157,31 @@ pub fn demo_accounts() -> Vec<AccountSpec> {
     ]
 }
 
+/// What the demo citizen has beyond her account: her documents, her consents (as after a
+/// registration, in today's editions) and a profile filled from her passport and SNILS — not
+/// from her INN, so that the profile shows the offer to fill it.
+async fn furnish_demo_citizen(state: &AppState, id: &str) -> Result<(), ProvisionError> {
+    if let Err(e) = crate::features::documents::demo::seed(state, id).await {
+        tracing::warn!(error = %e, "demo documents not added");
+    }
+    let mut tx = state.db.begin().await?;
+    for doc in [
+        crate::features::legal::TERMS,
+        crate::features::legal::PERSONAL_DATA,
+    ] {
+        store::consents::insert(&mut tx, id, doc.code, doc.current().version, state.now()).await?;
+    }
+    tx.commit().await.map_err(store::StoreError::from)?;
+    let subjects = [Subject::Passport, Subject::Snils];
+    if let Err(e) =
+        crate::features::profile::sources::fill_empty(state, id, &subjects, &RequestMeta::default())
+            .await
+    {
+        tracing::warn!(error = %e, "demo profile not filled from the documents");
+    }
+    Ok(())
+}
+
 /// Seeds the demo accounts (idempotent) and returns what to print.
 pub async fn seed_demo(state: &AppState) -> Result<Vec<(AccountSpec, bool)>, ProvisionError> {
     let mut out = Vec::new();
@@ -164,37 +189,8 @@ pub async fn seed_demo(state: &AppState) -> Result<Vec<(AccountSpec, bool)>, Pro
         let created = create(state, &spec, true).await?;
         if let Some(id) = &created
             && spec.role == Role::Citizen
-            && let Err(e) = crate::features::documents::demo::seed(state, id).await
         {
-            tracing::warn!(error = %e, "demo documents not added");
-        }
-        // She registered as anybody does: her consents are on record, in today's editions.
-        if let Some(id) = &created
-            && spec.role == Role::Citizen
-        {
-            let mut tx = state.db.begin().await?;
-            for doc in [
-                crate::features::legal::TERMS,
-                crate::features::legal::PERSONAL_DATA,
-            ] {
-                store::consents::insert(&mut tx, id, doc.code, doc.current().version, state.now())
-                    .await?;
-            }
-            tx.commit().await.map_err(store::StoreError::from)?;
-        }
-        // Her passport and SNILS are in the profile, taken from her documents; the INN is not,
-        // so the profile shows the offer to fill it.
-        if let Some(id) = &created
-            && spec.role == Role::Citizen
-            && let Err(e) = crate::features::profile::sources::fill_empty(
-                state,
-                id,
-                &[Subject::Passport, Subject::Snils],
-                &RequestMeta::default(),
-            )
-            .await
-        {
-            tracing::warn!(error = %e, "demo profile not filled from the documents");
+            furnish_demo_citizen(state, id).await?;
         }
         out.push((spec, created.is_some()));
     }
