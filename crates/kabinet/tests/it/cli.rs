@@ -254,11 +254,7 @@ fn migrate_demo_and_admin_commands_work_and_are_idempotent() {
 #[test]
 fn serve_prints_where_it_listens_and_stops_gracefully_on_sigterm() {
     let dir = TempDir::new();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let listen = format!("127.0.0.1:{port}");
+    let listen = free_address();
     let mut child = kabinet(&dir, &["serve", "--demo", "--listen", &listen])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
@@ -318,32 +314,15 @@ async fn newest_sms(db_path: &std::path::Path) -> Option<String> {
 #[tokio::test]
 async fn passwords_codes_and_tokens_never_reach_the_logs_even_at_debug_level() {
     let dir = TempDir::new();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    let listen = format!("127.0.0.1:{port}");
     let log = dir.0.join("captured.log");
     let file = std::fs::File::create(&log).expect("log file");
-    let mut child = kabinet(&dir, &["serve", "--listen", &listen])
-        .env("KABINET_LOG_LEVEL", "debug")
-        .stdout(file.try_clone().expect("clone"))
-        .stderr(file)
-        .spawn()
-        .expect("spawn");
-    let base = format!("http://{listen}");
+    let (mut child, base) = serve_with(&dir, &[], |cmd| {
+        cmd.env("KABINET_LOG_LEVEL", "debug")
+            .stdout(file.try_clone().expect("clone"))
+            .stderr(file);
+    })
+    .await;
     let client = reqwest::Client::new();
-    for _ in 0..100 {
-        if client
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
     let password = "Sekretnyi-Parol-77!";
     let started: serde_json::Value = client
         .post(format!("{base}/api/v1/auth/register"))
@@ -423,20 +402,35 @@ async fn passwords_codes_and_tokens_never_reach_the_logs_even_at_debug_level() {
     }
 }
 
-/// Starts `kabinet serve` in `dir` on a free port and waits until it is ready.
-async fn serve(dir: &TempDir, extra: &[&str]) -> (std::process::Child, String) {
+/// A loopback address with a port nobody listens on.
+fn free_address() -> String {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("free port")
         .port();
-    let listen = format!("127.0.0.1:{port}");
+    format!("127.0.0.1:{port}")
+}
+
+/// Starts `kabinet serve` in `dir` on a free port, quietly, and waits until it is ready.
+async fn serve(dir: &TempDir, extra: &[&str]) -> (std::process::Child, String) {
+    serve_with(dir, extra, |cmd| {
+        cmd.stdout(Stdio::null()).stderr(Stdio::null());
+    })
+    .await
+}
+
+/// The same, with the command adjusted first (its environment, where its output goes).
+async fn serve_with(
+    dir: &TempDir,
+    extra: &[&str],
+    setup: impl FnOnce(&mut Command),
+) -> (std::process::Child, String) {
+    let listen = free_address();
     let mut args = vec!["serve", "--listen", listen.as_str()];
     args.extend_from_slice(extra);
-    let child = kabinet(dir, &args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn");
+    let mut cmd = kabinet(dir, &args);
+    setup(&mut cmd);
+    let child = cmd.spawn().expect("spawn");
     let base = format!("http://{listen}");
     let client = reqwest::Client::new();
     for _ in 0..200 {

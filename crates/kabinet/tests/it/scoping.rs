@@ -32,28 +32,21 @@ async fn another_users_ids_are_not_found_on_every_api_path() {
 
     // A document of user A with a file.
     let (a_token0, _) = token_for(&app, "+79120000041").await;
-    let created: serde_json::Value = client()
-        .post(app.url("/api/v1/documents"))
-        .bearer_auth(&a_token0)
-        .json(&serde_json::json!({ "kind": "other", "title": "Договор" }))
-        .send()
-        .await
-        .expect("answered")
-        .json()
-        .await
-        .expect("json");
+    let a_api = crate::documents::Api {
+        app: &app,
+        token: a_token0.clone(),
+    };
+    let documents = "/api/v1/documents";
+    let other = serde_json::json!({ "kind": "other", "title": "Договор" });
+    let (_, created) = a_api
+        .send(reqwest::Method::POST, documents, Some(other))
+        .await;
     let a_document = created["id"].as_str().expect("document id").to_owned();
     // A's INN, from which A (and only A) can fill a profile.
-    let inn: serde_json::Value = client()
-        .post(app.url("/api/v1/documents"))
-        .bearer_auth(&a_token0)
-        .json(&serde_json::json!({ "kind": "inn", "number": "500100732259" }))
-        .send()
-        .await
-        .expect("answered")
-        .json()
-        .await
-        .expect("json");
+    let inn = serde_json::json!({ "kind": "inn", "number": "500100732259" });
+    let (_, inn) = a_api
+        .send(reqwest::Method::POST, documents, Some(inn))
+        .await;
     let a_inn = inn["id"].as_str().expect("INN id").to_owned();
     let form = reqwest::multipart::Form::new().part(
         "file",
