@@ -54,7 +54,7 @@ pub async fn app_with_smtp() -> (TestApp, SmtpServer) {
     (app, smtp)
 }
 
-fn registration<'a>(
+pub fn registration<'a>(
     phone: &'a str,
     email: &'a str,
     token: &'a str,

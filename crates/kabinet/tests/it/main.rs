@@ -5,6 +5,7 @@
 mod accounts;
 mod audit;
 mod cli;
+mod cluster;
 mod document_pages;
 mod documents;
 mod erasure;

@@ -13,13 +13,13 @@ use crate::accounts::start_registration;
 use crate::harness::{Options, TestApp, eventually};
 
 #[derive(Default)]
-struct Gateway {
-    received: Vec<(Option<String>, serde_json::Value)>,
+pub struct Gateway {
+    pub received: Vec<(Option<String>, serde_json::Value)>,
     /// Statuses to answer, in order; 200 when they run out.
     script: Vec<u16>,
 }
 
-async fn start_gateway(script: Vec<u16>) -> (String, Arc<Mutex<Gateway>>) {
+pub async fn start_gateway(script: Vec<u16>) -> (String, Arc<Mutex<Gateway>>) {
     let state = Arc::new(Mutex::new(Gateway {
         script,
         ..Gateway::default()
