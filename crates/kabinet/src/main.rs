@@ -44,9 +44,34 @@ enum Command {
     Migrate,
     /// Create the demo accounts (idempotent) and print how to sign in
     Demo,
+    /// Write a backup into a new or empty folder (or check one with --verify)
+    Backup(BackupArgs),
+    /// Restore a backup into an empty installation (the configured data folder and store)
+    Restore(RestoreArgs),
     /// Administration
     #[command(subcommand)]
     Admin(AdminCommand),
+}
+
+#[derive(Args)]
+struct BackupArgs {
+    /// The backup folder
+    #[arg(value_name = "DIR")]
+    dir: PathBuf,
+    /// Check an existing backup (sizes, SHA-256, the database copy, the audit log) without
+    /// restoring it
+    #[arg(long, conflicts_with = "with_master_key")]
+    verify: bool,
+    /// Put the master key into the backup too: whoever holds the backup can then read every file
+    #[arg(long)]
+    with_master_key: bool,
+}
+
+#[derive(Args)]
+struct RestoreArgs {
+    /// The backup folder
+    #[arg(value_name = "DIR")]
+    dir: PathBuf,
 }
 
 #[derive(Args)]
@@ -175,6 +200,12 @@ async fn run(command: Command, config: Config) -> Result<(), Failure> {
             );
             Ok(())
         }
+        Command::Backup(args) if args.verify => verify_backup(&args.dir).await,
+        Command::Backup(args) => {
+            let state = open(config).await?;
+            make_backup(&state, &args).await
+        }
+        Command::Restore(args) => restore_backup(config, &args.dir).await,
         Command::Demo => {
             let state = open(config).await?;
             seed_demo(&state).await
@@ -241,6 +272,88 @@ async fn serve(args: ServeArgs, config: Config) -> Result<(), Failure> {
         ),
     }
     app.run(shutdown).await?;
+    Ok(())
+}
+
+fn backup_failure(err: server::backup::BackupError) -> Failure {
+    match err {
+        server::backup::BackupError::Refused(message) => Failure::Usage(message),
+        other => Failure::Run(other.to_string()),
+    }
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+}
+
+async fn make_backup(state: &AppState, args: &BackupArgs) -> Result<(), Failure> {
+    let manifest = server::backup::create(state, &args.dir, args.with_master_key)
+        .await
+        .map_err(backup_failure)?;
+    println!(
+        "backup written to {}: {} database ({}), {} files ({})",
+        args.dir.display(),
+        manifest.engine,
+        megabytes(manifest.database.size),
+        manifest.files.len(),
+        megabytes(manifest.bytes() - manifest.database.size),
+    );
+    if manifest.master_key.is_some() {
+        eprintln!(
+            "warning: this backup holds the master key: whoever has it can read every file. Keep it as safe as the key itself."
+        );
+    } else {
+        eprintln!(
+            "warning: the master key is not in this backup; without it the files cannot be read. Keep the key ({}) safe apart from the backups.",
+            match (&state.config.master_key, &state.config.master_key_file) {
+                (Some(_), _) => "the configured master_key".to_owned(),
+                (None, Some(path)) => path.display().to_string(),
+                (None, None) => state
+                    .config
+                    .data_dir
+                    .join("master.key")
+                    .display()
+                    .to_string(),
+            }
+        );
+    }
+    Ok(())
+}
+
+async fn verify_backup(dir: &std::path::Path) -> Result<(), Failure> {
+    let verified = server::backup::verify(dir).await.map_err(backup_failure)?;
+    let m = &verified.manifest;
+    println!(
+        "backup intact: {} database of {} (schema {}), {} files, {} in all{}{}",
+        m.engine,
+        m.created_at,
+        m.schema_version,
+        m.files.len(),
+        megabytes(m.bytes()),
+        verified
+            .audit_records
+            .map(|n| format!(", audit log of {n} records verified"))
+            .unwrap_or_default(),
+        if m.master_key.is_some() {
+            ", with the master key"
+        } else {
+            ", without the master key"
+        }
+    );
+    Ok(())
+}
+
+async fn restore_backup(config: Config, dir: &std::path::Path) -> Result<(), Failure> {
+    let restored = server::backup::restore(config, dir)
+        .await
+        .map_err(backup_failure)?;
+    if let Some(path) = &restored.master_key_written {
+        println!("master key from the backup written to {}", path.display());
+    }
+    println!(
+        "restored the backup of {}: {} files read back and checked, audit log of {} records verified",
+        restored.manifest.created_at, restored.files_checked, restored.audit_records
+    );
     Ok(())
 }
 

@@ -82,6 +82,24 @@ pub struct Config {
     /// Who runs this installation: named in the consent texts (152-FZ art. 9) and on the
     /// support page.
     pub operator: OperatorConfig,
+    pub backup: BackupConfig,
+}
+
+/// The scheduled backup: once a day the worker writes a backup (without the master key) into a
+/// new folder under `dir` and keeps the newest `keep`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BackupConfig {
+    /// Where the daily backups go; unset, none is made.
+    pub dir: Option<PathBuf>,
+    /// How many daily backups to keep (1…365).
+    pub keep: u32,
+}
+
+impl Default for BackupConfig {
+    fn default() -> Self {
+        Self { dir: None, keep: 7 }
+    }
 }
 
 /// Web push: which push services the server will deliver to. A subscription names its push
@@ -343,6 +361,7 @@ impl Default for Config {
             documents: DocumentsConfig::default(),
             geoip: GeoIpConfig::default(),
             push: PushConfig::default(),
+            backup: BackupConfig::default(),
             operator: OperatorConfig::default(),
             limits: LimitsConfig::default(),
         }
@@ -655,6 +674,9 @@ impl Config {
         }
         if let Err(e) = self.email.from.parse::<lettre::message::Mailbox>() {
             return bad("email.from", &format!("is not an address: {e}"));
+        }
+        if !(1..=365).contains(&self.backup.keep) {
+            return bad("backup.keep", "must be from 1 to 365");
         }
         if self.worker.lease_secs < 5 {
             return bad("worker.lease_secs", "must be at least 5");

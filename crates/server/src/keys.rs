@@ -88,7 +88,15 @@ impl MasterKey {
     fn create(path: &Path) -> Result<Self, KeyError> {
         let mut bytes = [0_u8; 32];
         rand::fill(&mut bytes);
-        let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+        let key = Self(bytes);
+        key.save(path)?;
+        Ok(key)
+    }
+
+    /// Writes the key into the new file `path` (mode 0600), as base64 — the form every node and
+    /// `master_key_file` read. An existing file is never overwritten.
+    pub fn save(&self, path: &Path) -> Result<(), KeyError> {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(self.0);
         let write_err = |source| KeyError::Write {
             path: path.to_owned(),
             source,
@@ -104,7 +112,28 @@ impl MasterKey {
         file.write_all(encoded.as_bytes()).map_err(write_err)?;
         file.write_all(b"\n").map_err(write_err)?;
         file.sync_all().map_err(write_err)?;
-        Ok(Self(bytes))
+        Ok(())
+    }
+
+    /// The key in a file written by [`MasterKey::save`].
+    pub fn from_file(path: &Path) -> Result<Self, KeyError> {
+        Self::read(path)
+    }
+
+    /// The configured key, without generating one: what a tool that must not invent a key
+    /// (a restore) finds.
+    pub fn configured(config: &Config) -> Result<Option<Self>, KeyError> {
+        if let Some(key) = &config.master_key {
+            return Ok(Some(Self::from_base64(key.expose(), "master_key")?));
+        }
+        let path = config
+            .master_key_file
+            .clone()
+            .unwrap_or_else(|| config.data_dir.join("master.key"));
+        if path.exists() {
+            return Self::read(&path).map(Some);
+        }
+        Ok(None)
     }
 
     /// A key for one purpose, derived so that no two uses share a key.

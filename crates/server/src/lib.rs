@@ -6,6 +6,7 @@
 pub mod actions;
 pub mod app;
 pub mod attention;
+pub mod backup;
 pub mod channels;
 pub mod config;
 pub mod features;

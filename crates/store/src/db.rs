@@ -182,6 +182,51 @@ impl Db {
         Ok((known, applied))
     }
 
+    /// Opens a SQLite file that must not change — a backup's copy — read-only, as it is (no WAL
+    /// switch, no locks).
+    pub async fn open_read_only(path: &std::path::Path) -> Result<Db, StoreError> {
+        sqlx::any::install_default_drivers();
+        let url = format!("sqlite://{}?mode=ro&immutable=1", path.display());
+        let unreachable = |source| StoreError::Unreachable {
+            url: url.clone(),
+            source,
+        };
+        let options: AnyConnectOptions = url.parse().map_err(unreachable)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.disable_statement_logging())
+            .await
+            .map_err(unreachable)?;
+        Ok(Db {
+            pool,
+            dialect: Dialect::Sqlite,
+            sqlite_file: None,
+        })
+    }
+
+    /// Writes a consistent copy of a SQLite database into the new file `dest` while it is in
+    /// use (`VACUUM INTO`: one read transaction, so writers go on). PostgreSQL has its own tools.
+    pub async fn copy_sqlite_into(&self, dest: &std::path::Path) -> Result<(), StoreError> {
+        if self.dialect != Dialect::Sqlite {
+            return Err(StoreError::Unsupported(
+                "a file copy of a PostgreSQL database",
+            ));
+        }
+        let target = dest.to_string_lossy().replace('\'', "''");
+        sqlx::query(sqlx::AssertSqlSafe(format!("VACUUM INTO '{target}'")))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// SQLite's own check of every page and index: `None` when intact, else what it found.
+    pub async fn sqlite_damage(&self) -> Result<Option<String>, StoreError> {
+        let found: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok((found != ["ok"]).then(|| found.join("; ")))
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }
@@ -337,7 +382,8 @@ fn migrator(dialect: Dialect) -> Migrator {
 }
 
 /// The file path inside a `sqlite:` URL (without the scheme and query).
-fn sqlite_path(url: &str) -> PathBuf {
+/// The file of a `sqlite:` URL.
+pub fn sqlite_path(url: &str) -> PathBuf {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))

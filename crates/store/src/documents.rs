@@ -788,6 +788,22 @@ pub async fn all_object_keys(db: &Db) -> Result<Vec<String>, StoreError> {
         .await?)
 }
 
+/// Every stored file as a restore checks it: (object key, wrapped key, SHA-256 of the content).
+pub async fn all_stored(db: &Db) -> Result<Vec<(String, String, String)>, StoreError> {
+    let rows = sqlx::query("SELECT object_key, wrapped_key, sha256 FROM document_files")
+        .fetch_all(db.pool())
+        .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("object_key")?,
+                r.try_get("wrapped_key")?,
+                r.try_get("sha256")?,
+            ))
+        })
+        .collect()
+}
+
 /// The first current file of each of the owner's active documents, for "download" links in
 /// lists: (document id, file id, file name).
 pub async fn first_files(

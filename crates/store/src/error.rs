@@ -24,6 +24,8 @@ pub enum StoreError {
     Corrupt(String),
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
+    #[error("not possible on this database: {0}")]
+    Unsupported(&'static str),
 }
 
 impl From<sqlx::Error> for StoreError {

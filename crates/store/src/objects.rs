@@ -44,6 +44,13 @@ pub enum ObjectError {
     Checksum,
     #[error("configuration: {0}")]
     Config(String),
+    #[error("the object {0} is not in the store")]
+    Missing(String),
+    #[error("{path}: {source}")]
+    File {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
 }
 
 /// Where objects live.
@@ -285,6 +292,81 @@ impl Vault {
             tokio::time::timeout(timeout, probe).await,
             Ok(Ok(_) | Err(object_store::Error::NotFound { .. }))
         )
+    }
+
+    /// Copies an object as it is stored (ciphertext) into the file `dest`, for a backup; returns
+    /// its size and SHA-256. Nothing is decrypted: a backup needs no key to be made.
+    pub async fn export_raw(
+        &self,
+        object_key: &str,
+        dest: &std::path::Path,
+    ) -> Result<(u64, String), ObjectError> {
+        use std::io::Write;
+        let file_err = |source| ObjectError::File {
+            path: dest.to_owned(),
+            source,
+        };
+        if let Some(parent) = dest.parent() {
+            std::fs::create_dir_all(parent).map_err(file_err)?;
+        }
+        let mut file = std::io::BufWriter::new(std::fs::File::create(dest).map_err(file_err)?);
+        let mut stream = match self.store.get(&ObjectPath::from(object_key)).await {
+            Ok(found) => found.into_stream(),
+            Err(object_store::Error::NotFound { .. }) => {
+                return Err(ObjectError::Missing(object_key.to_owned()));
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let (mut size, mut hasher) = (0_u64, Sha256::new());
+        while let Some(bytes) = stream.next().await {
+            let bytes = bytes?;
+            hasher.update(&bytes);
+            size += bytes.len() as u64;
+            file.write_all(&bytes).map_err(file_err)?;
+        }
+        file.into_inner()
+            .map_err(|e| file_err(e.into_error()))?
+            .sync_all()
+            .map_err(file_err)?;
+        Ok((size, hex(&hasher.finalize())))
+    }
+
+    /// Stores the bytes of the file `src` under `object_key` as they are: the restore of a copy
+    /// made by [`Vault::export_raw`].
+    pub async fn import_raw(
+        &self,
+        object_key: &str,
+        src: &std::path::Path,
+    ) -> Result<(), ObjectError> {
+        use std::io::Read;
+        let file_err = |source| ObjectError::File {
+            path: src.to_owned(),
+            source,
+        };
+        let mut file = std::fs::File::open(src).map_err(file_err)?;
+        let multipart = self
+            .store
+            .put_multipart(&ObjectPath::from(object_key))
+            .await?;
+        let mut writer = WriteMultipart::new_with_chunk_size(multipart, self.part_size);
+        let mut buffer = vec![0_u8; CHUNK];
+        loop {
+            let read = match file.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) => {
+                    let _ = writer.abort().await;
+                    return Err(file_err(e));
+                }
+            };
+            writer.write(&buffer[..read]);
+            if let Err(e) = writer.wait_for_capacity(2).await {
+                let _ = writer.abort().await;
+                return Err(e.into());
+            }
+        }
+        writer.finish().await?;
+        Ok(())
     }
 
     /// Lists every object key (operations: finding objects without a row).

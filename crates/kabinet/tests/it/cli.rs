@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::harness::TempDir;
 
-fn kabinet(dir: &TempDir, args: &[&str]) -> Command {
+pub fn kabinet(dir: &TempDir, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_kabinet"));
     cmd.current_dir(&dir.0)
         .args(args)
@@ -18,15 +18,15 @@ fn kabinet(dir: &TempDir, args: &[&str]) -> Command {
     cmd
 }
 
-fn run(dir: &TempDir, args: &[&str]) -> Output {
+pub fn run(dir: &TempDir, args: &[&str]) -> Output {
     kabinet(dir, args).output().expect("binary runs")
 }
 
-fn stderr(out: &Output) -> String {
+pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-fn stdout(out: &Output) -> String {
+pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -412,7 +412,7 @@ fn free_address() -> String {
 }
 
 /// Starts `kabinet serve` in `dir` on a free port, quietly, and waits until it is ready.
-async fn serve(dir: &TempDir, extra: &[&str]) -> (std::process::Child, String) {
+pub async fn serve(dir: &TempDir, extra: &[&str]) -> (std::process::Child, String) {
     serve_with(dir, extra, |cmd| {
         cmd.stdout(Stdio::null()).stderr(Stdio::null());
     })
@@ -420,7 +420,7 @@ async fn serve(dir: &TempDir, extra: &[&str]) -> (std::process::Child, String) {
 }
 
 /// The same, with the command adjusted first (its environment, where its output goes).
-async fn serve_with(
+pub async fn serve_with(
     dir: &TempDir,
     extra: &[&str],
     setup: impl FnOnce(&mut Command),

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod audit;
+mod backup;
 mod cli;
 mod cluster;
 mod document_pages;

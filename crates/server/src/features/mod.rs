@@ -149,12 +149,14 @@ pub fn minutely_jobs() -> impl Iterator<Item = &'static str> {
 
 /// Jobs that run once a day (sweeps that read the whole object store).
 pub fn daily_jobs() -> impl Iterator<Item = &'static str> {
-    [documents::service::ORPHANS_JOB].into_iter()
+    [documents::service::ORPHANS_JOB, crate::backup::DAILY_JOB].into_iter()
 }
 
 /// Every feature's background jobs.
 pub fn jobs() -> Registry {
-    let registry = Registry::default().on(worker::MAINTENANCE, worker::maintenance);
+    let registry = Registry::default()
+        .on(worker::MAINTENANCE, worker::maintenance)
+        .on(crate::backup::DAILY_JOB, crate::backup::daily_job);
     let registry = crate::channels::register_jobs(registry);
     let registry = documents::register_jobs(registry);
     let registry = profile::register_jobs(registry);
