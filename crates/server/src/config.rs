@@ -329,6 +329,9 @@ pub struct WorkerConfig {
     pub poll_interval_ms: u64,
     /// How long a claimed job is held before another worker may take it over.
     pub lease_secs: u64,
+    /// On SIGTERM, how long running jobs may go on; those still running then are stopped and
+    /// given back to the queue at once, for another worker (or this one, restarted).
+    pub shutdown_grace_secs: u64,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -429,6 +432,7 @@ impl Default for WorkerConfig {
             concurrency: 2,
             poll_interval_ms: 1000,
             lease_secs: 300,
+            shutdown_grace_secs: 20,
         }
     }
 }
@@ -677,6 +681,9 @@ impl Config {
         }
         if !(1..=365).contains(&self.backup.keep) {
             return bad("backup.keep", "must be from 1 to 365");
+        }
+        if self.worker.shutdown_grace_secs > 300 {
+            return bad("worker.shutdown_grace_secs", "must be at most 300");
         }
         if self.worker.lease_secs < 5 {
             return bad("worker.lease_secs", "must be at least 5");

@@ -104,7 +104,7 @@ async fn claim_loop(
     let poll = Duration::from_millis(state.config.worker.poll_interval_ms);
     while !*shutdown.borrow() {
         match jobs::claim(&state.db, &worker, state.now(), lease).await {
-            Ok(Some(job)) => run_one(&state, &registry, job).await,
+            Ok(Some(job)) => run_or_give_back(&state, &registry, job, shutdown.clone()).await,
             Ok(None) => {
                 tokio::select! {
                     _ = tokio::time::sleep(poll) => {}
@@ -118,6 +118,37 @@ async fn claim_loop(
                     _ = tokio::time::sleep(poll * 5) => {}
                     _ = shutdown.changed() => {}
                 }
+            }
+        }
+    }
+}
+
+/// Runs a claimed job; when a shutdown comes and the job is still running after
+/// `worker.shutdown_grace_secs`, stops it and gives it back to the queue at once rather than
+/// leave it leased until the lease runs out.
+async fn run_or_give_back(
+    state: &AppState,
+    registry: &Registry,
+    job: ClaimedJob,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let grace = Duration::from_secs(state.config.worker.shutdown_grace_secs);
+    let stopped = async {
+        while !*shutdown.borrow() {
+            if shutdown.changed().await.is_err() {
+                // No one can stop us any more: let the job run to its end.
+                std::future::pending::<()>().await;
+            }
+        }
+        tokio::time::sleep(grace).await;
+    };
+    tokio::select! {
+        () = run_one(state, registry, job.clone()) => {}
+        () = stopped => {
+            match jobs::release(&state.db, &job, state.now()).await {
+                Ok(true) => tracing::info!(job = %job.id, kind = %job.kind, "job stopped by the shutdown and given back to the queue"),
+                Ok(false) => {}
+                Err(err) => tracing::warn!(job = %job.id, error = %err, "cannot give the job back; it is retried when its lease ends"),
             }
         }
     }

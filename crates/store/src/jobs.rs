@@ -169,6 +169,25 @@ pub async fn complete(db: &Db, job: &ClaimedJob, now: Timestamp) -> Result<bool,
     Ok(done == 1)
 }
 
+/// Gives a claimed job back to the queue at once — its run was stopped by a shutdown, not by
+/// the job — so that it is due again now and the stopped run does not count as an attempt.
+/// Returns `false` when the job was finished or taken over meanwhile.
+pub async fn release(db: &Db, job: &ClaimedJob, now: Timestamp) -> Result<bool, StoreError> {
+    let released = sqlx::query(
+        "UPDATE jobs SET state = 'pending', locked_by = NULL, locked_until = NULL, \
+         attempts = attempts - 1, run_at = $1, updated_at = $1 \
+         WHERE id = $2 AND state = 'running' AND locked_by = $3 AND attempts = $4",
+    )
+    .bind(micros(now))
+    .bind(&job.id)
+    .bind(&job.worker)
+    .bind(job.attempt)
+    .execute(db.pool())
+    .await?
+    .rows_affected();
+    Ok(released == 1)
+}
+
 /// What became of a failed run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FailOutcome {

@@ -574,3 +574,208 @@ async fn a_crash_in_the_middle_of_an_upload_leaves_nothing_after_a_restart() {
     );
     assert!(!named.is_empty(), "the demo passport's scan is kept");
 }
+
+/// An SMS gateway that holds its first request for a minute and answers the rest at once.
+async fn gateway_that_hangs_once() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let hits = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    let app = axum::Router::new().route(
+        "/send",
+        axum::routing::post(move || {
+            let counted = counted.clone();
+            async move {
+                if counted.fetch_add(1, Ordering::SeqCst) == 0 {
+                    tokio::time::sleep(Duration::from_secs(60)).await;
+                }
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let url = format!("http://{}/send", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (url, hits)
+}
+
+/// SIGTERM in the middle of traffic: the upload being received completes (201), nothing answers
+/// with a 5xx, the process exits 0 soon, and the job its worker was running is given back to the
+/// queue at once — after a restart it goes out without waiting for the lease to end.
+#[tokio::test]
+async fn sigterm_under_load_finishes_requests_answers_no_5xx_and_gives_jobs_back() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = TempDir::new();
+    let (gateway, hits) = gateway_that_hangs_once().await;
+    let env = move |cmd: &mut Command| {
+        cmd.env("KABINET_SMS__GATEWAY", "http")
+            .env("KABINET_SMS__URL", &gateway)
+            .env("KABINET_SMS__TOKEN", "t")
+            .env("KABINET_WORKER__SHUTDOWN_GRACE_SECS", "1")
+            .env("KABINET_WORKER__POLL_INTERVAL_MS", "100")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+    };
+    let (mut child, base) = serve_with(&dir, &["--demo"], env.clone()).await;
+    let token = {
+        let login: serde_json::Value = reqwest::Client::new()
+            .post(format!("{base}/api/v1/auth/login"))
+            .json(&serde_json::json!({
+                "login": "citizen@demo.kabinet.test", "password": "Demo-Citizen-2026"
+            }))
+            .send()
+            .await
+            .expect("answered")
+            .json()
+            .await
+            .expect("json");
+        login["token"].as_str().expect("token").to_owned()
+    };
+    let doc: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/api/v1/documents"))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "kind": "other", "title": "Скан при остановке" }))
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("json");
+    let id = doc["id"].as_str().expect("id").to_owned();
+
+    // A registration sends a code: its SMS job hangs at the gateway.
+    let browser = crate::harness::client();
+    let html = browser
+        .get(format!("{base}/register"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    let token_field = crate::harness::csrf_token(&html);
+    let r = browser
+        .post(format!("{base}/register"))
+        .form(&crate::accounts::registration(
+            "+79120000901",
+            "sigterm@example.ru",
+            &token_field,
+        ))
+        .send()
+        .await
+        .expect("answered");
+    assert_eq!(r.status(), 303);
+    crate::harness::eventually("the SMS job is at the gateway", || async {
+        hits.load(Ordering::SeqCst) == 1
+    })
+    .await;
+
+    // Traffic from four clients.
+    let running = std::sync::Arc::new(AtomicBool::new(true));
+    let mut load = Vec::new();
+    for _ in 0..4 {
+        let (running, base, token) = (running.clone(), base.clone(), token.clone());
+        load.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let mut statuses = Vec::new();
+            while running.load(Ordering::Relaxed) {
+                for path in ["/api/v1/documents", "/api/v1/profile", "/healthz"] {
+                    if let Ok(r) = client
+                        .get(format!("{base}{path}"))
+                        .bearer_auth(&token)
+                        .send()
+                        .await
+                    {
+                        statuses.push(r.status().as_u16());
+                    }
+                }
+            }
+            statuses
+        }));
+    }
+
+    // An upload half sent when SIGTERM comes, finished after it.
+    let boundary = "kabinet-sigterm";
+    let body_head = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"scan.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
+    );
+    let payload = crate::documents::scan_pdf("скан при остановке", 2 * 1024 * 1024);
+    let body_tail = format!("\r\n--{boundary}--\r\n");
+    let address = base.trim_start_matches("http://").to_owned();
+    let mut socket = tokio::net::TcpStream::connect(&address)
+        .await
+        .expect("connects");
+    let head = format!(
+        "POST /api/v1/documents/{id}/files HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\nContent-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {}\r\n\r\n{body_head}",
+        body_head.len() + payload.len() + body_tail.len()
+    );
+    socket.write_all(head.as_bytes()).await.expect("sent");
+    socket
+        .write_all(&payload[..payload.len() / 2])
+        .await
+        .expect("sent");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(term.success());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    socket
+        .write_all(&payload[payload.len() / 2..])
+        .await
+        .expect("the rest is taken");
+    socket.write_all(body_tail.as_bytes()).await.expect("sent");
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(Duration::from_secs(20), socket.read_to_end(&mut answer)).await;
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(
+        answer.starts_with("HTTP/1.1 201"),
+        "the upload in flight completes: {answer}"
+    );
+
+    let mut exited = None;
+    for _ in 0..100 {
+        if let Some(status) = child.try_wait().expect("waits") {
+            exited = Some(status);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    running.store(false, Ordering::Relaxed);
+    let exit = exited.expect("stops within ten seconds, although a job was hanging");
+    assert!(exit.success(), "{exit:?}");
+    let mut statuses = Vec::new();
+    for task in load {
+        statuses.extend(task.await.expect("load"));
+    }
+    assert!(statuses.len() > 10, "traffic ran: {}", statuses.len());
+    assert!(statuses.iter().all(|s| *s < 500), "no 5xx: {statuses:?}");
+
+    // The hanging job is back in the queue, due now, and the run that was stopped is not counted.
+    sqlx::any::install_default_drivers();
+    let url = format!("sqlite:{}", dir.0.join("data/kabinet.db").display());
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&url)
+        .await
+        .expect("database");
+    let (state, locked, attempts): (String, Option<String>, i64) = sqlx::query_as(
+        "SELECT state, locked_by, attempts FROM jobs WHERE kind = 'channel.sms' ORDER BY created_at DESC LIMIT 1",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .expect("the SMS job");
+    assert_eq!((state.as_str(), locked, attempts), ("pending", None, 0));
+    drop(conn);
+    let (mut child, _) = serve_with(&dir, &[], env).await;
+    crate::harness::eventually("the SMS goes out after the restart", || async {
+        hits.load(Ordering::SeqCst) >= 2
+    })
+    .await;
+    child.kill().ok();
+    child.wait().ok();
+}
