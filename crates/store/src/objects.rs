@@ -20,8 +20,9 @@ use aes_gcm::{Aes256Gcm, Key};
 use base64::Engine;
 use bytes::{Bytes, BytesMut};
 use futures_util::{Stream, StreamExt};
+use object_store::multipart::MultipartStore;
 use object_store::path::Path as ObjectPath;
-use object_store::{ObjectStore, ObjectStoreExt, WriteMultipart};
+use object_store::{MultipartUpload, ObjectStore, ObjectStoreExt, WriteMultipart};
 use sha2::{Digest, Sha256};
 
 use crate::hex;
@@ -80,7 +81,14 @@ pub struct Vault {
     description: String,
     /// The folder of a local store: its temporary parts are removed by [`Vault::remove_stale_parts`].
     local_root: Option<std::path::PathBuf>,
+    /// The bucket, for multipart uploads whose id is noted (see [`UPLOADS`]).
+    s3: Option<Arc<object_store::aws::AmazonS3>>,
 }
+
+/// Where a bucket notes its uploads in progress: `.uploads/<object key>` holds the multipart
+/// upload's id from its start to its end, so that one cut off by a crash (whose parts the
+/// bucket keeps, invisible in its listing) is found and aborted once it is stale.
+const UPLOADS: &str = ".uploads/";
 
 impl std::fmt::Debug for Vault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -118,6 +126,7 @@ impl Vault {
                     part_size: 256 * 1024,
                     description: format!("local folder {}", root.display()),
                     local_root: Some(root.clone()),
+                    s3: None,
                 })
             }
             Backend::S3 {
@@ -143,8 +152,10 @@ impl Vault {
                 if let Some(secret) = secret_access_key {
                     builder = builder.with_secret_access_key(secret);
                 }
+                let bucket_store = Arc::new(builder.build()?);
                 Ok(Self {
-                    store: Arc::new(builder.build()?),
+                    store: bucket_store.clone(),
+                    s3: Some(bucket_store),
                     wrapping_key,
                     part_size: 5 * 1024 * 1024,
                     description: format!(
@@ -200,7 +211,25 @@ impl Vault {
     /// Starts writing a new object under `object_key`.
     pub async fn create(&self, object_key: &str) -> Result<Upload, ObjectError> {
         let path = ObjectPath::from(object_key);
-        let multipart = self.store.put_multipart(&path).await?;
+        let (multipart, note): (Box<dyn MultipartUpload>, _) = match &self.s3 {
+            Some(bucket) => {
+                let id = bucket.create_multipart(&path).await?;
+                let note = ObjectPath::from(format!("{UPLOADS}{object_key}"));
+                if let Err(e) = self.store.put(&note, id.clone().into()).await {
+                    let _ = bucket.abort_multipart(&path, &id).await;
+                    return Err(e.into());
+                }
+                let upload = TrackedUpload {
+                    bucket: bucket.clone(),
+                    path: path.clone(),
+                    id,
+                    next: 0,
+                    parts: Arc::default(),
+                };
+                (Box::new(upload), Some(note))
+            }
+            None => (self.store.put_multipart(&path).await?, None),
+        };
         let mut writer = WriteMultipart::new_with_chunk_size(multipart, self.part_size);
         let mut header = Vec::with_capacity(HEADER_LEN);
         header.extend_from_slice(MAGIC);
@@ -211,6 +240,7 @@ impl Vault {
         rand::fill(&mut data_key);
         Ok(Upload {
             writer,
+            note: note.map(|n| (self.store.clone(), n)),
             cipher: Aes256Gcm::new(&Key::<Aes256Gcm>::from(data_key)),
             wrapped_key: self.wrap(&data_key, object_key),
             object_key: object_key.to_owned(),
@@ -267,15 +297,54 @@ impl Vault {
     /// Removes the temporary parts of uploads that never finished (the process was killed
     /// mid-upload) once they are older than `age`: a local store writes an upload to
     /// `<key>#<n>` and renames it when it completes, and its listing never shows such names, so
-    /// the orphan sweep alone would never see them. Returns how many were removed. On S3 the
-    /// bucket's lifecycle rule aborts incomplete multipart uploads (docs/operations.md).
+    /// the orphan sweep alone would never see them. On S3 the same for multipart uploads, found
+    /// by their notes (see [`UPLOADS`]); the bucket's lifecycle rule catches any without one.
+    /// Returns how many were removed.
     pub async fn remove_stale_parts(&self, age: std::time::Duration) -> Result<usize, ObjectError> {
+        if let Some(bucket) = &self.s3 {
+            return self.abort_stale_uploads(bucket, age).await;
+        }
         let Some(root) = self.local_root.clone() else {
             return Ok(0);
         };
         tokio::task::spawn_blocking(move || remove_parts_older_than(&root, age))
             .await
             .map_err(|e| ObjectError::Config(format!("stale parts: {e}")))
+    }
+
+    /// Aborts the bucket's multipart uploads whose notes are older than `age` (by the store's
+    /// clock): their parts go, and so do the notes.
+    async fn abort_stale_uploads(
+        &self,
+        bucket: &object_store::aws::AmazonS3,
+        age: std::time::Duration,
+    ) -> Result<usize, ObjectError> {
+        let cutoff = wall_clock_cutoff(age);
+        let prefix = ObjectPath::from(UPLOADS.trim_end_matches('/'));
+        let mut stale = Vec::new();
+        let mut listing = self.store.list(Some(&prefix));
+        while let Some(meta) = listing.next().await {
+            let meta = meta?;
+            if meta.last_modified.timestamp() <= cutoff {
+                stale.push(meta.location);
+            }
+        }
+        let mut aborted = 0;
+        for note in stale {
+            let id = match self.store.get(&note).await {
+                Ok(found) => String::from_utf8_lossy(&found.bytes().await?).into_owned(),
+                Err(object_store::Error::NotFound { .. }) => continue,
+                Err(e) => return Err(e.into()),
+            };
+            let key = note.as_ref().strip_prefix(UPLOADS).unwrap_or(note.as_ref());
+            match bucket.abort_multipart(&ObjectPath::from(key), &id).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(e) => return Err(e.into()),
+            }
+            self.store.delete(&note).await?;
+            aborted += 1;
+        }
+        Ok(aborted)
     }
 
     /// Whether the store answers within `timeout` (for `/readyz`): a local folder exists, a
@@ -385,12 +454,28 @@ impl Vault {
         let mut listing = self.store.list(None);
         while let Some(meta) = listing.next().await {
             let meta = meta?;
+            if meta.location.as_ref().starts_with(UPLOADS) {
+                continue;
+            }
             let written = jiff::Timestamp::from_second(meta.last_modified.timestamp())
                 .unwrap_or(jiff::Timestamp::UNIX_EPOCH);
             out.push((meta.location.to_string(), written));
         }
         Ok(out)
     }
+}
+
+/// The Unix second before which a note is stale: `age` before now by the wall clock (object
+/// dates are the store's wall-clock times).
+fn wall_clock_cutoff(age: std::time::Duration) -> i64 {
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "object dates come from the store's wall clock, not the app's"
+    )]
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(now.saturating_sub(age).as_secs()).unwrap_or(0)
 }
 
 /// Whether a file name is a local store's temporary part: `<name>#<digits>`.
@@ -434,6 +519,8 @@ pub type PlainStream = Pin<Box<dyn Stream<Item = Result<Bytes, ObjectError>> + S
 /// [`Upload::abort`] runs; callers abort on every error path.
 pub struct Upload {
     writer: WriteMultipart,
+    /// The bucket's note of this upload in progress, removed when it ends either way.
+    note: Option<(Arc<dyn ObjectStore>, ObjectPath)>,
     cipher: Aes256Gcm,
     wrapped_key: String,
     object_key: String,
@@ -476,6 +563,7 @@ impl Upload {
         self.seal(&rest, true);
         let sha256 = hex(&self.hasher.finalize_reset());
         self.writer.finish().await?;
+        remove_note(self.note.take()).await;
         Ok(Stored {
             object_key: self.object_key,
             wrapped_key: self.wrapped_key,
@@ -484,10 +572,81 @@ impl Upload {
         })
     }
 
-    pub async fn abort(self) {
+    pub async fn abort(mut self) {
+        let note = self.note.take();
         if let Err(e) = self.writer.abort().await {
             tracing::warn!(error = %e, object = %self.object_key, "could not abort an upload");
+            // The note stays: the stale-upload sweep aborts it later.
+            return;
         }
+        remove_note(note).await;
+    }
+}
+
+async fn remove_note(note: Option<(Arc<dyn ObjectStore>, ObjectPath)>) {
+    if let Some((store, path)) = note
+        && let Err(e) = store.delete(&path).await
+    {
+        tracing::warn!(error = %e, note = %path, "could not remove an upload's note");
+    }
+}
+
+/// A multipart upload to a bucket whose id is known (object_store's own keeps it private), so
+/// that an upload cut off by a crash can be aborted later from its note.
+#[derive(Debug)]
+struct TrackedUpload {
+    bucket: Arc<object_store::aws::AmazonS3>,
+    path: ObjectPath,
+    id: object_store::MultipartId,
+    next: usize,
+    parts: Arc<std::sync::Mutex<Vec<Option<object_store::multipart::PartId>>>>,
+}
+
+#[async_trait::async_trait]
+impl MultipartUpload for TrackedUpload {
+    fn put_part(&mut self, data: object_store::PutPayload) -> object_store::UploadPart {
+        let index = self.next;
+        self.next += 1;
+        let (bucket, path, id, parts) = (
+            self.bucket.clone(),
+            self.path.clone(),
+            self.id.clone(),
+            self.parts.clone(),
+        );
+        Box::pin(async move {
+            let part = bucket.put_part(&path, &id, index, data).await?;
+            let mut parts = parts
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if parts.len() <= index {
+                parts.resize(index + 1, None);
+            }
+            parts[index] = Some(part);
+            Ok(())
+        })
+    }
+
+    async fn complete(&mut self) -> object_store::Result<object_store::PutResult> {
+        let parts = std::mem::take(
+            &mut *self
+                .parts
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        let parts: Option<Vec<_>> = parts.into_iter().collect();
+        let Some(parts) = parts else {
+            return Err(object_store::Error::Generic {
+                store: "S3",
+                source: "a part of the upload did not arrive".into(),
+            });
+        };
+        self.bucket
+            .complete_multipart(&self.path, &self.id, parts)
+            .await
+    }
+
+    async fn abort(&mut self) -> object_store::Result<()> {
+        self.bucket.abort_multipart(&self.path, &self.id).await
     }
 }
 

@@ -189,9 +189,34 @@ impl Installation {
             .text()
             .await
             .expect("listing");
+        // Notes of uploads in progress (`.uploads/…`) included: none may be left.
         let mut keys = xml_values(&listing, "Key");
         keys.sort();
         keys
+    }
+
+    /// Multipart uploads the bucket holds unfinished.
+    async fn uploads_in_progress(&self) -> usize {
+        let listing = reqwest::get(format!("{}/{}?uploads", self.s3, self.bucket))
+            .await
+            .expect("S3 answers")
+            .text()
+            .await
+            .expect("listing");
+        xml_values(&listing, "UploadId").len()
+    }
+
+    /// The bucket as a node opens it (the key does not matter for what the test does with it).
+    fn vault(&self) -> store::objects::Vault {
+        let backend = store::objects::Backend::S3 {
+            bucket: self.bucket.clone(),
+            region: "us-east-1".into(),
+            endpoint: Some(self.s3.clone()),
+            access_key_id: Some("testing".into()),
+            secret_access_key: Some("testing".into()),
+            allow_http: true,
+        };
+        store::objects::Vault::open(&backend, [0; 32]).expect("bucket")
     }
 
     async fn named_objects(&self) -> Vec<String> {
@@ -548,6 +573,19 @@ async fn two_web_nodes_and_a_worker_configured_from_the_environment_work_as_one(
     let a_log = a.log();
     drop(a);
     let a = installation.start("a2", "web").await;
+    assert_eq!(
+        installation.uploads_in_progress().await,
+        1,
+        "the killed upload's parts are in the bucket"
+    );
+    // An hour later the sweep aborts it (here: the sweep of a node, with no age to wait for).
+    let aborted = installation
+        .vault()
+        .remove_stale_parts(Duration::ZERO)
+        .await
+        .expect("sweep");
+    assert_eq!(aborted, 1);
+    assert_eq!(installation.uploads_in_progress().await, 0);
     assert_eq!(
         installation.objects().await,
         installation.named_objects().await,
