@@ -12,6 +12,7 @@ pub mod config;
 pub mod features;
 pub mod geoip;
 pub mod keys;
+pub mod local_time;
 pub mod metrics;
 pub mod profile_link;
 pub mod state;

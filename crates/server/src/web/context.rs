@@ -20,6 +20,45 @@ use crate::state::AppState;
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 pub const LANG_COOKIE: &str = "kb_lang";
 
+/// Where a request came from, as services record it (the sign-in history, the audit log, the
+/// notices about a new device): a handler takes it as an extractor.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub lang: Lang,
+    /// The browser's device mark, if it has one (see [`DEVICE_COOKIE`]).
+    pub device: Option<String>,
+}
+
+impl From<&RequestInfo> for RequestMeta {
+    fn from(info: &RequestInfo) -> Self {
+        Self {
+            ip: info.ip.clone(),
+            user_agent: info.user_agent.clone(),
+            lang: info.lang,
+            device: info.device.clone(),
+        }
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for RequestMeta {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        // The context layer runs first for every route; without it (a handler tested alone)
+        // the request is from nowhere in particular.
+        Ok(parts
+            .extensions
+            .get::<RequestInfo>()
+            .map(Self::from)
+            .unwrap_or_default())
+    }
+}
+
 /// Facts about the current request that any layer may need.
 #[derive(Debug, Clone)]
 pub struct RequestInfo {

@@ -51,9 +51,10 @@ impl PageCtx {
     /// page while the grace period lasts).
     pub fn deletion_due(&self) -> Option<String> {
         let user = self.user.as_ref()?;
-        let zone = jiff::tz::TimeZone::get(&user.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-        let due = user.deletion_due?.to_zoned_datetime(zone);
-        Some(due.strftime("%d.%m.%Y").to_string())
+        Some(crate::local_time::day_shown(
+            user.deletion_due?,
+            &user.time_zone,
+        ))
     }
 
     /// `aria-current="page"` belongs on the navigation link of the page being shown.

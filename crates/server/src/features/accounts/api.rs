@@ -2,10 +2,10 @@
 //! sign out, list and revoke tokens.
 
 use crate::web::json::JsonBody;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::{Extension, Json};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use store::audit::Action;
@@ -14,14 +14,13 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::codes::{self, CodeError};
-use super::pages::meta;
-use super::service::{self, AccountError, RegisterInput, RequestMeta};
+use super::service::{self, AccountError, RegisterInput};
 use super::texts;
 use crate::features::security::service as security;
 use crate::keys;
 use crate::state::AppState;
 use crate::web::auth::ApiUser;
-use crate::web::context::RequestInfo;
+use crate::web::context::RequestMeta;
 use crate::web::errors::{ApiError, ErrorBody};
 use crate::web::forms::FieldIssue;
 
@@ -133,7 +132,7 @@ fn account_error(err: AccountError) -> ApiError {
         (status = 429, description = "Too many codes", body = ErrorBody)))]
 async fn register(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     JsonBody(body): JsonBody<RegisterRequest>,
 ) -> Result<Response, ApiError> {
     let input = RegisterInput {
@@ -146,7 +145,7 @@ async fn register(
         consent_terms: body.consent_user_agreement,
         consent_personal_data: body.consent_personal_data,
     };
-    let started = service::register(&state, &input, &meta(&info))
+    let started = service::register(&state, &input, &meta)
         .await
         .map_err(account_error)?;
     let body = RegistrationStarted {
@@ -233,10 +232,9 @@ pub(crate) async fn issue_token(
         (status = 422, description = "Wrong or expired code", body = ErrorBody)))]
 async fn confirm_phone(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     JsonBody(body): JsonBody<ConfirmPhoneRequest>,
 ) -> Result<Response, ApiError> {
-    let meta = meta(&info);
     let user_id = service::confirm_registration(&state, &body.registration_id, &body.code, &meta)
         .await
         .map_err(account_error)?;
@@ -275,10 +273,9 @@ pub struct SecondFactorRequired {
         (status = 422, description = "Missing fields", body = ErrorBody)))]
 async fn login(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     JsonBody(body): JsonBody<LoginRequest>,
 ) -> Result<Response, ApiError> {
-    let meta = meta(&info);
     let mut issues = Vec::new();
     if body.login.trim().is_empty() {
         issues.push(FieldIssue::required("login"));

@@ -10,12 +10,13 @@ use axum::{Extension, Form, Router};
 use serde::Deserialize;
 
 use super::codes::CodeError;
-use super::service::{self, AccountError, NewSession, RegisterInput, RequestMeta};
+use super::service::{self, AccountError, NewSession, RegisterInput};
 use super::texts::{self, Texts};
 use crate::features::security::pages::challenge_redirect;
 use crate::features::security::service::{self as security, Factor};
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
+use crate::web::context::RequestMeta;
 use crate::web::context::{DEVICE_COOKIE, RequestInfo};
 use crate::web::cookies::{self, Lifetime};
 use crate::web::errors::PageError;
@@ -35,15 +36,6 @@ pub fn pages() -> Router<AppState> {
         .route("/logout/everywhere", post(logout_everywhere))
         .route("/confirm-email", get(confirm_email))
         .merge(super::recovery_pages::pages())
-}
-
-pub fn meta(info: &RequestInfo) -> RequestMeta {
-    RequestMeta {
-        ip: info.ip.clone(),
-        user_agent: info.user_agent.clone(),
-        lang: info.lang,
-        device: info.device.clone(),
-    }
 }
 
 pub(super) fn texts(lang: Lang) -> &'static Texts {
@@ -106,7 +98,7 @@ async fn register_form(page: PageCtx) -> RegisterPage {
 
 async fn register_submit(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     page: PageCtx,
     Form(mut form): Form<RegisterForm>,
 ) -> Result<Response, PageError> {
@@ -120,7 +112,7 @@ async fn register_submit(
         consent_terms: form.consent_terms.is_some(),
         consent_personal_data: form.consent_personal_data.is_some(),
     };
-    match service::register(&state, &input, &meta(&info)).await {
+    match service::register(&state, &input, &meta).await {
         Ok(started) => Ok(Redirect::to(&format!("/register/{}", started.id)).into_response()),
         Err(AccountError::Invalid(issues)) => Ok(register_again(page, form, &issues)),
         Err(AccountError::Code(err @ (CodeError::HourlyCap | CodeError::TooSoon { .. }))) => {
@@ -196,13 +188,12 @@ struct CodeForm {
 
 async fn confirm_submit(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     Extension(current): Extension<CurrentSession>,
     Path(id): Path<String>,
     page: PageCtx,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, PageError> {
-    let meta = meta(&info);
     match service::confirm_registration(&state, &id, &form.code, &meta).await {
         Ok(user_id) => {
             let replaces = current.0.as_ref().map(|s| s.id.clone());
@@ -247,11 +238,11 @@ async fn confirm_submit(
 
 async fn resend(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     Path(id): Path<String>,
     page: PageCtx,
 ) -> Result<Response, PageError> {
-    match service::resend_registration_code(&state, &id, &meta(&info)).await {
+    match service::resend_registration_code(&state, &id, &meta).await {
         Ok(()) => Ok(Redirect::to(&format!("/register/{id}?sent=1")).into_response()),
         Err(AccountError::Code(err)) => {
             let registration = service::pending_registration(&state, &id).await.ok();
@@ -342,12 +333,11 @@ async fn login_form(
 
 async fn login_submit(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     Extension(current): Extension<CurrentSession>,
     page: PageCtx,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, PageError> {
-    let meta = meta(&info);
     let next = form.next.clone().filter(|n| is_local_path(n));
     let mut issues = Vec::new();
     if form.login.trim().is_empty() {
@@ -479,9 +469,15 @@ async fn sign_out(
     user: SignedIn,
     everywhere: bool,
 ) -> Result<Response, PageError> {
-    service::sign_out(&state, user.user(), &user.0.id, everywhere, &meta(&info))
-        .await
-        .map_err(unexpected)?;
+    service::sign_out(
+        &state,
+        user.user(),
+        &user.0.id,
+        everywhere,
+        &RequestMeta::from(&info),
+    )
+    .await
+    .map_err(unexpected)?;
     Ok(signed_out_redirect(&state, "/login?signed_out=1"))
 }
 

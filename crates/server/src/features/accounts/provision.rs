@@ -8,8 +8,8 @@ use store::audit::{self, Actor, Entry};
 use store::users::{self, NewUser};
 
 use super::password;
-use super::service::RequestMeta;
 use crate::state::AppState;
+use crate::web::context::RequestMeta;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProvisionError {

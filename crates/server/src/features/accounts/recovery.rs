@@ -14,10 +14,11 @@ use store::users;
 
 use super::codes::{self, CodeError, CodeRequest};
 use super::password;
-use super::service::{AccountError, RequestMeta, parse_phone, password_issues};
+use super::service::{AccountError, parse_phone, password_issues};
 use super::texts::*;
 use crate::channels::{self, Email as Letter, Sms};
 use crate::state::AppState;
+use crate::web::context::RequestMeta;
 use crate::web::forms::FieldIssue;
 use crate::web::i18n::Msg;
 

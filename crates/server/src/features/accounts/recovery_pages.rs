@@ -9,12 +9,12 @@ use axum::routing::get;
 use axum::{Extension, Form, Router};
 use serde::Deserialize;
 
-use super::pages::{code_message, continue_sign_in, meta, texts, unexpected};
+use super::pages::{code_message, continue_sign_in, texts, unexpected};
 use super::recovery::{self, LOGIN_PURPOSE, RECOVERY_PURPOSE, RecoveryRequestInput};
 use super::service::AccountError;
 use super::texts::{self as msgs, Texts};
 use crate::state::AppState;
-use crate::web::context::RequestInfo;
+use crate::web::context::RequestMeta;
 use crate::web::errors::PageError;
 use crate::web::forms::{FieldIssue, FormErrors};
 use crate::web::page::PageCtx;
@@ -63,11 +63,11 @@ async fn login_code_form(page: PageCtx) -> LoginCodePage {
 
 async fn login_code_submit(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     page: PageCtx,
     Form(form): Form<ContactForm>,
 ) -> Result<Response, PageError> {
-    match recovery::start_login_code(&state, &form.phone, &meta(&info)).await {
+    match recovery::start_login_code(&state, &form.phone, &meta).await {
         Ok(challenge) => Ok(Redirect::to(&format!("/login/code/{challenge}")).into_response()),
         Err(AccountError::Invalid(issues)) => Ok(login_code_again(page, form.phone, &issues)),
         Err(AccountError::Code(err)) => {
@@ -194,13 +194,12 @@ async fn challenge_again(
 
 async fn login_code_check(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     Extension(current): Extension<CurrentSession>,
     Path(challenge): Path<String>,
     page: PageCtx,
     Form(form): Form<ChallengeForm>,
 ) -> Result<Response, PageError> {
-    let meta = meta(&info);
     match recovery::finish_login_code(&state, &challenge, &form.code, &meta).await {
         Ok(user_id) => continue_sign_in(&state, &current, &user_id, "sms_code", &meta, "/").await,
         Err(AccountError::Code(err)) => {
@@ -251,11 +250,11 @@ async fn recover_form(page: PageCtx) -> RecoverPage {
 
 async fn recover_submit(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     page: PageCtx,
     Form(form): Form<ContactForm>,
 ) -> Result<Response, PageError> {
-    let issues = match recovery::start_recovery(&state, &form.contact, &meta(&info)).await {
+    let issues = match recovery::start_recovery(&state, &form.contact, &meta).await {
         Ok(challenge) => return Ok(Redirect::to(&format!("/recover/{challenge}")).into_response()),
         Err(AccountError::Invalid(issues)) => issues,
         Err(AccountError::Code(err)) => vec![FieldIssue::new(
@@ -284,7 +283,7 @@ async fn recover_code_form(
 
 async fn recover_code_submit(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     Path(challenge): Path<String>,
     page: PageCtx,
     Form(form): Form<ChallengeForm>,
@@ -295,7 +294,7 @@ async fn recover_code_submit(
         &form.code,
         &form.password,
         &form.password_confirm,
-        &meta(&info),
+        &meta,
     )
     .await
     {
@@ -370,7 +369,7 @@ async fn request_form(page: PageCtx) -> RequestPage {
 
 async fn request_submit(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     page: PageCtx,
     Form(form): Form<RequestForm>,
 ) -> Result<Response, PageError> {
@@ -385,7 +384,7 @@ async fn request_submit(
         contact: form.contact.clone(),
     };
     let (status, errors, filed, form) =
-        match recovery::file_recovery_request(&state, &input, &meta(&info)).await {
+        match recovery::file_recovery_request(&state, &input, &meta).await {
             Ok(_) => (
                 StatusCode::OK,
                 FormErrors::default(),

@@ -20,6 +20,7 @@ use super::texts::*;
 use crate::channels::{self, Email as Letter, Sms};
 use crate::keys;
 use crate::state::AppState;
+use crate::web::context::RequestMeta;
 use crate::web::forms::FieldIssue;
 use crate::web::i18n::Lang;
 
@@ -32,16 +33,6 @@ const REGISTRATION_LIFETIME: SignedDuration = SignedDuration::from_hours(1);
 pub const FAILURES_BEFORE_LOCK: i64 = 5;
 const FIRST_LOCK: SignedDuration = SignedDuration::from_mins(15);
 const LONGEST_LOCK: SignedDuration = SignedDuration::from_hours(24);
-
-/// Where a request came from, for the history and the audit log.
-#[derive(Debug, Clone, Default)]
-pub struct RequestMeta {
-    pub ip: Option<String>,
-    pub user_agent: Option<String>,
-    pub lang: Lang,
-    /// The browser's device mark, if it has one (see `web::context::DEVICE_COOKIE`).
-    pub device: Option<String>,
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum AccountError {
@@ -659,11 +650,8 @@ async fn tell_about_lock(
     lang: Lang,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let moscow = jiff::tz::TimeZone::get("Europe/Moscow").unwrap_or(jiff::tz::TimeZone::UTC);
-    let shown = until
-        .to_zoned_datetime(moscow)
-        .strftime("%d.%m.%Y %H:%M")
-        .to_string();
+    // The lock is announced before anything else of the account is read: in the default zone.
+    let shown = crate::local_time::shown(until, crate::local_time::DEFAULT_ZONE);
     let text = SMS_LOCKED.get(lang).replace("{until}", &shown);
     if let Some(phone) = &account.phone {
         channels::queue_sms(

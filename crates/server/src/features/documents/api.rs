@@ -1,5 +1,6 @@
 //! My documents and the registry in the JSON API.
 
+use crate::web::context::RequestMeta;
 use crate::web::json::JsonBody;
 use axum::Extension;
 use axum::Json;
@@ -19,7 +20,6 @@ use super::cache::Registry;
 use super::catalogue::Catalogue;
 use super::service::{self, DocumentError, DocumentInput, Incoming};
 use super::views::{DocumentView, FileView, HistoryEntry, document_view};
-use crate::features::accounts::pages::meta;
 use crate::state::AppState;
 use crate::web::auth::ApiUser;
 use crate::web::context::RequestInfo;
@@ -231,7 +231,14 @@ async fn create_document(
     user: ApiUser,
     JsonBody(input): JsonBody<DocumentInput>,
 ) -> Result<(StatusCode, Json<DocumentView>), ApiError> {
-    let id = service::create(&state, &user.user, &input, Vec::new(), &meta(&info)).await?;
+    let id = service::create(
+        &state,
+        &user.user,
+        &input,
+        Vec::new(),
+        &RequestMeta::from(&info),
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(full_view(&state, &user.user.id, &id, info.lang).await?),
@@ -283,7 +290,15 @@ async fn patch_document(
     });
     let mut input: DocumentInput = crate::web::json::patched(current, patch)?;
     input.kind = doc.data.kind_code.clone();
-    service::update(&state, &user.user, &id, &input, revision, &meta(&info)).await?;
+    service::update(
+        &state,
+        &user.user,
+        &id,
+        &input,
+        revision,
+        &RequestMeta::from(&info),
+    )
+    .await?;
     Ok(Json(
         full_view(&state, &user.user.id, &id, info.lang).await?,
     ))
@@ -294,11 +309,11 @@ async fn patch_document(
     responses((status = 204, description = "In the trash"), (status = 401, description = "No valid token", body = ErrorBody), (status = 404, description = "No such document of yours", body = ErrorBody)))]
 async fn delete_document(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: ApiUser,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    service::trash(&state, &user.user, &id, &meta(&info)).await?;
+    service::trash(&state, &user.user, &id, &meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -311,7 +326,7 @@ async fn restore_document(
     user: ApiUser,
     Path(id): Path<String>,
 ) -> Result<Json<DocumentView>, ApiError> {
-    service::restore(&state, &user.user, &id, &meta(&info)).await?;
+    service::restore(&state, &user.user, &id, &RequestMeta::from(&info)).await?;
     Ok(Json(
         full_view(&state, &user.user.id, &id, info.lang).await?,
     ))
@@ -454,7 +469,7 @@ async fn kind_of_document(
     responses((status = 201, description = "Attached", body = [FileView]), (status = 401, description = "No valid token", body = ErrorBody), (status = 404, description = "No such document of yours", body = ErrorBody), (status = 413, description = "Too large", body = ErrorBody), (status = 422, description = "A file was refused, with the reason", body = ErrorBody)))]
 async fn upload_files(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: ApiUser,
     Path(id): Path<String>,
     req: axum::extract::Request,
@@ -462,7 +477,7 @@ async fn upload_files(
     let kind = kind_of_document(&state, &user.user.id, &id).await?;
     let multipart = multipart_of(req, &state).await?;
     let files = receive_parts(&state, &kind, multipart).await?;
-    let ids = service::attach(&state, &user.user, &id, files, None, &meta(&info)).await?;
+    let ids = service::attach(&state, &user.user, &id, files, None, &meta).await?;
     file_views(&state, &user.user.id, &id, &ids).await
 }
 
@@ -497,7 +512,7 @@ async fn file_views(
     responses((status = 201, description = "The new version", body = [FileView]), (status = 401, description = "No valid token", body = ErrorBody), (status = 404, description = "No such file of yours", body = ErrorBody), (status = 413, description = "Too large", body = ErrorBody), (status = 422, description = "The file was refused, with the reason", body = ErrorBody)))]
 async fn replace_file(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: ApiUser,
     Path((id, file_id)): Path<(String, String)>,
     req: axum::extract::Request,
@@ -512,7 +527,7 @@ async fn replace_file(
         service::discard(&state, &files[1..]).await;
         files.truncate(1);
     }
-    let ids = service::attach(&state, &user.user, &id, files, Some(&file_id), &meta(&info)).await?;
+    let ids = service::attach(&state, &user.user, &id, files, Some(&file_id), &meta).await?;
     file_views(&state, &user.user.id, &id, &ids).await
 }
 
@@ -521,11 +536,11 @@ async fn replace_file(
     responses((status = 200, description = "The file", content_type = "application/octet-stream", body = Vec<u8>), (status = 401, description = "No valid token", body = ErrorBody), (status = 404, description = "No such file of yours", body = ErrorBody)))]
 async fn download_file(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: ApiUser,
     Path((id, file_id)): Path<(String, String)>,
 ) -> Result<Response, ApiError> {
-    stream_file(&state, &user.user, &id, &file_id, &meta(&info), false)
+    stream_file(&state, &user.user, &id, &file_id, &meta, false)
         .await
         .map_err(Into::into)
 }
@@ -536,7 +551,7 @@ pub async fn stream_file(
     user: &store::users::UserSummary,
     id: &str,
     file_id: &str,
-    meta: &crate::features::accounts::service::RequestMeta,
+    meta: &RequestMeta,
     inline: bool,
 ) -> Result<Response, DocumentError> {
     let (file, stream) = service::open_file(state, user, id, file_id, inline, meta).await?;

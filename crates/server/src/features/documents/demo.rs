@@ -6,8 +6,8 @@ use jiff::civil::Date;
 
 use super::catalogue::Catalogue;
 use super::service::{self, DocumentError, DocumentInput, Incoming};
-use crate::features::accounts::service::RequestMeta;
 use crate::state::AppState;
+use crate::web::context::RequestMeta;
 
 fn shift(d: Date, years: i64, days: i64) -> String {
     d.checked_add(years.years())

@@ -28,11 +28,11 @@ use super::listing::Listing;
 use super::service::{self, Assessed, DocumentError, DocumentInput, Incoming, Problem};
 use super::texts::{EN, RU, Texts};
 use super::timeline::{self, Timeline};
-use crate::features::accounts::pages::meta;
-use crate::features::profile::local_time;
+use crate::local_time;
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::context::RequestInfo;
+use crate::web::context::RequestMeta;
 use crate::web::errors::PageError;
 use crate::web::forms::FormErrors;
 use crate::web::i18n::Lang;
@@ -705,7 +705,7 @@ async fn multipart(req: axum::extract::Request, state: &AppState) -> Result<Mult
 
 async fn create(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: SignedIn,
     page: PageCtx,
     Query(q): Query<NewQuery>,
@@ -739,7 +739,7 @@ async fn create(
         }
     };
     let had_files = !files.is_empty();
-    match service::create(&state, user.user(), &input, files, &meta(&info)).await {
+    match service::create(&state, user.user(), &input, files, &meta).await {
         Ok(id) => Ok(Redirect::to(&format!("/documents/{id}?added=1")).into_response()),
         Err(DocumentError::Invalid(problems)) => {
             let mut body = new_page(&kind, &values, form_errors(&problems, lang), page);
@@ -799,7 +799,7 @@ async fn edit_form(
 
 async fn edit_submit(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: SignedIn,
     page: PageCtx,
     Path(id): Path<String>,
@@ -810,7 +810,7 @@ async fn edit_submit(
     let revision = values.get("revision").and_then(|r| r.parse::<i64>().ok());
     let input = input_of(&kind, &values);
     let lang = page.lang;
-    match service::update(&state, user.user(), &id, &input, revision, &meta(&info)).await {
+    match service::update(&state, user.user(), &id, &input, revision, &meta).await {
         Ok(()) => Ok(Redirect::to(&format!("/documents/{id}?saved=1")).into_response()),
         Err(DocumentError::Invalid(problems)) => {
             let body = edit_page(&kind, &doc, &values, form_errors(&problems, lang), page);
@@ -852,7 +852,7 @@ fn file_groups(files: &[FileRow], zone: &str, lang: Lang) -> Vec<FileGroup> {
         id: f.id.clone(),
         name: f.name.clone(),
         size: show_size(f.size, lang),
-        uploaded: local_time(f.created_at, zone),
+        uploaded: local_time::shown(f.created_at, zone),
         version: f.version,
         image: f.content_type.starts_with("image/"),
         width: f.width,
@@ -1083,7 +1083,7 @@ async fn view_page(
         history: records
             .iter()
             .map(|r| Event {
-                at: local_time(r.at, &zone),
+                at: local_time::shown(r.at, &zone),
                 what: event_text(&r.action, &r.actor_kind, lang),
                 ip: r.ip.clone().unwrap_or_default(),
             })
@@ -1155,7 +1155,7 @@ async fn upload(
                 &id,
                 files,
                 replaces.as_deref(),
-                &meta(&info),
+                &RequestMeta::from(&info),
             )
             .await?;
             let note = if replaces.is_some() {
@@ -1196,16 +1196,16 @@ async fn new_version(
 
 async fn download(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: SignedIn,
     Path((id, file_id)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
-    Ok(stream_file(&state, user.user(), &id, &file_id, &meta(&info), false).await?)
+    Ok(stream_file(&state, user.user(), &id, &file_id, &meta, false).await?)
 }
 
 async fn preview(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: SignedIn,
     Path((id, file_id)): Path<(String, String)>,
 ) -> Result<Response, PageError> {
@@ -1215,16 +1215,16 @@ async fn preview(
     if !file.content_type.starts_with("image/") {
         return Err(PageError::NotFound);
     }
-    Ok(stream_file(&state, user.user(), &id, &file_id, &meta(&info), true).await?)
+    Ok(stream_file(&state, user.user(), &id, &file_id, &meta, true).await?)
 }
 
 async fn delete(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    service::trash(&state, user.user(), &id, &meta(&info)).await?;
+    service::trash(&state, user.user(), &id, &meta).await?;
     Ok(Redirect::to(&format!("/documents?deleted={id}")).into_response())
 }
 
@@ -1235,17 +1235,17 @@ struct Back {
 
 async fn restore(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    service::restore(&state, user.user(), &id, &meta(&info)).await?;
+    service::restore(&state, user.user(), &id, &meta).await?;
     Ok(Redirect::to(&format!("/documents/{id}?restored=1")).into_response())
 }
 
 async fn archive(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: SignedIn,
     Path(id): Path<String>,
     Form(back): Form<Back>,
@@ -1258,7 +1258,7 @@ async fn archive(
     } else {
         "by_owner"
     };
-    service::archive(&state, user.user(), &id, reason, &meta(&info)).await?;
+    service::archive(&state, user.user(), &id, reason, &meta).await?;
     let to = back.unwrap_or_else(|| id.clone());
     Ok(Redirect::to(&format!("/documents/{to}?archived=1")).into_response())
 }
@@ -1309,7 +1309,7 @@ async fn trash_page(
                     .get(&d.data.kind_code)
                     .map(|k| k.name(lang).to_owned())
                     .unwrap_or_default(),
-                deleted_on: local_time(at, &profile.time_zone),
+                deleted_on: local_time::shown(at, &profile.time_zone),
                 days_left: (service::TRASH_DAYS - gone).max(0),
                 id: d.id,
             }

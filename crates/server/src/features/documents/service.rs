@@ -23,9 +23,9 @@ use utoipa::ToSchema;
 
 use super::catalogue::{Catalogue, Kind};
 use super::inspect::{self, Inspection, Inspector};
-use crate::features::accounts::service::RequestMeta;
 use crate::features::notifications::service as reminders;
 use crate::state::AppState;
+use crate::web::context::RequestMeta;
 use crate::web::i18n::{Lang, Text};
 
 /// Days a deleted document can be restored.
@@ -200,14 +200,7 @@ fn same_name(a: &str, b: &str) -> bool {
 
 /// Today's date where the user lives.
 pub fn today(state: &AppState, time_zone: &str) -> Date {
-    state.now().to_zoned_datetime(zone(time_zone)).date()
-}
-
-/// The user's time zone (Europe/Moscow, the default, if the name is unknown).
-fn zone(name: &str) -> jiff::tz::TimeZone {
-    jiff::tz::TimeZone::get(name).unwrap_or_else(|_| {
-        jiff::tz::TimeZone::get("Europe/Moscow").unwrap_or(jiff::tz::TimeZone::UTC)
-    })
+    crate::local_time::today(state.now(), time_zone)
 }
 
 /// What the profile offers to fill a kind's field with.
@@ -1117,7 +1110,7 @@ pub struct Assessed {
 
 /// The date the profile's key data last changed, in the user's zone.
 pub fn key_change_date(profile: &Profile) -> Option<Date> {
-    let zone = zone(&profile.time_zone);
+    let zone = crate::local_time::zone(&profile.time_zone);
     profile
         .key_data_changed_at
         .map(|t| t.to_zoned_datetime(zone.clone()).date())
@@ -1247,7 +1240,7 @@ pub async fn registry(
     state: &AppState,
     user: &UserSummary,
 ) -> Result<Arc<super::cache::Registry>, DocumentError> {
-    let tz = zone(&user.time_zone);
+    let tz = crate::local_time::zone(&user.time_zone);
     let today = state.now().to_zoned_datetime(tz.clone()).date();
     let key_changed_on = user
         .key_data_changed_at

@@ -257,11 +257,7 @@ async fn render(
                 .max_by_key(|c| c.given_at)
                 .map(|c| {
                     let path = format!("{}/{}", doc.path(), c.version);
-                    (
-                        c.version,
-                        crate::features::profile::local_time(c.given_at, &zone),
-                        path,
-                    )
+                    (c.version, crate::local_time::shown(c.given_at, &zone), path)
                 })
         }
         _ => None,

@@ -14,7 +14,7 @@ use store::audit::Action;
 use store::audit::{self, Actor, Entry};
 
 use super::service;
-use crate::features::profile::local_time;
+use crate::local_time;
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::context::RequestInfo;
@@ -384,7 +384,7 @@ async fn inbox(
         items: rows
             .into_iter()
             .map(|n| Item {
-                at: local_time(n.created_at, &zone),
+                at: local_time::shown(n.created_at, &zone),
                 category: Category::parse(&n.category)
                     .map(|c| category_label(c, lang))
                     .unwrap_or_default(),
@@ -516,7 +516,7 @@ async fn with_feed(
 ) -> Result<SettingsPage, PageError> {
     body.feed_since = store::notifications::feed_since(&state.db, &user.user().id)
         .await?
-        .map(|at| local_time(at, &user.user().time_zone));
+        .map(|at| local_time::shown(at, &user.user().time_zone));
     let mine = super::subscriptions::list(state, &user.user().id).await?;
     body.subscriptions = super::subscriptions::rows(&mine, body.page.lang);
     body.days = super::reminder_days::fields(state, &user.user().id, body.page.lang).await?;
@@ -716,7 +716,7 @@ async fn deliveries(
         .map(|d| {
             let (status, class) = status_label(&d.status, lang);
             Sent {
-                at: local_time(d.updated_at, &zone),
+                at: local_time::shown(d.updated_at, &zone),
                 title: d.title,
                 channel: Channel::parse(&d.channel)
                     .map(|c| channel_label(c, lang))

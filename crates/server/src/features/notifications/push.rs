@@ -174,7 +174,7 @@ pub async fn devices(state: &AppState, user: &UserSummary) -> Result<Vec<DeviceR
         .await?
         .into_iter()
         .map(|s| DeviceRow {
-            since: crate::features::profile::local_time(s.created_at, &user.time_zone),
+            since: crate::local_time::shown(s.created_at, &user.time_zone),
             id: s.id,
             device: s.device,
         })

@@ -264,9 +264,7 @@ async fn replan_with(
     document_id: &str,
 ) -> Result<(), StoreError> {
     let target = reminder_target(conn, state, catalogue, profile, document_id).await?;
-    let zone = jiff::tz::TimeZone::get(&profile.time_zone).unwrap_or_else(|_| {
-        jiff::tz::TimeZone::get("Europe/Moscow").unwrap_or(jiff::tz::TimeZone::UTC)
-    });
+    let zone = crate::local_time::zone(&profile.time_zone);
     let chosen = ReminderDays::load(conn, &profile.id).await?;
     let offsets = target
         .as_ref()

@@ -11,7 +11,7 @@ use store::audit::Action;
 use store::audit::{self, Entry, Record, Search};
 
 use super::Operator;
-use crate::features::profile::local_time;
+use crate::local_time;
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::context::RequestInfo;
@@ -62,19 +62,18 @@ pub struct AuditPage {
     errors: FormErrors,
 }
 
-/// A typed date (ДД.ММ.ГГГГ or ГГГГ-ММ-ДД) as the start of that day in Moscow.
+/// A typed date (ДД.ММ.ГГГГ or ГГГГ-ММ-ДД) as the start of that day in the operator's zone.
 fn day_start(text: &str, zone: &str) -> Option<jiff::Timestamp> {
     let text = text.trim();
     let date = jiff::civil::Date::strptime("%d.%m.%Y", text)
         .or_else(|_| text.parse::<jiff::civil::Date>())
         .ok()?;
-    let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    date.to_zoned_datetime(tz).ok().map(|z| z.timestamp())
+    local_time::day_start(date, zone)
 }
 
 fn row(r: Record, zone: &str) -> Row {
     Row {
-        at: local_time(r.at, zone),
+        at: local_time::shown(r.at, zone),
         actor: match r.actor_id {
             Some(id) => format!("{} {id}", r.actor_kind),
             None => r.actor_kind,

@@ -13,7 +13,7 @@ use store::subscriptions::NewBulletin;
 
 use super::Operator;
 use crate::features::notifications::subscriptions;
-use crate::features::profile::local_time;
+use crate::local_time;
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::context::RequestInfo;
@@ -96,7 +96,7 @@ async fn page_of(
         .await?
         .into_iter()
         .map(|b| Sent {
-            at: local_time(b.created_at, &zone),
+            at: local_time::shown(b.created_at, &zone),
             topic: Topic::parse(&b.topic).map_or("—", |t| topic_name(t, lang)),
             title: b.title_ru,
             sent_to: b.sent_to,

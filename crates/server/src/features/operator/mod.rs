@@ -16,7 +16,7 @@ use store::audit::{self, Actor, Entry};
 use store::jobs::{self, JobView};
 use store::outbox::OutboxMessage;
 
-use crate::features::profile::local_time;
+use crate::local_time;
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::context::RequestInfo;
@@ -204,7 +204,7 @@ async fn outbox(
         messages: messages
             .into_iter()
             .map(|m| {
-                let at = local_time(m.created_at, &zone);
+                let at = local_time::shown(m.created_at, &zone);
                 (m, at)
             })
             .collect(),
@@ -232,7 +232,7 @@ async fn locks(
         .into_iter()
         .map(|(u, until)| {
             let name = format!("{} {}", u.surname, u.given_name);
-            (u.id, name, local_time(until, &zone))
+            (u.id, name, local_time::shown(until, &zone))
         })
         .collect();
     Ok(LocksPage {
@@ -282,7 +282,7 @@ async fn recovery(
     let requests = store::recovery::list(&state.db, 200).await?;
     let times = requests
         .iter()
-        .map(|r| local_time(r.created_at, &zone))
+        .map(|r| local_time::shown(r.created_at, &zone))
         .collect();
     Ok(RecoveryPage {
         t: page.lang.pick(&RU, &EN),
@@ -313,7 +313,7 @@ async fn dead_jobs(
         jobs: dead
             .into_iter()
             .map(|j| {
-                let at = local_time(j.updated_at, &zone);
+                let at = local_time::shown(j.updated_at, &zone);
                 (j, at)
             })
             .collect(),

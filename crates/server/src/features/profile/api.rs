@@ -1,8 +1,9 @@
 //! The profile in the API: read it whole; change any of its fields with PATCH.
 
+use crate::web::context::RequestMeta;
 use crate::web::json::JsonBody;
+use axum::Json;
 use axum::extract::{Path, State};
-use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -10,10 +11,8 @@ use utoipa_axum::routes;
 
 use super::service::{self, ProfileError, ProfileFields, Saved};
 use super::sources::{self, FillError};
-use crate::features::accounts::pages::meta;
 use crate::state::AppState;
 use crate::web::auth::ApiUser;
-use crate::web::context::RequestInfo;
 use crate::web::errors::{ApiError, ErrorBody};
 
 pub fn api() -> OpenApiRouter<AppState> {
@@ -104,7 +103,7 @@ pub struct ProfileSaved {
         (status = 422, description = "Invalid fields", body = ErrorBody)))]
 async fn patch_profile(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: ApiUser,
     JsonBody(patch): JsonBody<serde_json::Map<String, serde_json::Value>>,
 ) -> Result<Json<ProfileSaved>, ApiError> {
@@ -114,7 +113,7 @@ async fn patch_profile(
     let current =
         serde_json::to_value(ProfileFields::from_profile(&current)).map_err(ApiError::internal)?;
     let fields: ProfileFields = crate::web::json::patched(current, patch)?;
-    let saved = service::save(&state, &user.user, &fields, &meta(&info)).await;
+    let saved = service::save(&state, &user.user, &fields, &meta).await;
     answer(&state, &user.user.id, saved).await
 }
 
@@ -136,12 +135,12 @@ pub struct FillBody {
         (status = 422, description = "The profile with these values does not pass its checks", body = ErrorBody)))]
 async fn fill_from_document(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: ApiUser,
     Path(id): Path<String>,
     JsonBody(body): JsonBody<FillBody>,
 ) -> Result<Json<ProfileSaved>, ApiError> {
-    match sources::fill(&state, &user.user, &id, &body.passport_issuer, &meta(&info)).await {
+    match sources::fill(&state, &user.user, &id, &body.passport_issuer, &meta).await {
         Err(FillError::NotFound) => Err(ApiError::not_found()),
         Err(FillError::Profile(e)) => answer(&state, &user.user.id, Err(e)).await,
         Ok(saved) => answer(&state, &user.user.id, Ok(saved)).await,

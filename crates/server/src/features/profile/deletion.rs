@@ -11,7 +11,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Form, Router};
+use axum::{Form, Router};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use store::StoreError;
@@ -19,16 +19,15 @@ use store::audit::Action;
 use store::audit::{self, Actor, Entry};
 use store::users::UserSummary;
 
-use crate::features::accounts::pages::{meta, signed_out_redirect};
-use crate::features::accounts::service::RequestMeta;
-use crate::features::profile::local_time;
+use crate::features::accounts::pages::signed_out_redirect;
 use crate::features::security::pages::needs_confirmation;
 use crate::features::security::service::Announcement;
 use crate::features::security::service::{Confirming, SecurityError, confirm};
+use crate::local_time;
 use crate::state::AppState;
 use crate::web::auth::ApiUser;
 use crate::web::auth::SignedIn;
-use crate::web::context::RequestInfo;
+use crate::web::context::RequestMeta;
 use crate::web::errors::PageError;
 use crate::web::errors::{ApiError, ErrorBody};
 use crate::web::forms::FormErrors;
@@ -91,7 +90,7 @@ pub async fn request(
             "sessions_ended": sessions, "tokens_revoked": tokens,
         }));
     audit::append(&mut tx, &entry, now).await?;
-    let day = local_time(due, &user.time_zone);
+    let day = local_time::shown(due, &user.time_zone);
     Announcement {
         what: "deletion_requested",
         title: (
@@ -200,7 +199,9 @@ struct DeletionPage {
 fn page_of(page: PageCtx, user: &UserSummary, errors: FormErrors) -> DeletionPage {
     DeletionPage {
         ru: page.lang == Lang::Ru,
-        due: user.deletion_due.map(|d| local_time(d, &user.time_zone)),
+        due: user
+            .deletion_due
+            .map(|d| local_time::shown(d, &user.time_zone)),
         errors,
         page,
     }
@@ -231,7 +232,7 @@ const NOT_UNDERSTOOD: Msg = Msg::new(
 
 async fn submit(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: SignedIn,
     page: PageCtx,
     Form(form): Form<DeletionForm>,
@@ -244,16 +245,16 @@ async fn submit(
         let body = page_of(page, user.user(), errors);
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
     }
-    request(&state, user.user(), Some(&user.0.id), &meta(&info)).await?;
+    request(&state, user.user(), Some(&user.0.id), &meta).await?;
     Ok(signed_out_redirect(&state, "/login?deletion=scheduled"))
 }
 
 async fn cancel_submit(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: SignedIn,
 ) -> Result<Response, PageError> {
-    cancel(&state, user.user(), Some(&user.0.id), &meta(&info)).await?;
+    cancel(&state, user.user(), Some(&user.0.id), &meta).await?;
     Ok(Redirect::to("/profile?deletion_cancelled=1").into_response())
 }
 
@@ -306,14 +307,13 @@ async fn get_deletion(user: ApiUser) -> Json<DeletionView> {
     responses((status = 202, description = "Scheduled; the token no longer works", body = DeletionView), (status = 401, description = "No valid token, or a wrong password or code", body = ErrorBody), (status = 422, description = "Not marked as understood", body = ErrorBody), (status = 429, description = "Too many attempts", body = ErrorBody)))]
 async fn post_deletion(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: ApiUser,
     JsonBody(body): JsonBody<DeletionRequest>,
 ) -> Result<(StatusCode, Json<DeletionView>), ApiError> {
     if !body.understood {
         return Err(ApiError::invalid_input().field("understood", "required", NOT_UNDERSTOOD));
     }
-    let meta = meta(&info);
     match confirm(
         &state,
         &user.user,
@@ -349,10 +349,10 @@ async fn post_deletion(
     responses((status = 204, description = "Cancelled"), (status = 401, description = "No valid token", body = ErrorBody), (status = 404, description = "Nothing was requested", body = ErrorBody)))]
 async fn delete_deletion(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: ApiUser,
 ) -> Result<StatusCode, ApiError> {
-    if cancel(&state, &user.user, None, &meta(&info)).await? {
+    if cancel(&state, &user.user, None, &meta).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::new(

@@ -13,8 +13,8 @@ use serde::Deserialize;
 use store::audit::Action;
 use store::audit::{self, Actor, Entry};
 
-use super::local_time;
 use crate::features::accounts::device;
+use crate::local_time;
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::context::RequestInfo;
@@ -84,8 +84,8 @@ async fn page_of(
                 .locate(s.ip.as_deref())
                 .unwrap_or_else(|| unknown.to_owned()),
             ip: s.ip.clone().unwrap_or_else(|| unknown.to_owned()),
-            started: local_time(s.created_at, &u.time_zone),
-            last_seen: local_time(s.last_seen_at, &u.time_zone),
+            started: local_time::shown(s.created_at, &u.time_zone),
+            last_seen: local_time::shown(s.last_seen_at, &u.time_zone),
             current: s.id == user.0.id,
             id: s.id,
         })

@@ -2,17 +2,16 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::{Extension, Form};
 use serde::Deserialize;
 
 use super::service::{self, ProfileError, ProfileFields};
-use crate::features::accounts::pages::meta;
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
-use crate::web::context::RequestInfo;
+use crate::web::context::RequestMeta;
 use crate::web::errors::PageError;
 use crate::web::forms::FormErrors;
 use crate::web::page::PageCtx;
@@ -205,13 +204,13 @@ impl PostedFields {
 
 pub async fn edit_submit(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: SignedIn,
     page: PageCtx,
     Form(posted): Form<PostedFields>,
 ) -> Result<Response, PageError> {
     let fields = posted.into_fields();
-    match service::save(&state, user.user(), &fields, &meta(&info)).await {
+    match service::save(&state, user.user(), &fields, &meta).await {
         Ok(saved) => {
             let note = match (saved.level_before.as_str(), saved.level_after.as_str()) {
                 ("confirmed", "standard") => "level_dropped",

@@ -13,7 +13,7 @@ use jiff::Timestamp;
 use serde::Deserialize;
 use store::audit::Record;
 
-use super::local_time;
+use crate::local_time;
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::errors::PageError;
@@ -75,7 +75,6 @@ struct Filter {
 }
 
 fn filter(q: &JournalQuery, zone: &str, errors: &mut FormErrors, lang: Lang) -> Filter {
-    let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
     let mut day = |field: &'static str, value: &Option<String>, next: bool| {
         let text = value.as_deref().unwrap_or("").trim().to_owned();
         if text.is_empty() {
@@ -84,7 +83,7 @@ fn filter(q: &JournalQuery, zone: &str, errors: &mut FormErrors, lang: Lang) -> 
         match parse_date(&text) {
             Ok(d) => {
                 let d = if next { d.tomorrow().unwrap_or(d) } else { d };
-                let at = d.to_zoned_datetime(tz.clone()).ok().map(|z| z.timestamp());
+                let at = local_time::day_start(d, zone);
                 (at, text)
             }
             Err(_) => {
@@ -155,7 +154,7 @@ fn rows(records: &[Record], subject: &str, zone: &str, lang: Lang) -> Vec<Row> {
     records
         .iter()
         .map(|r| Row {
-            at: local_time(r.at, zone),
+            at: local_time::shown(r.at, zone),
             what: action_text(&r.action, lang),
             who: who(r, subject, lang),
             ip: r.ip.clone().unwrap_or_default(),

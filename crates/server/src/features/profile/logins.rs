@@ -10,7 +10,7 @@ use store::audit::Action;
 use store::audit::{self, Actor, Entry};
 use store::logins::LoginEvent;
 
-use super::local_time;
+use crate::local_time;
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::context::RequestInfo;
@@ -119,7 +119,7 @@ fn row(e: &LoginEvent, zone: &str, lang: Lang, unknown: &str) -> Row {
         _ => unknown.to_owned(),
     };
     Row {
-        at: local_time(e.at, zone),
+        at: local_time::shown(e.at, zone),
         result,
         class,
         method: method_label(&e.method, lang),

@@ -23,6 +23,7 @@ use serde::Deserialize;
 use store::consents::Consent;
 use store::users::Profile;
 
+use crate::local_time;
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::errors::PageError;
@@ -325,14 +326,6 @@ struct ProfileQuery {
     filled: Option<String>,
 }
 
-/// A civil rendering of an instant in the user's zone: `24.11.2026 09:30`.
-pub fn local_time(at: jiff::Timestamp, zone: &str) -> String {
-    let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    at.to_zoned_datetime(tz)
-        .strftime("%d.%m.%Y %H:%M")
-        .to_string()
-}
-
 /// (name, version, when, the address of that edition) of each consent in force.
 fn consent_rows(
     consents: &[Consent],
@@ -353,7 +346,7 @@ fn consent_rows(
             (
                 name.to_owned(),
                 c.version.clone(),
-                local_time(c.given_at, zone),
+                local_time::shown(c.given_at, zone),
                 path,
             )
         })

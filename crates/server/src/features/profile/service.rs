@@ -15,9 +15,9 @@ use store::users::{self, Profile, ProfileChange, UserSummary};
 use utoipa::ToSchema;
 
 use crate::features::accounts::recovery::{SNILS_CHECK, SNILS_FORMAT, past_date_field};
-use crate::features::accounts::service::RequestMeta;
 use crate::features::accounts::texts::NAME_FORMAT;
 use crate::state::AppState;
+use crate::web::context::RequestMeta;
 use crate::web::forms::FieldIssue;
 use crate::web::i18n::Msg;
 
@@ -473,8 +473,7 @@ pub async fn save_from(
     let current = users::profile(&state.db, &user.id)
         .await?
         .ok_or(ProfileError::NotFound)?;
-    let zone = jiff::tz::TimeZone::get(&current.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let today = now.to_zoned_datetime(zone).date();
+    let today = crate::local_time::today(now, &current.time_zone);
     let change = validate(fields, &current, today).map_err(ProfileError::Invalid)?;
     let mut tx = state.db.begin().await?;
     match users::save_profile(&mut tx, &user.id, &change, now).await {

@@ -8,19 +8,17 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Extension, Form, Router};
+use axum::{Form, Router};
 use domain::documents::profile_link::{Agreement, ProfileField, Subject, Values};
 use serde::Deserialize;
 use store::documents::DocumentRow;
 use store::users::{Profile, UserSummary};
 
 use super::service::{self, ProfileError, ProfileFields, Saved};
-use crate::features::accounts::pages::meta;
-use crate::features::accounts::service::RequestMeta;
 use crate::profile_link::{self, Link};
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
-use crate::web::context::RequestInfo;
+use crate::web::context::RequestMeta;
 use crate::web::errors::PageError;
 use crate::web::forms::{FieldIssue, FormErrors};
 use crate::web::i18n::{Lang, Msg};
@@ -326,21 +324,13 @@ pub struct FillForm {
 
 async fn fill_submit(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: SignedIn,
     page: PageCtx,
     Path(id): Path<String>,
     Form(form): Form<FillForm>,
 ) -> Result<Response, PageError> {
-    match fill(
-        &state,
-        user.user(),
-        &id,
-        &form.passport_issuer,
-        &meta(&info),
-    )
-    .await
-    {
+    match fill(&state, user.user(), &id, &form.passport_issuer, &meta).await {
         Ok(saved) => {
             let note = match (saved.level_before.as_str(), saved.level_after.as_str()) {
                 ("confirmed", "standard") => "level_dropped",

@@ -13,9 +13,9 @@ use serde::Deserialize;
 use store::audit::Action;
 use store::audit::{self, Actor, Entry};
 
-use super::local_time;
 use crate::features::accounts::api::TOKEN_LIFETIME;
 use crate::keys;
+use crate::local_time;
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::context::RequestInfo;
@@ -125,9 +125,9 @@ async fn page_of(
         .await?
         .into_iter()
         .map(|t| Row {
-            created: local_time(t.created_at, &zone),
-            last_used: t.last_used_at.map(|at| local_time(at, &zone)),
-            expires: local_time(t.expires_at, &zone),
+            created: local_time::shown(t.created_at, &zone),
+            last_used: t.last_used_at.map(|at| local_time::shown(at, &zone)),
+            expires: local_time::shown(t.expires_at, &zone),
             id: t.id,
             name: t.name,
         })

@@ -1,10 +1,11 @@
 //! The security API: the second step of signing in for apps, and the state of the person's
 //! second factor. Setting a factor up is done on the pages (it shows a QR code and secrets once).
 
+use crate::web::context::RequestMeta;
 use crate::web::json::JsonBody;
+use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -12,10 +13,8 @@ use utoipa_axum::routes;
 
 use super::service::{self, Factor, SecurityError};
 use crate::features::accounts::api::{TokenIssued, issue_token};
-use crate::features::accounts::pages::meta;
 use crate::state::AppState;
 use crate::web::auth::ApiUser;
-use crate::web::context::RequestInfo;
 use crate::web::errors::{ApiError, ErrorBody};
 use crate::web::i18n::Msg;
 
@@ -52,10 +51,9 @@ const CHALLENGE_GONE: Msg = Msg::new(
         (status = 410, description = "The challenge expired or had five wrong codes: sign in again", body = ErrorBody)))]
 async fn second_factor(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     JsonBody(body): JsonBody<SecondFactorRequest>,
 ) -> Result<Json<TokenIssued>, ApiError> {
-    let meta = meta(&info);
     match service::complete_sign_in(&state, &body.challenge, &body.code, &meta).await {
         Ok((user_id, method)) => Ok(Json(
             issue_token(&state, &user_id, body.device_name, &method, &meta).await?,

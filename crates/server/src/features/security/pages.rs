@@ -12,11 +12,11 @@ use serde::Deserialize;
 
 use super::qr;
 use super::service::{self, Factor, SecurityError};
-use crate::features::accounts::pages::{meta, signed_in_redirect};
+use crate::features::accounts::pages::signed_in_redirect;
 use crate::features::accounts::service::open_session;
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
-use crate::web::context::RequestInfo;
+use crate::web::context::RequestMeta;
 use crate::web::cookies::{self, Lifetime};
 use crate::web::errors::PageError;
 use crate::web::forms::FormErrors;
@@ -186,14 +186,14 @@ async fn totp_page(
 
 async fn totp_start(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: SignedIn,
 ) -> Result<Response, PageError> {
     if let Some(confirm) = needs_confirmation(&state, &user, "/security/totp") {
         return Ok(confirm);
     }
     let label = account_label(&state, &user.user().id).await?;
-    service::begin_totp(&state, user.user(), &label, &meta(&info))
+    service::begin_totp(&state, user.user(), &label, &meta)
         .await
         .map_err(failed)?;
     Ok(Redirect::to("/security/totp").into_response())
@@ -216,7 +216,7 @@ struct CodesPage {
 
 async fn totp_confirm(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: SignedIn,
     page: PageCtx,
     Form(form): Form<CodeForm>,
@@ -225,7 +225,7 @@ async fn totp_confirm(
         return Ok(confirm);
     }
     let lang = page.lang;
-    match service::confirm_totp(&state, user.user(), &form.code, &meta(&info)).await {
+    match service::confirm_totp(&state, user.user(), &form.code, &meta).await {
         Ok(codes) => Ok(no_store(CodesPage {
             ru: ru(&page),
             codes,
@@ -256,13 +256,13 @@ fn no_store(body: impl IntoResponse) -> Response {
 
 async fn sms_on(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: SignedIn,
 ) -> Result<Response, PageError> {
     if let Some(confirm) = needs_confirmation(&state, &user, "/security") {
         return Ok(confirm);
     }
-    match service::choose_sms(&state, user.user(), &meta(&info)).await {
+    match service::choose_sms(&state, user.user(), &meta).await {
         Ok(()) => Ok(Redirect::to("/security?done=sms").into_response()),
         Err(SecurityError::NoPhone) => Ok(Redirect::to("/profile/contacts").into_response()),
         Err(e) => Err(failed(e)),
@@ -271,13 +271,13 @@ async fn sms_on(
 
 async fn turn_off(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: SignedIn,
 ) -> Result<Response, PageError> {
     if let Some(confirm) = needs_confirmation(&state, &user, "/security") {
         return Ok(confirm);
     }
-    service::turn_off(&state, user.user(), &meta(&info))
+    service::turn_off(&state, user.user(), &meta)
         .await
         .map_err(failed)?;
     Ok(Redirect::to("/security?done=off").into_response())
@@ -285,14 +285,14 @@ async fn turn_off(
 
 async fn new_codes(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: SignedIn,
     page: PageCtx,
 ) -> Result<Response, PageError> {
     if let Some(confirm) = needs_confirmation(&state, &user, "/security") {
         return Ok(confirm);
     }
-    let codes = service::regenerate_recovery_codes(&state, user.user(), &meta(&info))
+    let codes = service::regenerate_recovery_codes(&state, user.user(), &meta)
         .await
         .map_err(failed)?;
     Ok(no_store(CodesPage {
@@ -359,7 +359,7 @@ async fn confirm_form(
 
 async fn confirm_submit(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: SignedIn,
     page: PageCtx,
     Form(form): Form<ConfirmForm>,
@@ -392,7 +392,7 @@ async fn confirm_submit(
             &user.0.id,
             &form.password,
             form.code.as_deref(),
-            &meta(&info),
+            &meta,
         )
         .await
         {
@@ -512,7 +512,7 @@ struct ChallengeForm {
 
 async fn challenge_submit(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     Extension(current): Extension<CurrentSession>,
     headers: HeaderMap,
     page: PageCtx,
@@ -523,7 +523,6 @@ async fn challenge_submit(
         return Ok(Redirect::to("/login").into_response());
     };
     let lang = page.lang;
-    let meta = meta(&info);
     let outcome = if form.code.trim().is_empty() {
         Err(SecurityError::WrongCode)
     } else {

@@ -18,12 +18,13 @@ use webauthn_rs::prelude::{PublicKeyCredential, RegisterPublicKeyCredential};
 use super::pages::{CHALLENGE_COOKIE, account_label, local_next, needs_confirmation};
 use super::passkeys::{self, PasskeyError, Purpose};
 use super::service;
-use crate::features::accounts::pages::{meta, session_cookies};
+use crate::features::accounts::pages::session_cookies;
 use crate::features::accounts::service::open_session;
-use crate::features::profile::local_time;
+use crate::local_time;
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::context::RequestInfo;
+use crate::web::context::RequestMeta;
 use crate::web::cookies::{self, Lifetime};
 use crate::web::errors::PageError;
 use crate::web::forms::FormErrors;
@@ -212,10 +213,10 @@ fn row(p: &StoredPasskey, zone: &str, never: &str) -> Row {
     Row {
         id: p.id.clone(),
         name: p.name.clone(),
-        added: local_time(p.created_at, zone),
+        added: local_time::shown(p.created_at, zone),
         used: p
             .last_used_at
-            .map(|t| local_time(t, zone))
+            .map(|t| local_time::shown(t, zone))
             .unwrap_or_else(|| never.to_owned()),
     }
 }
@@ -300,7 +301,7 @@ async fn register_options(
 
 async fn register_finish(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: SignedIn,
     page: PageCtx,
     Sent(sent): Sent<Registration>,
@@ -315,7 +316,7 @@ async fn register_finish(
             &sent.ceremony,
             &sent.name,
             &sent.credential,
-            &meta(&info),
+            &meta,
         )
         .await
         {
@@ -333,13 +334,13 @@ struct NameForm {
 
 async fn rename(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: SignedIn,
     page: PageCtx,
     Path(id): Path<String>,
     Form(form): Form<NameForm>,
 ) -> Result<Response, PageError> {
-    match passkeys::rename(&state, user.user(), &id, &form.name, &meta(&info)).await {
+    match passkeys::rename(&state, user.user(), &id, &form.name, &meta).await {
         Ok(()) => Ok(Redirect::to("/security/passkeys?renamed=1").into_response()),
         Err(PasskeyError::BadName) => {
             let mut errors = FormErrors::default();
@@ -360,14 +361,14 @@ async fn rename(
 
 async fn remove(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: SignedIn,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     if let Some(confirm) = needs_confirmation(&state, &user, "/security/passkeys") {
         return Ok(confirm);
     }
-    match passkeys::remove(&state, user.user(), &id, &meta(&info)).await {
+    match passkeys::remove(&state, user.user(), &id, &meta).await {
         Ok(()) => Ok(Redirect::to("/security/passkeys?removed=1").into_response()),
         Err(PasskeyError::Unknown) => Err(PageError::NotFound),
         Err(e) => Err(PageError::Internal(e.to_string())),
@@ -424,7 +425,7 @@ impl SignIn<'_> {
             self.user_id,
             self.method,
             replaces.as_deref(),
-            &meta(info),
+            &RequestMeta::from(info),
         )
         .await
         .map_err(|e| PageError::Internal(e.to_string()))?;
@@ -527,7 +528,7 @@ async fn confirm_options(State(state): State<AppState>, user: SignedIn, page: Pa
 
 async fn confirm_finish(
     State(state): State<AppState>,
-    Extension(info): Extension<RequestInfo>,
+    meta: RequestMeta,
     user: SignedIn,
     page: PageCtx,
     Sent(sent): Sent<Assertion>,
@@ -544,7 +545,7 @@ async fn confirm_finish(
     {
         return Ok(answer(e, page.lang));
     }
-    service::confirm_session_by_passkey(&state, me, &user.0.id, &meta(&info))
+    service::confirm_session_by_passkey(&state, me, &user.0.id, &meta)
         .await
         .map_err(|e| PageError::Internal(e.to_string()))?;
     Ok(go(&local_next(sent.next, "/security")).into_response())

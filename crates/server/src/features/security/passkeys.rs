@@ -27,8 +27,8 @@ use webauthn_rs_proto::ResidentKeyRequirement;
 
 use super::service::Announcement;
 use crate::config::Config;
-use crate::features::accounts::service::RequestMeta;
 use crate::state::AppState;
+use crate::web::context::RequestMeta;
 
 /// How long the browser has to answer a challenge.
 const CEREMONY_LIFETIME: SignedDuration = SignedDuration::from_mins(5);

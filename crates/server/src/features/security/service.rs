@@ -18,10 +18,11 @@ use store::second_factor as repo;
 use store::users::UserSummary;
 
 use crate::features::accounts::codes::{self, CodeError, CodeRequest};
-use crate::features::accounts::service::{RequestMeta, count_wrong_password};
+use crate::features::accounts::service::count_wrong_password;
 use crate::features::notifications::service::{Message, notify};
 use crate::keys;
 use crate::state::AppState;
+use crate::web::context::RequestMeta;
 use domain::notifications::Category;
 
 /// A confirmation counts for this long before a security change asks again.
@@ -857,11 +858,7 @@ impl Announcement<'_> {
         let Some(profile) = store::users::profile(&state.db, user_id).await? else {
             return Ok(());
         };
-        let zone = jiff::tz::TimeZone::get(&profile.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
-        let when = now
-            .to_zoned_datetime(zone)
-            .strftime("%d.%m.%Y %H:%M")
-            .to_string();
+        let when = crate::local_time::shown(now, &profile.time_zone);
         let message = Message {
             category: Category::Security,
             title_ru: self.title.0.to_owned(),
