@@ -364,7 +364,7 @@ async fn seed_demo(state: &AppState) -> Result<(), Failure> {
                 .to_owned(),
         ));
     }
-    let seeded = provision::seed_demo(state)
+    let seeded = server::demo::seed(state)
         .await
         .map_err(|e| Failure::Run(e.to_string()))?;
     println!("Demo accounts (public passwords: for trying Kabinet on your own machine only):");

@@ -9,6 +9,7 @@ pub mod attention;
 pub mod backup;
 pub mod channels;
 pub mod config;
+pub mod demo;
 pub mod features;
 pub mod geoip;
 pub mod keys;

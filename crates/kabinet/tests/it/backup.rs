@@ -346,9 +346,7 @@ async fn the_daily_backup_keeps_the_newest_and_each_verifies() {
     })
     .await;
     let by_worker = complete(&folder);
-    server::features::accounts::provision::seed_demo(&app.state)
-        .await
-        .expect("demo");
+    server::demo::seed(&app.state).await.expect("demo");
     let mut made = by_worker.clone();
     for _ in 0..2 {
         app.clock.advance(jiff::SignedDuration::from_hours(24));

@@ -499,9 +499,7 @@ async fn operators_change_a_kinds_rule_and_statuses_follow() {
         .await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(body["status"], "valid");
-    server::features::accounts::provision::seed_demo(&app.state)
-        .await
-        .expect("demo");
+    server::demo::seed(&app.state).await.expect("demo");
     let operator = app.with_client(client());
     let html = operator.get_text("/login").await.1;
     operator

@@ -5,9 +5,7 @@
 use crate::harness::{TestApp, csrf_token};
 
 async fn demo_citizen_signed_in(app: &TestApp) {
-    server::features::accounts::provision::seed_demo(&app.state)
-        .await
-        .expect("demo");
+    server::demo::seed(&app.state).await.expect("demo");
     let (_, login) = app.get_text("/login").await;
     let r = app
         .post_form(

@@ -88,9 +88,7 @@ async fn english(app: &TestApp) {
 #[tokio::test]
 async fn every_link_the_demo_accounts_can_reach_answers() {
     let app = TestApp::spawn().await;
-    server::features::accounts::provision::seed_demo(&app.state)
-        .await
-        .expect("demo");
+    server::demo::seed(&app.state).await.expect("demo");
     let mut broken = Vec::new();
     let mut checked = 0;
 

@@ -272,9 +272,7 @@ async fn the_inbox_and_settings_refuse_what_would_lose_security_notices_and_othe
 #[tokio::test]
 async fn the_demo_citizens_licence_due_in_30_days_is_reminded() {
     let app = TestApp::spawn().await;
-    server::features::accounts::provision::seed_demo(&app.state)
-        .await
-        .expect("demo");
+    server::demo::seed(&app.state).await.expect("demo");
     assert!(send_due_reminders(&app.state, 100).await.expect("sweep") >= 1);
     let issued: serde_json::Value = reqwest::Client::new()
         .post(app.url("/api/v1/auth/login"))

@@ -322,9 +322,7 @@ async fn nobody_fills_a_profile_from_a_document_that_is_not_theirs() {
 #[tokio::test]
 async fn the_demo_citizens_profile_comes_from_her_documents() {
     let app = TestApp::spawn().await;
-    server::features::accounts::provision::seed_demo(&app.state)
-        .await
-        .expect("demo");
+    server::demo::seed(&app.state).await.expect("demo");
     let (_, page) = app.get_text("/login").await;
     let r = app
         .post_form(

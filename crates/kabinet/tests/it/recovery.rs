@@ -228,9 +228,7 @@ async fn a_request_without_any_contact_is_stored_for_verifiers() {
     assert_eq!(requests[0].birth_date, "1990-04-15");
 
     // Operators see it; citizens may not open the operators' pages.
-    server::features::accounts::provision::seed_demo(&app.state)
-        .await
-        .expect("demo");
+    server::demo::seed(&app.state).await.expect("demo");
     let citizen = client();
     let operator = app.with_client(client());
     let html = operator.get_text("/login").await.1;
@@ -275,9 +273,7 @@ async fn a_request_without_any_contact_is_stored_for_verifiers() {
 async fn operators_read_the_sandbox_outbox_and_lift_locks() {
     let app = TestApp::spawn().await;
     registered_citizen(&app, "+79120000013", "lock@example.ru").await;
-    server::features::accounts::provision::seed_demo(&app.state)
-        .await
-        .expect("demo");
+    server::demo::seed(&app.state).await.expect("demo");
     let stranger = app.with_client(client());
     for _ in 0..5 {
         let html = stranger.get_text("/login").await.1;

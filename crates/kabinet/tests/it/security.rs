@@ -462,9 +462,7 @@ async fn operators_search_the_audit_log_and_the_search_is_recorded() {
     );
     assert_eq!(app.get("/operator/audit").await.status(), 403);
 
-    server::features::accounts::provision::seed_demo(&app.state)
-        .await
-        .expect("demo");
+    server::demo::seed(&app.state).await.expect("demo");
     let (operator, _) = {
         let browser = app.with_client(client());
         let r = post(

@@ -2,16 +2,13 @@
 //! longer than allowed or outlives its absolute lifetime; then the cookie is cleared.
 
 use jiff::SignedDuration;
-use server::features::accounts::provision;
 use store::sessions::{self, NewSession};
 
 use crate::harness::{TestApp, client, csrf_token};
 
 /// Signs the demo citizen in directly in the store (sign-in pages come with the accounts issue).
 async fn session_for_demo_citizen(app: &TestApp) -> String {
-    provision::seed_demo(&app.state)
-        .await
-        .expect("demo accounts");
+    server::demo::seed(&app.state).await.expect("demo accounts");
     let mut conn = app.state.db.pool().acquire().await.expect("connection");
     let user_id = store::users::id_by_login(&mut conn, "citizen@demo.kabinet.test")
         .await

@@ -12,9 +12,7 @@ use crate::harness::{TestApp, client, csrf_token, eventually};
 use crate::notifications::{confirm_email, letters};
 
 async fn operator(app: &TestApp) -> TestApp {
-    server::features::accounts::provision::seed_demo(&app.state)
-        .await
-        .expect("demo");
+    server::demo::seed(&app.state).await.expect("demo");
     let browser = app.with_client(client());
     let html = browser.get_text("/login").await.1;
     let r = browser

@@ -110,3 +110,21 @@ impl FromRequestParts<AppState> for ApiUser {
         }
     }
 }
+
+/// A signed-in operator; anyone else gets 403. Operators' pages live in several features (the
+/// operator's desk, the document kinds of My documents): the check lives here, once.
+pub struct Operator(pub SignedIn);
+
+impl Operator {
+    pub fn check(user: SignedIn) -> Result<Self, super::errors::PageError> {
+        if user.user().role == domain::Role::Operator {
+            Ok(Operator(user))
+        } else {
+            Err(super::errors::PageError::Forbidden)
+        }
+    }
+
+    pub fn actor(&self) -> store::audit::Actor {
+        store::audit::Actor::of(self.0.user())
+    }
+}

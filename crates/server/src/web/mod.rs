@@ -6,6 +6,7 @@ pub mod auth;
 pub mod compression;
 pub mod context;
 pub mod cookies;
+pub mod device;
 pub mod download;
 pub mod errors;
 pub mod forms;

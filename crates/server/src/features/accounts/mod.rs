@@ -3,7 +3,6 @@
 
 pub mod api;
 pub mod codes;
-pub mod device;
 pub mod pages;
 pub mod password;
 pub mod provision;

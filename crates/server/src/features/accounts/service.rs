@@ -14,13 +14,13 @@ use store::registrations::{self, Registration};
 use store::users::{self, NewUser};
 
 use super::codes::{self, CodeError, CodeRequest};
-use super::device;
 use super::password;
 use super::texts::*;
 use crate::channels::{self, Email as Letter, Sms};
 use crate::keys;
 use crate::state::AppState;
 use crate::web::context::RequestMeta;
+use crate::web::device;
 use crate::web::forms::FieldIssue;
 use crate::web::i18n::Lang;
 

@@ -346,21 +346,3 @@ pub const SMS_PASSWORD_CHANGED: Msg = Msg::new(
     "Кабинет: пароль изменён, другие сеансы завершены. Если это были не вы, обратитесь в поддержку.",
     "Kabinet: your password was changed and other sessions ended. If it was not you, contact support.",
 );
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The notice after a deletion request names the grace period the erasure job keeps.
-    #[test]
-    fn the_deletion_notice_names_the_grace_period() {
-        let days = crate::features::profile::deletion::GRACE_DAYS.to_string();
-        for t in [&RU, &EN] {
-            assert!(
-                t.deletion_scheduled.contains(&days),
-                "{}",
-                t.deletion_scheduled
-            );
-        }
-    }
-}

@@ -16,8 +16,8 @@ use store::audit::{self, Entry};
 use store::documents::KindRow;
 
 use super::texts::{EN, RU, Texts};
-use crate::features::operator::Operator;
 use crate::state::AppState;
+use crate::web::auth::Operator;
 use crate::web::auth::SignedIn;
 use crate::web::context::RequestInfo;
 use crate::web::errors::PageError;

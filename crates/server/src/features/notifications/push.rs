@@ -102,12 +102,10 @@ pub async fn subscribe(
     if !keys_valid(&sub.keys) {
         return Err(SubscribeError::Keys);
     }
-    let device = user_agent
-        .map(crate::features::accounts::device::parse)
-        .map_or_else(
-            || "—".to_owned(),
-            |d| format!("{} · {}", d.browser, d.device),
-        );
+    let device = user_agent.map(crate::web::device::parse).map_or_else(
+        || "—".to_owned(),
+        |d| format!("{} · {}", d.browser, d.device),
+    );
     let now = state.now();
     let mut tx = state.db.begin().await?;
     let id = store::push::upsert(

@@ -10,9 +10,9 @@ use serde::Deserialize;
 use store::audit::Action;
 use store::audit::{self, Entry, Record, Search};
 
-use super::Operator;
 use crate::local_time;
 use crate::state::AppState;
+use crate::web::auth::Operator;
 use crate::web::auth::SignedIn;
 use crate::web::context::RequestInfo;
 use crate::web::errors::PageError;

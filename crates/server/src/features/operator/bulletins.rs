@@ -11,10 +11,10 @@ use domain::notifications::Topic;
 use serde::Deserialize;
 use store::subscriptions::NewBulletin;
 
-use super::Operator;
 use crate::features::notifications::subscriptions;
 use crate::local_time;
 use crate::state::AppState;
+use crate::web::auth::Operator;
 use crate::web::auth::SignedIn;
 use crate::web::context::RequestInfo;
 use crate::web::errors::PageError;

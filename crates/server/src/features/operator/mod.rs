@@ -12,13 +12,13 @@ use axum::routing::{get, post};
 use axum::{Extension, Router};
 use serde::Deserialize;
 use store::audit::Action;
-use store::audit::{self, Actor, Entry};
+use store::audit::{self, Entry};
 use store::jobs::{self, JobView};
 use store::outbox::OutboxMessage;
 
 use crate::local_time;
 use crate::state::AppState;
-use crate::web::auth::SignedIn;
+use crate::web::auth::{Operator, SignedIn};
 use crate::web::context::RequestInfo;
 use crate::web::errors::PageError;
 use crate::web::page::PageCtx;
@@ -37,23 +37,6 @@ pub fn pages() -> Router<AppState> {
             "/operator/bulletins",
             get(bulletins::list).post(bulletins::publish),
         )
-}
-
-/// A signed-in operator; anyone else gets 403.
-pub struct Operator(pub SignedIn);
-
-impl Operator {
-    pub fn check(user: SignedIn) -> Result<Self, PageError> {
-        if user.user().role == domain::Role::Operator {
-            Ok(Operator(user))
-        } else {
-            Err(PageError::Forbidden)
-        }
-    }
-
-    pub fn actor(&self) -> Actor {
-        Actor::of(self.0.user())
-    }
 }
 
 pub struct Texts {

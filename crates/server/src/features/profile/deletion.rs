@@ -362,3 +362,22 @@ async fn delete_deletion(
         ))
     }
 }
+
+#[cfg(test)]
+mod grace_tests {
+    use super::GRACE_DAYS;
+    use crate::features::accounts::texts::{EN, RU};
+
+    /// The notice after a deletion request names the grace period the erasure job keeps.
+    #[test]
+    fn the_deletion_notice_names_the_grace_period() {
+        let days = GRACE_DAYS.to_string();
+        for t in [&RU, &EN] {
+            assert!(
+                t.deletion_scheduled.contains(&days),
+                "{}",
+                t.deletion_scheduled
+            );
+        }
+    }
+}

@@ -13,11 +13,11 @@ use serde::Deserialize;
 use store::audit::Action;
 use store::audit::{self, Actor, Entry};
 
-use crate::features::accounts::device;
 use crate::local_time;
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::context::RequestInfo;
+use crate::web::device;
 use crate::web::errors::PageError;
 use crate::web::forms::FormErrors;
 use crate::web::page::PageCtx;
