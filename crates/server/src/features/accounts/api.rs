@@ -14,9 +14,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use super::codes::{self, CodeError};
+use super::second_step as security;
 use super::service::{self, AccountError, RegisterInput};
 use super::texts;
-use crate::features::security::service as security;
 use crate::keys;
 use crate::state::AppState;
 use crate::web::auth::ApiUser;

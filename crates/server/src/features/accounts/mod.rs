@@ -8,5 +8,6 @@ pub mod password;
 pub mod provision;
 pub mod recovery;
 pub mod recovery_pages;
+pub mod second_step;
 pub mod service;
 pub mod texts;

@@ -10,10 +10,9 @@ use axum::{Extension, Form, Router};
 use serde::Deserialize;
 
 use super::codes::CodeError;
+use super::second_step::{self as security, Factor, challenge_redirect};
 use super::service::{self, AccountError, NewSession, RegisterInput};
 use super::texts::{self, Texts};
-use crate::features::security::pages::challenge_redirect;
-use crate::features::security::service::{self as security, Factor};
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::context::RequestMeta;

@@ -17,6 +17,7 @@ use super::codes::{self, CodeError, CodeRequest};
 use super::password;
 use super::texts::*;
 use crate::channels::{self, Email as Letter, Sms};
+use crate::features::notifications::announcement::Announcement;
 use crate::keys;
 use crate::state::AppState;
 use crate::web::context::RequestMeta;
@@ -800,18 +801,40 @@ pub async fn note_device(
         logins::remember_device(conn, user_id, &keys::token_hash(device_mark), &label, now).await?;
     if new && had_devices {
         let place = state.geoip.locate(meta.ip.as_deref());
-        crate::features::security::service::announce_new_device(
-            conn,
-            state,
-            user_id,
-            &label,
-            place.as_deref(),
-            meta,
-            now,
-        )
-        .await?;
+        announce_new_device(conn, state, user_id, &label, place.as_deref(), meta, now).await?;
     }
     Ok(())
+}
+
+/// A sign-in from a device not seen before: when, which device, from where.
+async fn announce_new_device(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    user_id: &str,
+    device: &str,
+    place: Option<&str>,
+    meta: &RequestMeta,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let ip = meta.ip.clone().unwrap_or_else(|| "—".to_owned());
+    let place_ru = place.map(|p| format!(", {p}")).unwrap_or_default();
+    let tell = Announcement {
+        what: "new_device",
+        title: (
+            "Вход в кабинет с нового устройства",
+            "Sign-in from a new device",
+        ),
+        body: (
+            format!(
+                "Устройство: {device}; IP {ip}{place_ru}. Если это были не вы, завершите сеанс в разделе «Устройства и сеансы» и смените пароль."
+            ),
+            format!(
+                "Device: {device}; IP {ip}{place_ru}. If this was not you, end the session under Devices and sessions and change your password."
+            ),
+        ),
+        link: "/security",
+    };
+    tell.send(conn, state, user_id, now).await
 }
 
 /// Ends one session (sign-out), or all of the user's sessions and API tokens.

@@ -1,6 +1,7 @@
 //! Notifications: the inbox ("Сообщения"), settings by category and channel, the delivery
 //! history, and deadline reminders.
 
+pub mod announcement;
 pub mod api;
 pub mod calendar;
 pub mod pages;

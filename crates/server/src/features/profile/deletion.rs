@@ -20,8 +20,8 @@ use store::audit::{self, Actor, Entry};
 use store::users::UserSummary;
 
 use crate::features::accounts::pages::signed_out_redirect;
+use crate::features::notifications::announcement::Announcement;
 use crate::features::security::pages::needs_confirmation;
-use crate::features::security::service::Announcement;
 use crate::features::security::service::{Confirming, SecurityError, confirm};
 use crate::local_time;
 use crate::state::AppState;

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use super::qr;
 use super::service::{self, Factor, SecurityError};
 use crate::features::accounts::pages::signed_in_redirect;
+pub use crate::features::accounts::second_step::{CHALLENGE_COOKIE, challenge_redirect};
 use crate::features::accounts::service::open_session;
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
@@ -25,8 +26,6 @@ use crate::web::is_local_path;
 use crate::web::page::PageCtx;
 use crate::web::session::CurrentSession;
 
-/// The cookie that holds a sign-in waiting for its second factor.
-pub const CHALLENGE_COOKIE: &str = "kb_signin";
 
 pub fn pages() -> Router<AppState> {
     Router::new()
@@ -456,25 +455,6 @@ async fn offers_passkey(state: &AppState, user_id: &str) -> bool {
     super::passkeys::has_any(state, user_id)
         .await
         .unwrap_or(false)
-}
-
-/// Where the browser goes after the first factor when a second one is needed.
-pub fn challenge_redirect(state: &AppState, token: &str, next: Option<&str>) -> Response {
-    let cookie = cookies::set(
-        CHALLENGE_COOKIE,
-        token,
-        Lifetime::Seconds(service::CHALLENGE_LIFETIME.as_secs()),
-        true,
-        state.config.is_https(),
-    );
-    let to = match next.filter(|n| is_local_path(n)) {
-        Some(next) => {
-            let next: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
-            format!("/login/second-factor?next={next}")
-        }
-        None => "/login/second-factor".to_owned(),
-    };
-    ([(header::SET_COOKIE, cookie)], Redirect::to(&to)).into_response()
 }
 
 async fn challenge_form(

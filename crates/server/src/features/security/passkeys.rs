@@ -25,8 +25,8 @@ use webauthn_rs::prelude::{
 };
 use webauthn_rs_proto::ResidentKeyRequirement;
 
-use super::service::Announcement;
 use crate::config::Config;
+use crate::features::notifications::announcement::Announcement;
 use crate::state::AppState;
 use crate::web::context::RequestMeta;
 

@@ -17,47 +17,21 @@ use store::audit::{self, Actor, Entry};
 use store::second_factor as repo;
 use store::users::UserSummary;
 
-use crate::features::accounts::codes::{self, CodeError, CodeRequest};
+use crate::features::accounts::codes::{self, CodeError};
+use crate::features::accounts::second_step::{self, SMS_PURPOSE, SecondStepError};
+pub use crate::features::accounts::second_step::{CHALLENGE_LIFETIME, Factor};
 use crate::features::accounts::service::count_wrong_password;
-use crate::features::notifications::service::{Message, notify};
+use crate::features::notifications::announcement::Announcement;
 use crate::keys;
 use crate::state::AppState;
 use crate::web::context::RequestMeta;
-use domain::notifications::Category;
 
 /// A confirmation counts for this long before a security change asks again.
 pub const FRESH_FOR: SignedDuration = SignedDuration::from_mins(10);
-/// Time to give the second factor after the first.
-pub const CHALLENGE_LIFETIME: SignedDuration = SignedDuration::from_mins(10);
 /// Wrong second factors before the half-done sign-in is dropped.
 pub const CHALLENGE_TRIES: i64 = 5;
 /// Recovery codes made at a time.
 pub const RECOVERY_CODE_COUNT: usize = 10;
-const SMS_PURPOSE: &str = "second_factor";
-
-/// A second factor a person can choose.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Factor {
-    Totp,
-    Sms,
-}
-
-impl Factor {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Factor::Totp => "totp",
-            Factor::Sms => "sms",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "totp" => Some(Factor::Totp),
-            "sms" => Some(Factor::Sms),
-            _ => None,
-        }
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SecurityError {
@@ -75,6 +49,16 @@ pub enum SecurityError {
     Code(#[from] CodeError),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+impl From<SecondStepError> for SecurityError {
+    fn from(err: SecondStepError) -> Self {
+        match err {
+            SecondStepError::NoPhone => SecurityError::NoPhone,
+            SecondStepError::Code(e) => SecurityError::Code(e),
+            SecondStepError::Store(e) => SecurityError::Store(e),
+        }
+    }
 }
 
 impl From<sqlx::Error> for SecurityError {
@@ -343,48 +327,12 @@ fn recovery_hash(state: &AppState, user_id: &str, code: &str) -> String {
 
 /// The person's second factor, if they have one.
 pub async fn chosen(state: &AppState, user_id: &str) -> Result<Option<Factor>, SecurityError> {
-    let mut conn = state.db.pool().acquire().await?;
-    Ok(repo::chosen(&mut conn, user_id)
-        .await?
-        .as_deref()
-        .and_then(Factor::parse))
+    Ok(second_step::chosen(state, user_id).await?)
 }
 
 /// Sends the SMS code of the second factor (sign-in or confirmation).
 pub async fn send_sms_code(state: &AppState, user_id: &str) -> Result<(), SecurityError> {
-    let profile = store::users::profile(&state.db, user_id)
-        .await?
-        .ok_or(SecurityError::NoPhone)?;
-    let phone = profile
-        .phone
-        .filter(|_| profile.phone_verified)
-        .ok_or(SecurityError::NoPhone)?;
-    let now = state.now();
-    let mut tx = state.db.begin().await?;
-    let code = codes::issue(
-        &mut tx,
-        state,
-        &CodeRequest {
-            purpose: SMS_PURPOSE,
-            subject: user_id,
-            channel: "sms",
-            destination: &phone,
-            inert: false,
-        },
-        now,
-    )
-    .await?;
-    let lang = crate::web::i18n::Lang::from_code(&profile.locale).unwrap_or_default();
-    let text = lang
-        .pick(
-            &"Кабинет: код для входа {code}. Никому его не сообщайте.",
-            &"Kabinet: your sign-in code is {code}. Do not share it.",
-        )
-        .replace("{code}", &code);
-    crate::channels::queue_sms(&mut tx, &crate::channels::Sms { to: phone, text }, now).await?;
-    tx.commit().await?;
-    state.wake_worker();
-    Ok(())
+    Ok(second_step::send_sms_code(state, user_id).await?)
 }
 
 /// A second factor that looked right, to be spent in the transaction of what it unlocks.
@@ -445,42 +393,6 @@ pub async fn spend(
     } else {
         Err(SecurityError::WrongCode)
     }
-}
-
-/// A sign-in waiting for its second factor: the token the browser or app keeps.
-pub struct PendingSignIn {
-    pub token: String,
-    pub factor: Factor,
-}
-
-/// Holds a sign-in whose first factor passed until the second arrives.
-pub async fn hold_sign_in(
-    state: &AppState,
-    user_id: &str,
-    first_factor: &str,
-    factor: Factor,
-) -> Result<PendingSignIn, SecurityError> {
-    let now = state.now();
-    let token = keys::random_token();
-    let mut tx = state.db.begin().await?;
-    repo::create_challenge(
-        &mut tx,
-        &keys::token_hash(&token),
-        user_id,
-        first_factor,
-        now,
-        now.checked_add(CHALLENGE_LIFETIME).unwrap_or(now),
-    )
-    .await?;
-    tx.commit().await?;
-    if factor == Factor::Sms {
-        // A code that cannot be sent yet (sent a moment ago) is no reason to stop the sign-in.
-        match send_sms_code(state, user_id).await {
-            Ok(()) | Err(SecurityError::Code(_)) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(PendingSignIn { token, factor })
 }
 
 /// The sign-in a challenge token holds, with the factor it waits for.
@@ -805,80 +717,6 @@ async fn announce(
         link: "/security",
     };
     tell.send(conn, state, &user.id, now).await
-}
-
-/// A sign-in from a device not seen before: when, which device, from where.
-pub async fn announce_new_device(
-    conn: &mut AnyConnection,
-    state: &AppState,
-    user_id: &str,
-    device: &str,
-    place: Option<&str>,
-    meta: &RequestMeta,
-    now: Timestamp,
-) -> Result<(), StoreError> {
-    let ip = meta.ip.clone().unwrap_or_else(|| "—".to_owned());
-    let place_ru = place.map(|p| format!(", {p}")).unwrap_or_default();
-    let tell = Announcement {
-        what: "new_device",
-        title: (
-            "Вход в кабинет с нового устройства",
-            "Sign-in from a new device",
-        ),
-        body: (
-            format!(
-                "Устройство: {device}; IP {ip}{place_ru}. Если это были не вы, завершите сеанс в разделе «Устройства и сеансы» и смените пароль."
-            ),
-            format!(
-                "Device: {device}; IP {ip}{place_ru}. If this was not you, end the session under Devices and sessions and change your password."
-            ),
-        ),
-        link: "/security",
-    };
-    tell.send(conn, state, user_id, now).await
-}
-
-/// A security notice on the person's chosen channels; `what` keeps equal notices apart.
-pub(crate) struct Announcement<'a> {
-    pub what: &'a str,
-    pub title: (&'a str, &'a str),
-    pub body: (String, String),
-    /// Where the notice leads in the cabinet.
-    pub link: &'a str,
-}
-
-impl Announcement<'_> {
-    pub(crate) async fn send(
-        self,
-        conn: &mut AnyConnection,
-        state: &AppState,
-        user_id: &str,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        let Some(profile) = store::users::profile(&state.db, user_id).await? else {
-            return Ok(());
-        };
-        let when = crate::local_time::shown(now, &profile.time_zone);
-        let message = Message {
-            category: Category::Security,
-            title_ru: self.title.0.to_owned(),
-            title_en: self.title.1.to_owned(),
-            body_ru: format!("{when}. {}", self.body.0),
-            body_en: format!("{when}. {}", self.body.1),
-            link: Some(self.link.to_owned()),
-            list: None,
-        };
-        notify(
-            conn,
-            state,
-            &profile,
-            &message,
-            &format!("security:{}:{user_id}:{}", self.what, now.as_microsecond()),
-            now,
-        )
-        .await?;
-        Ok(())
-    }
 }
 
 #[cfg(test)]
