@@ -162,3 +162,93 @@ pub fn jobs() -> Registry {
     let registry = profile::register_jobs(registry);
     notifications::register_jobs(registry)
 }
+
+#[cfg(test)]
+mod tree {
+    //! The features form a tree (docs/architecture.md, "Features and their dependencies"): a
+    //! feature names only the features of lower layers.
+
+    /// Bottom first; a feature may use the features of the layers before its own.
+    const LAYERS: &[&[&str]] = &[
+        &["legal", "system", "ops"],
+        &["notifications"],
+        &["documents"],
+        &["accounts", "home", "operator"],
+        &["security"],
+        &["profile"],
+    ];
+
+    /// Edges that still go against the tree, to be removed (issue 18): the reminders, which
+    /// notifications take from the registry while documents re-plan them through notifications.
+    const PENDING: &[(&str, &str)] = &[("notifications", "documents")];
+
+    fn layer(feature: &str) -> Option<usize> {
+        LAYERS.iter().position(|l| l.contains(&feature))
+    }
+
+    fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn features_import_only_features_below_them() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/features");
+        let mut wrong = Vec::new();
+        for entry in std::fs::read_dir(&root).expect("features").flatten() {
+            if !entry.path().is_dir() {
+                continue;
+            }
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let own = layer(&name).unwrap_or_else(|| panic!("{name} is in no layer of LAYERS"));
+            let mut files = Vec::new();
+            sources(&entry.path(), &mut files);
+            for file in files {
+                let text = std::fs::read_to_string(&file).expect("source");
+                for (i, _) in text.match_indices("crate::features::") {
+                    let used: String = text[i + 17..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    let Some(theirs) = layer(&used) else { continue };
+                    if used != name
+                        && theirs >= own
+                        && !PENDING.contains(&(name.as_str(), used.as_str()))
+                    {
+                        wrong.push(format!("{name} → {used} ({})", file.display()));
+                    }
+                }
+            }
+        }
+        wrong.sort();
+        wrong.dedup();
+        assert!(
+            wrong.is_empty(),
+            "imports against the tree:\n{}",
+            wrong.join("\n")
+        );
+    }
+
+    #[test]
+    fn the_pending_edges_still_exist() {
+        // When one is gone, drop it from PENDING so that it cannot come back.
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/features");
+        for (from, to) in PENDING {
+            let mut files = Vec::new();
+            sources(&root.join(from), &mut files);
+            let needle = format!("crate::features::{to}::");
+            assert!(
+                files
+                    .iter()
+                    .any(|f| std::fs::read_to_string(f).is_ok_and(|t| t.contains(&needle))),
+                "{from} → {to} is gone: remove it from PENDING"
+            );
+        }
+    }
+}

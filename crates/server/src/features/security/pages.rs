@@ -26,7 +26,6 @@ use crate::web::is_local_path;
 use crate::web::page::PageCtx;
 use crate::web::session::CurrentSession;
 
-
 pub fn pages() -> Router<AppState> {
     Router::new()
         .route("/security", get(overview))
