@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use sha2::{Digest, Sha256};
 
-use crate::cli::{kabinet, run, serve, serve_with, stderr, stdout};
+use crate::cli::{demo_token, kabinet, run, serve, serve_with, stderr, stdout};
 use crate::documents::scan_pdf;
 use crate::harness::{Options, TempDir, TestApp};
 
@@ -18,21 +18,6 @@ fn sha256(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-async fn demo_token(base: &str) -> String {
-    let login: serde_json::Value = reqwest::Client::new()
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&serde_json::json!({
-            "login": "citizen@demo.kabinet.test", "password": "Demo-Citizen-2026"
-        }))
-        .send()
-        .await
-        .expect("answered")
-        .json()
-        .await
-        .expect("json");
-    login["token"].as_str().expect("token").to_owned()
 }
 
 /// Adds a document with one file; returns the HTTP statuses seen and the file's content.

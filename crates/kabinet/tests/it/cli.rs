@@ -403,7 +403,7 @@ async fn passwords_codes_and_tokens_never_reach_the_logs_even_at_debug_level() {
 }
 
 /// A loopback address with a port nobody listens on.
-fn free_address() -> String {
+pub fn free_address() -> String {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("free port")
@@ -447,6 +447,22 @@ pub async fn serve_with(
     (child, base)
 }
 
+/// An API token of the demo citizen of the installation at `base`.
+pub async fn demo_token(base: &str) -> String {
+    let login: serde_json::Value = reqwest::Client::new()
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({
+            "login": "citizen@demo.kabinet.test", "password": "Demo-Citizen-2026"
+        }))
+        .send()
+        .await
+        .expect("answered")
+        .json()
+        .await
+        .expect("json");
+    login["token"].as_str().expect("token").to_owned()
+}
+
 /// Every regular file under `root`, as object keys (paths relative to it).
 fn stored_files(root: &std::path::Path) -> Vec<String> {
     fn walk(root: &std::path::Path, dir: &std::path::Path, out: &mut Vec<String>) {
@@ -470,18 +486,7 @@ async fn a_crash_in_the_middle_of_an_upload_leaves_nothing_after_a_restart() {
     let dir = TempDir::new();
     let (mut child, base) = serve(&dir, &["--demo"]).await;
     let client = reqwest::Client::new();
-    let login: serde_json::Value = client
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&serde_json::json!({
-            "login": "citizen@demo.kabinet.test", "password": "Demo-Citizen-2026"
-        }))
-        .send()
-        .await
-        .expect("answered")
-        .json()
-        .await
-        .expect("json");
-    let token = login["token"].as_str().expect("token").to_owned();
+    let token = demo_token(&base).await;
     let doc: serde_json::Value = client
         .post(format!("{base}/api/v1/documents"))
         .bearer_auth(&token)
@@ -621,20 +626,7 @@ async fn sigterm_under_load_finishes_requests_answers_no_5xx_and_gives_jobs_back
             .stderr(Stdio::null());
     };
     let (mut child, base) = serve_with(&dir, &["--demo"], env.clone()).await;
-    let token = {
-        let login: serde_json::Value = reqwest::Client::new()
-            .post(format!("{base}/api/v1/auth/login"))
-            .json(&serde_json::json!({
-                "login": "citizen@demo.kabinet.test", "password": "Demo-Citizen-2026"
-            }))
-            .send()
-            .await
-            .expect("answered")
-            .json()
-            .await
-            .expect("json");
-        login["token"].as_str().expect("token").to_owned()
-    };
+    let token = demo_token(&base).await;
     let doc: serde_json::Value = reqwest::Client::new()
         .post(format!("{base}/api/v1/documents"))
         .bearer_auth(&token)

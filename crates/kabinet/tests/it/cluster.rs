@@ -14,8 +14,9 @@ use reqwest::Method;
 use tokio::io::AsyncWriteExt;
 
 use crate::accounts::{PASSWORD, registration, six_digits};
+use crate::cli::free_address;
 use crate::documents::scan_pdf;
-use crate::harness::{TempDir, TestDb, client, csrf_token};
+use crate::harness::{TempDir, TestDb, client, csrf_token, eventually_within};
 use crate::sms_gateway::{Gateway, start_gateway};
 use crate::smtp::SmtpServer;
 
@@ -156,14 +157,14 @@ impl Installation {
             folder,
         };
         if role == "worker" {
-            eventually_for(30, "the worker starts", || async {
+            eventually_within(30, "the worker starts", || async {
                 std::fs::read_to_string(&out).is_ok_and(|o| o.contains("worker started"))
             })
             .await;
         } else {
             let probe = reqwest::Client::new();
             let ready = format!("{}/readyz", node.base);
-            eventually_for(30, &format!("{name} is ready"), || async {
+            eventually_within(30, &format!("{name} is ready"), || async {
                 probe
                     .get(&ready)
                     .send()
@@ -272,28 +273,6 @@ impl Drop for Node {
     fn drop(&mut self) {
         self.kill();
     }
-}
-
-fn free_address() -> String {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    format!("127.0.0.1:{port}")
-}
-
-async fn eventually_for<F, Fut>(seconds: u64, what: &str, mut check: F)
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = bool>,
-{
-    for _ in 0..seconds * 10 {
-        if check().await {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("timed out waiting until {what}");
 }
 
 /// The text of every `<tag>…</tag>` in an S3 XML answer.
@@ -428,7 +407,7 @@ async fn two_web_nodes_and_a_worker_configured_from_the_environment_work_as_one(
     assert_eq!(r.status(), 303, "{}", r.text().await.unwrap_or_default());
     let confirm = r.headers()["location"].to_str().expect("ascii").to_owned();
     let (_, html) = page(&first, &a.url(&confirm)).await;
-    eventually_for(20, "the code reaches the SMS gateway", || async {
+    eventually_within(20, "the code reaches the SMS gateway", || async {
         newest_code(&gateway, phone).is_some()
     })
     .await;
@@ -445,7 +424,7 @@ async fn two_web_nodes_and_a_worker_configured_from_the_environment_work_as_one(
     assert!(profile.contains("Петрова"));
 
     // The e-mail confirmation letter, sent by the worker, opened on B.
-    eventually_for(20, "the confirmation letter arrives", || async {
+    eventually_within(20, "the confirmation letter arrives", || async {
         !smtp.messages_to(email).is_empty()
     })
     .await;
@@ -543,7 +522,7 @@ async fn two_web_nodes_and_a_worker_configured_from_the_environment_work_as_one(
             .filter(|m| m.decoded().contains("Договор аренды гаража"))
             .count()
     };
-    eventually_for(20, "the reminder letter arrives", || async {
+    eventually_within(20, "the reminder letter arrives", || async {
         reminders() > 0
     })
     .await;

@@ -280,12 +280,21 @@ pub fn csrf_token(html: &str) -> String {
 }
 
 /// Waits (up to ~10 s of real time) until `check` holds.
-pub async fn eventually<F, Fut>(what: &str, mut check: F)
+pub async fn eventually<F, Fut>(what: &str, check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    for _ in 0..200 {
+    eventually_within(10, what, check).await;
+}
+
+/// Waits up to `seconds` of real time until `check` holds (separate processes start slower).
+pub async fn eventually_within<F, Fut>(seconds: u64, what: &str, mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    for _ in 0..seconds * 20 {
         if check().await {
             return;
         }
