@@ -104,8 +104,7 @@ fn digest(path: &Path) -> Result<(u64, String), BackupError> {
         size += n as u64;
         hasher.update(&buffer[..n]);
     }
-    let sum = hasher.finalize();
-    Ok((size, sum.iter().map(|b| format!("{b:02x}")).collect()))
+    Ok((size, store::hex(&hasher.finalize())))
 }
 
 fn entry(dir: &Path, path: &str) -> Result<Entry, BackupError> {

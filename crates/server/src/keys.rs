@@ -183,10 +183,7 @@ pub fn random_token() -> String {
 /// SHA-256 hex of a token, as stored in place of the token itself.
 pub fn token_hash(token: &str) -> String {
     use sha2::Digest;
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    store::hex(&Sha256::digest(token.as_bytes()))
 }
 
 #[cfg(test)]

@@ -42,7 +42,7 @@ pub fn new_id() -> String {
 }
 
 /// Lower-case hexadecimal of a digest.
-pub(crate) fn hex(bytes: &[u8]) -> String {
+pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -102,7 +102,7 @@ fn request_id(incoming: Option<&HeaderValue>) -> String {
         .unwrap_or_else(|| {
             let mut bytes = [0_u8; 12];
             rand::fill(&mut bytes);
-            bytes.iter().map(|b| format!("{b:02x}")).collect()
+            store::hex(&bytes)
         })
 }
 
