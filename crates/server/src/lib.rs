@@ -12,6 +12,7 @@ pub mod config;
 pub mod demo;
 pub mod features;
 pub mod geoip;
+pub mod ics;
 pub mod keys;
 pub mod local_time;
 pub mod metrics;

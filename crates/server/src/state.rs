@@ -29,6 +29,8 @@ pub struct AppState {
     pub limiter: Arc<crate::web::limits::Limiter>,
     /// Per-node caches of the documents pages (see `features::documents::cache`).
     pub caches: Arc<crate::features::documents::cache::Caches>,
+    /// The registry's side of the reminder-days choice (see `notifications::reminder_days`).
+    pub deadlines: Arc<dyn crate::features::notifications::reminder_days::Deadlines>,
     /// The WebAuthn relying party; None when the public address is not a domain name.
     pub webauthn: Option<Arc<webauthn_rs::Webauthn>>,
 }

@@ -507,7 +507,7 @@ async fn two_web_nodes_and_a_worker_configured_from_the_environment_work_as_one(
         .expect("due now");
     let mut conn = db.pool().acquire().await.expect("connection");
     let sweep = store::jobs::NewJob::new(
-        server::features::notifications::service::REMINDER_JOB,
+        server::features::documents::reminders::REMINDER_JOB,
         serde_json::json!({}),
         now,
     )

@@ -9,7 +9,7 @@ use crate::accounts::{app_with_smtp, registered_citizen};
 use crate::documents::{Api, api_token};
 use crate::harness::{TestApp, csrf_token, eventually};
 use crate::smtp::SmtpServer;
-use server::features::notifications::service::send_due_reminders;
+use server::features::documents::reminders::send_due_reminders;
 
 pub async fn confirm_email(app: &TestApp, smtp: &SmtpServer, email: &str) {
     eventually("the confirmation letter arrives", || async {
@@ -927,7 +927,7 @@ async fn a_reminder_that_fails_every_time_holds_back_no_other_and_is_given_up() 
         }
     };
     assert_eq!(state_of(sound.clone()).await, "sent");
-    for _ in 0..server::features::notifications::service::MAX_ATTEMPTS {
+    for _ in 0..server::features::documents::reminders::MAX_ATTEMPTS {
         app.clock.advance(jiff::SignedDuration::from_mins(6));
         assert_eq!(send_due_reminders(&app.state, 100).await.expect("sweep"), 0);
     }

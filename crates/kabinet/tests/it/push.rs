@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 
 use crate::documents::citizen_born;
 use crate::harness::{Options, TestApp, eventually};
-use server::features::notifications::service::send_due_reminders;
+use server::features::documents::reminders::send_due_reminders;
 
 type Received = Arc<Mutex<Vec<(HeaderMap, Vec<u8>)>>>;
 

@@ -144,7 +144,7 @@ pub fn hourly_jobs() -> impl Iterator<Item = &'static str> {
 
 /// Jobs offered every minute (cheap sweeps over an index of what is due).
 pub fn minutely_jobs() -> impl Iterator<Item = &'static str> {
-    [notifications::service::REMINDER_JOB].into_iter()
+    [documents::reminders::REMINDER_JOB].into_iter()
 }
 
 /// Jobs that run once a day (sweeps that read the whole object store).
@@ -177,10 +177,6 @@ mod tree {
         &["security"],
         &["profile"],
     ];
-
-    /// Edges that still go against the tree, to be removed (issue 18): the reminders, which
-    /// notifications take from the registry while documents re-plan them through notifications.
-    const PENDING: &[(&str, &str)] = &[("notifications", "documents")];
 
     fn layer(feature: &str) -> Option<usize> {
         LAYERS.iter().position(|l| l.contains(&feature))
@@ -217,10 +213,7 @@ mod tree {
                         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
                         .collect();
                     let Some(theirs) = layer(&used) else { continue };
-                    if used != name
-                        && theirs >= own
-                        && !PENDING.contains(&(name.as_str(), used.as_str()))
-                    {
+                    if used != name && theirs >= own {
                         wrong.push(format!("{name} → {used} ({})", file.display()));
                     }
                 }
@@ -233,22 +226,5 @@ mod tree {
             "imports against the tree:\n{}",
             wrong.join("\n")
         );
-    }
-
-    #[test]
-    fn the_pending_edges_still_exist() {
-        // When one is gone, drop it from PENDING so that it cannot come back.
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/features");
-        for (from, to) in PENDING {
-            let mut files = Vec::new();
-            sources(&root.join(from), &mut files);
-            let needle = format!("crate::features::{to}::");
-            assert!(
-                files
-                    .iter()
-                    .any(|f| std::fs::read_to_string(f).is_ok_and(|t| t.contains(&needle))),
-                "{from} → {to} is gone: remove it from PENDING"
-            );
-        }
     }
 }

@@ -1,14 +1,16 @@
-//! My documents (the vault) and the registry of documents and deadlines.
+//! My documents (the vault) and the registry of documents, deadlines and their reminders.
 
 pub mod api;
 pub mod attention;
 pub mod cache;
+pub mod calendar;
 pub mod catalogue;
 pub mod demo;
 pub mod inspect;
 pub mod kinds_admin;
 pub mod listing;
 pub mod pages;
+pub mod reminders;
 pub mod service;
 pub mod texts;
 pub mod timeline;
@@ -19,12 +21,14 @@ use store::jobs::ClaimedJob;
 use crate::state::AppState;
 use crate::worker::{JobError, Registry};
 
-/// The documents' background work: purging the trash, archiving expired documents.
+/// The documents' background work: purging the trash, archiving expired documents, sweeping
+/// orphaned objects, sending due reminders.
 pub fn register_jobs(registry: Registry) -> Registry {
     registry
         .on(service::PURGE_JOB, purge_job)
         .on(service::ARCHIVE_JOB, archive_job)
         .on(service::ORPHANS_JOB, orphans_job)
+        .on(reminders::REMINDER_JOB, reminders::reminders_job)
 }
 
 async fn orphans_job(state: AppState, _job: ClaimedJob) -> Result<(), JobError> {

@@ -56,6 +56,10 @@ pub fn pages() -> Router<AppState> {
         )
         .route("/documents/{id}/files/{file_id}/preview", get(preview))
         .route("/registry", get(registry))
+        .route(
+            "/calendar/{token}/deadlines.ics",
+            get(super::calendar::feed),
+        )
 }
 
 fn texts(lang: Lang) -> &'static Texts {

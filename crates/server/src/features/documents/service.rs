@@ -23,7 +23,8 @@ use utoipa::ToSchema;
 
 use super::catalogue::{Catalogue, Kind};
 use super::inspect::{self, Inspection, Inspector};
-use crate::features::notifications::service as reminders;
+use super::reminders;
+use crate::features::notifications::service::{Message, notify};
 use crate::state::AppState;
 use crate::web::context::RequestMeta;
 use crate::web::i18n::{Lang, Text};
@@ -1436,7 +1437,7 @@ pub async fn archive_expired(state: &AppState) -> Result<usize, StoreError> {
                 newer.as_ref().map(|n| n.data.title.as_str()),
                 state.config.documents.archive_expired_after_days,
             );
-            reminders::notify(
+            notify(
                 &mut tx,
                 state,
                 &profile,
@@ -1458,7 +1459,7 @@ fn archived_message(
     id: &str,
     replaced_by: Option<&str>,
     after_days: Option<u32>,
-) -> reminders::Message {
+) -> Message {
     let (body_ru, body_en) = match (replaced_by, after_days) {
         (Some(newer), _) => (
             format!(
@@ -1480,7 +1481,7 @@ fn archived_message(
             )
         }
     };
-    reminders::Message {
+    Message {
         category: domain::notifications::Category::PersonalData,
         title_ru: format!("Документ перемещён в архив: {title}"),
         title_en: format!("Document moved to the archive: {title}"),

@@ -447,12 +447,12 @@ async fn reminder_days_view(state: &AppState, user_id: &str) -> Result<ReminderD
         .await
         .map_err(ApiError::internal)?;
     let stored = store::notifications::reminder_days(&mut conn, user_id).await?;
-    let chosen = service::ReminderDays::load(&mut conn, user_id).await?;
+    let chosen = super::reminder_days::ReminderDays::load(&mut conn, user_id).await?;
     Ok(ReminderDaysView {
         every: chosen.every(),
         kinds: stored
             .into_iter()
-            .filter(|(kind, _)| kind != service::EVERY_KIND)
+            .filter(|(kind, _)| kind != super::reminder_days::EVERY_KIND)
             .map(|(kind, _)| {
                 let days = chosen.own(&kind).map(<[i16]>::to_vec);
                 (kind, days)
@@ -505,16 +505,15 @@ async fn put_reminder_days(
     user: ApiUser,
     JsonBody(body): JsonBody<ReminderDaysChange>,
 ) -> Result<Json<ReminderDaysView>, ApiError> {
-    let catalogue = crate::features::documents::catalogue::Catalogue::load(&state.db).await?;
     let mut choice = super::reminder_days::Choice::new();
     if let Some(every) = &body.every {
         choice.insert(
-            service::EVERY_KIND.to_owned(),
+            super::reminder_days::EVERY_KIND.to_owned(),
             Some(checked_days("every", every)?),
         );
     }
     for (kind, days) in &body.kinds {
-        if catalogue.get(kind).is_none() {
+        if !state.deadlines.is_kind(&state, kind).await? {
             return Err(invalid("kinds", UNKNOWN_KIND));
         }
         let days = days

@@ -1,9 +1,10 @@
-//! Notifications: the inbox ("Сообщения"), settings by category and channel, the delivery
-//! history, and deadline reminders.
+//! Notifications: the inbox ("Сообщения"), settings by category and channel (with the days
+//! deadline reminders come at), the delivery history, mailings and web push. It imports no
+//! feature: the features above call `service::notify`, and the registry answers the reminder
+//! days through `reminder_days::Deadlines`.
 
 pub mod announcement;
 pub mod api;
-pub mod calendar;
 pub mod pages;
 pub mod push;
 pub mod reminder_days;
@@ -17,9 +18,7 @@ use crate::state::AppState;
 use crate::worker::{JobError, Registry};
 
 pub fn register_jobs(registry: Registry) -> Registry {
-    registry
-        .on(service::REMINDER_JOB, reminders_job)
-        .on(subscriptions::BULLETIN_JOB, bulletin_job)
+    registry.on(subscriptions::BULLETIN_JOB, bulletin_job)
 }
 
 /// Sends one bulletin to its subscribers; a bulletin that is gone is dropped with a log line.
@@ -30,22 +29,6 @@ async fn bulletin_job(state: AppState, job: ClaimedJob) -> Result<(), JobError> 
     match subscriptions::send_bulletin(&state, id).await? {
         Some(sent) => tracing::info!(bulletin = %id, sent, "bulletin sent"),
         None => tracing::warn!(bulletin = %id, "bulletin not found; nothing sent"),
-    }
-    Ok(())
-}
-
-/// Sends what is due, a batch at a time, until nothing is left.
-async fn reminders_job(state: AppState, _job: ClaimedJob) -> Result<(), JobError> {
-    let mut total = 0;
-    loop {
-        let sent = service::send_due_reminders(&state, 200).await?;
-        total += sent;
-        if sent < 200 {
-            break;
-        }
-    }
-    if total > 0 {
-        tracing::info!(sent = total, "deadline reminders sent");
     }
     Ok(())
 }

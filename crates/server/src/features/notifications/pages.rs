@@ -46,10 +46,6 @@ pub fn pages() -> Router<AppState> {
         .route("/notifications/reminder-days", post(save_days))
         .route("/notifications/calendar", post(calendar_on))
         .route("/notifications/calendar/off", post(calendar_off))
-        .route(
-            "/calendar/{token}/deadlines.ics",
-            get(super::calendar::feed),
-        )
 }
 
 pub struct Texts {

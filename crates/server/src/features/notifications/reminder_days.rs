@@ -2,19 +2,108 @@
 //! choice for every document, and its own for a kind where they want (the kinds of their active
 //! documents are offered). Saving re-plans the pending reminders of every active document in
 //! the same transaction; the day of the deadline itself is always reminded of.
+//!
+//! The deadlines themselves are the registry's (`features::documents::reminders` plans and sends
+//! the reminders): this feature asks it through the [`Deadlines`] port, so that it imports no
+//! feature.
 
 use std::collections::BTreeMap;
 use store::audit::Action;
 
 use domain::notifications::{self as rules, OffsetsProblem};
+use futures_util::future::BoxFuture;
+use sqlx::AnyConnection;
 use store::StoreError;
 use store::audit::{self, Actor, Entry};
-use store::users::UserSummary;
+use store::users::{Profile, UserSummary};
 
-use super::service::{EVERY_KIND, ReminderDays, replan_all};
 use crate::state::AppState;
 use crate::web::forms::FormErrors;
 use crate::web::i18n::{Lang, Msg};
+
+/// What the reminder-days choice needs from the owner of the deadlines (the registry), which
+/// plugs in at start-up (`AppState::deadlines`).
+pub trait Deadlines: Send + Sync {
+    /// The kinds of the person's active documents — code and name — in code order.
+    fn kinds_in_use<'a>(
+        &'a self,
+        state: &'a AppState,
+        user_id: &'a str,
+        lang: Lang,
+    ) -> BoxFuture<'a, Result<Vec<(String, String)>, StoreError>>;
+
+    /// Whether a kind of that code exists.
+    fn is_kind<'a>(
+        &'a self,
+        state: &'a AppState,
+        code: &'a str,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
+
+    /// Plans the reminders of every active document of the person again, in the caller's
+    /// transaction (their choice of days changed).
+    fn replan_all<'a>(
+        &'a self,
+        conn: &'a mut AnyConnection,
+        state: &'a AppState,
+        profile: &'a Profile,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+}
+
+/// Which days before a deadline a person wants reminders at: their choice for a kind, else their
+/// choice for every kind, else the defaults. The day itself is always added.
+#[derive(Debug, Clone, Default)]
+pub struct ReminderDays {
+    every: Option<Vec<i16>>,
+    kinds: Vec<(String, Vec<i16>)>,
+}
+
+/// The code under which the choice for every kind is kept.
+pub const EVERY_KIND: &str = "*";
+
+impl ReminderDays {
+    pub async fn load(conn: &mut AnyConnection, user_id: &str) -> Result<Self, StoreError> {
+        let mut days = ReminderDays::default();
+        for (kind, text) in store::notifications::reminder_days(conn, user_id).await? {
+            // A stored value that no longer reads (a rule tightened) falls back to the defaults.
+            let Ok(parsed) = rules::parse_offsets(&text) else {
+                continue;
+            };
+            if kind == EVERY_KIND {
+                days.every = Some(parsed);
+            } else {
+                days.kinds.push((kind, parsed));
+            }
+        }
+        Ok(days)
+    }
+
+    /// The days for every kind without its own choice (without the day itself).
+    pub fn every(&self) -> Vec<i16> {
+        self.every.clone().unwrap_or_else(|| {
+            rules::DEFAULT_OFFSETS
+                .iter()
+                .copied()
+                .filter(|d| *d > 0)
+                .collect()
+        })
+    }
+
+    /// The kind's own choice, if the person made one.
+    pub fn own(&self, kind: &str) -> Option<&[i16]> {
+        self.kinds
+            .iter()
+            .find(|(k, _)| k == kind)
+            .map(|(_, d)| d.as_slice())
+    }
+
+    /// Every day to remind on for a document of this kind, the deadline's own day included.
+    pub fn for_kind(&self, kind: &str) -> Vec<i16> {
+        match self.own(kind) {
+            Some(days) => rules::with_the_day_itself(days),
+            None => rules::with_the_day_itself(&self.every()),
+        }
+    }
+}
 
 /// One field of the form: a kind (or every kind) and what it holds.
 #[derive(Debug, Clone)]
@@ -42,18 +131,7 @@ pub async fn fields(
     let mut conn = state.db.pool().acquire().await?;
     let chosen = ReminderDays::load(&mut conn, user_id).await?;
     drop(conn);
-    let (_, catalogue) = state.caches.catalogue(&state.db).await?;
-    let active = store::documents::Filter {
-        state: "active".into(),
-        ..Default::default()
-    };
-    let mut kinds: Vec<String> = store::documents::list(&state.db, user_id, &active)
-        .await?
-        .into_iter()
-        .map(|d| d.data.kind_code)
-        .collect();
-    kinds.sort();
-    kinds.dedup();
+    let kinds = state.deadlines.kinds_in_use(state, user_id, lang).await?;
     let mut out = vec![DaysField {
         name: field_name(EVERY_KIND),
         label: lang
@@ -61,10 +139,7 @@ pub async fn fields(
             .to_owned(),
         value: rules::format_offsets(&chosen.every()),
     }];
-    for code in kinds {
-        let label = catalogue
-            .get(&code)
-            .map_or_else(|| code.clone(), |k| k.name(lang).to_owned());
+    for (code, label) in kinds {
         out.push(DaysField {
             name: field_name(&code),
             label,
@@ -164,7 +239,7 @@ pub async fn save(
             text.map_or(serde_json::Value::Null, Into::into),
         );
     }
-    replan_all(&mut tx, state, &profile).await?;
+    state.deadlines.replan_all(&mut tx, state, &profile).await?;
     let entry = Entry::new(
         Actor::of(user),
         Action::NotificationSettingsReminderDaysChanged,
