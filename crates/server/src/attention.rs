@@ -2,7 +2,26 @@
 //! items (documents their deadlines, messages the unread count; applications, payments and
 //! appointments will add theirs) through one shape, and the home sorts them by urgency.
 
+use futures_util::future::BoxFuture;
+use store::users::UserSummary;
+
+use crate::state::AppState;
+use crate::web::errors::PageError;
 use crate::web::i18n::Lang;
+
+/// What one feature puts on the home page: its items and its deadlines to come.
+#[derive(Debug, Default)]
+pub struct Contribution {
+    pub items: Vec<Item>,
+    pub upcoming: Vec<Upcoming>,
+}
+
+/// A feature's contributor, named in its descriptor (`features::Feature::attention`).
+pub type Source = for<'a> fn(
+    &'a AppState,
+    &'a UserSummary,
+    Lang,
+) -> BoxFuture<'a, Result<Contribution, PageError>>;
 
 /// How soon the person should act.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

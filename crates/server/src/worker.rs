@@ -40,27 +40,108 @@ impl From<store::StoreError> for JobError {
 pub type JobFuture = Pin<Box<dyn Future<Output = Result<(), JobError>> + Send>>;
 type Handler = Arc<dyn Fn(AppState, ClaimedJob) -> JobFuture + Send + Sync>;
 
-/// Which handler runs which kind of job. Features add theirs in [`crate::features::jobs`].
-#[derive(Clone, Default)]
-pub struct Registry {
-    handlers: HashMap<String, Handler>,
+/// How often a sweep is offered. Every worker offers it; a unique key per period lets one offer
+/// in, however many nodes run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Every {
+    /// Cheap sweeps over an index of what is due (reminders).
+    Minute,
+    /// Idempotent sweeps (the trash, the archive, erasures, housekeeping).
+    Hour,
+    /// Sweeps that read the whole object store, and the backup.
+    Day,
 }
 
-impl Registry {
-    pub fn on<F, Fut>(mut self, kind: &str, handler: F) -> Self
+impl Every {
+    /// The unique key of this period's offer (the hourly and daily shapes are those of the first
+    /// releases, so that an upgraded node does not offer a sweep twice in its first period).
+    pub fn unique_key(self, kind: &str, now: jiff::Timestamp) -> String {
+        let minute = now.as_second().div_euclid(60);
+        let hour = minute.div_euclid(60);
+        match self {
+            Every::Minute => format!("{kind}:m{minute}"),
+            Every::Hour => format!("{kind}:{hour}"),
+            Every::Day => format!("{kind}:d{}", hour / 24),
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Every::Minute => "every minute",
+            Every::Hour => "every hour",
+            Every::Day => "every day",
+        }
+    }
+}
+
+/// One kind of job: its handler and, for a sweep, how often it is offered.
+#[derive(Clone)]
+pub struct Job {
+    pub kind: &'static str,
+    pub every: Option<Every>,
+    handler: Handler,
+}
+
+impl Job {
+    pub fn new<F, Fut>(kind: &'static str, handler: F) -> Self
     where
         F: Fn(AppState, ClaimedJob) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = Result<(), JobError>> + Send + 'static,
     {
-        self.handlers.insert(
-            kind.to_owned(),
-            Arc::new(move |state, job| Box::pin(handler(state, job))),
-        );
+        Self {
+            kind,
+            every: None,
+            handler: Arc::new(move |state, job| Box::pin(handler(state, job))),
+        }
+    }
+
+    /// Offered by every worker once per period.
+    pub fn every(mut self, every: Every) -> Self {
+        self.every = Some(every);
+        self
+    }
+}
+
+/// Which handler runs which kind of job, and which sweeps are offered how often. Made from the
+/// features' descriptors ([`crate::features::jobs`]); tests add their own kinds with [`Registry::on`].
+#[derive(Clone, Default)]
+pub struct Registry {
+    handlers: HashMap<String, Handler>,
+    schedule: Vec<(&'static str, Every)>,
+}
+
+impl Registry {
+    pub fn on<F, Fut>(self, kind: &'static str, handler: F) -> Self
+    where
+        F: Fn(AppState, ClaimedJob) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Result<(), JobError>> + Send + 'static,
+    {
+        self.with(Job::new(kind, handler))
+    }
+
+    pub fn with(mut self, job: Job) -> Self {
+        self.schedule.retain(|(kind, _)| *kind != job.kind);
+        if let Some(every) = job.every {
+            self.schedule.push((job.kind, every));
+        }
+        self.handlers.insert(job.kind.to_owned(), job.handler);
+        self
+    }
+
+    /// The same handlers without the offers of one period (tests that run a sweep themselves and
+    /// count what it did must not race the worker's own offer).
+    pub fn unscheduled(mut self, every: Every) -> Self {
+        self.schedule.retain(|(_, e)| *e != every);
         self
     }
 
     pub fn kinds(&self) -> impl Iterator<Item = &str> {
         self.handlers.keys().map(String::as_str)
+    }
+
+    /// The sweeps and how often each is offered, in the order they were registered.
+    pub fn scheduled(&self) -> impl Iterator<Item = (&'static str, Every)> + '_ {
+        self.schedule.iter().copied()
     }
 }
 
@@ -83,8 +164,9 @@ pub async fn run(
         let id = format!("{name}/{n}");
         tasks.push(tokio::spawn(claim_loop(state, registry, id, shutdown)));
     }
-    tasks.push(tokio::spawn(schedule_maintenance(
+    tasks.push(tokio::spawn(offer_sweeps(
         state.clone(),
+        registry.clone(),
         shutdown.clone(),
     )));
     for task in tasks {
@@ -198,30 +280,28 @@ pub async fn run_one(state: &AppState, registry: &Registry, job: ClaimedJob) {
 /// Kind of the hourly housekeeping job.
 pub const MAINTENANCE: &str = "system.maintenance";
 
-/// Every worker offers the hourly housekeeping jobs (its own and the features'); its unique key lets only one per hour in,
-/// however many nodes run.
-async fn schedule_maintenance(state: AppState, mut shutdown: watch::Receiver<bool>) {
+/// Every worker offers every scheduled sweep of its registry each minute; the sweep's unique key
+/// per period lets one offer in, however many nodes run.
+async fn offer_sweeps(
+    state: AppState,
+    registry: Arc<Registry>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     while !*shutdown.borrow() {
         let now = state.now();
-        let hour = now.as_second().div_euclid(3600);
-        let enqueued = async {
+        let offered = async {
             let mut conn = state.db.pool().acquire().await?;
-            let hourly = std::iter::once(MAINTENANCE)
-                .chain(crate::features::hourly_jobs())
-                .map(|kind| (kind, format!("{kind}:{hour}")));
-            let daily =
-                crate::features::daily_jobs().map(|kind| (kind, format!("{kind}:d{}", hour / 24)));
-            for (kind, unique) in hourly.chain(daily) {
+            for (kind, every) in registry.scheduled() {
                 let job = NewJob::new(kind, serde_json::json!({}), now)
-                    .unique(unique)
+                    .unique(every.unique_key(kind, now))
                     .max_attempts(3);
                 jobs::enqueue(&mut conn, &job, now).await?;
             }
             Ok::<_, store::StoreError>(())
         }
         .await;
-        if let Err(err) = enqueued {
-            tracing::warn!(error = %err, "cannot schedule housekeeping");
+        if let Err(err) = offered {
+            tracing::warn!(error = %err, "cannot offer the sweeps");
         }
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(60)) => {}

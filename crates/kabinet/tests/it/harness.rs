@@ -82,6 +82,8 @@ pub struct TestApp {
 pub struct Options {
     pub role: ServeRole,
     pub configure: Box<dyn FnOnce(&mut Config) + Send>,
+    /// Changes to the node's job registry. By default the minute's sweeps (reminders) are not
+    /// offered: tests run them by hand and count what they sent. `|r| r` keeps every offer.
     pub jobs: Box<dyn FnOnce(server::worker::Registry) -> server::worker::Registry + Send>,
     /// Share another app's database and folder (several nodes of one installation).
     pub share_with: Option<(String, Arc<TempDir>, bool)>,
@@ -92,7 +94,7 @@ impl Default for Options {
         Self {
             role: ServeRole::All,
             configure: Box::new(|_| {}),
-            jobs: Box::new(|r| r),
+            jobs: Box::new(|r| r.unscheduled(server::worker::Every::Minute)),
             share_with: None,
         }
     }

@@ -39,6 +39,38 @@ async fn sms_saying(app: &TestApp, phone: &str, words: &str) -> usize {
 }
 
 #[tokio::test]
+async fn a_running_worker_sends_a_due_reminder_without_anyone_asking() {
+    // The reminder falls due at 09:00 in Moscow, which is when the clock stands. Nobody calls the
+    // sweep: a worker that starts offers it, as every worker does each minute.
+    let app = TestApp::spawn().await;
+    let phone = "+79120000711";
+    registered_citizen(&app, phone, "offered@example.ru").await;
+    let api = Api {
+        app: &app,
+        token: api_token(&app, phone).await,
+    };
+    use reqwest::Method as M;
+    let (status, doc) = api
+        .send(
+            M::POST,
+            "/api/v1/documents",
+            Some(serde_json::json!({ "kind": "other", "title": "Договор подряда", "expires_on": "2026-04-01" })),
+        )
+        .await;
+    assert_eq!(status, 201, "{doc}");
+    let mut worker = app.sibling();
+    worker.role = server::ServeRole::Worker;
+    worker.jobs = Box::new(|r| r);
+    let worker = TestApp::spawn_with(worker).await;
+    crate::harness::eventually_within(30, "the reminder reaches the inbox", || async {
+        let (_, inbox) = api.send(M::GET, "/api/v1/notifications", None).await;
+        inbox.to_string().contains("Через 30 дней истекает срок: Договор подряда")
+    })
+    .await;
+    worker.stop().await;
+}
+
+#[tokio::test]
 async fn a_deadline_is_reminded_once_on_each_chosen_channel_even_with_two_nodes() {
     let (app, smtp) = app_with_smtp().await; // the clock stands at 09:00 in Moscow, 2 March 2026
     let (phone, email) = ("+79120000701", "remind@example.ru");

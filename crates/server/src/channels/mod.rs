@@ -21,7 +21,7 @@ pub use sms::SmsGateway;
 use crate::config::Config;
 use crate::keys::MasterKey;
 use crate::state::AppState;
-use crate::worker::{JobError, Registry};
+use crate::worker::{Job, JobError};
 
 pub const SMS_JOB: &str = "channel.sms";
 pub const EMAIL_JOB: &str = "channel.email";
@@ -203,11 +203,13 @@ pub async fn queue_push_for(
     Ok(())
 }
 
-pub fn register_jobs(registry: Registry) -> Registry {
-    registry
-        .on(SMS_JOB, deliver_sms)
-        .on(EMAIL_JOB, deliver_email)
-        .on(PUSH_JOB, deliver_push)
+/// The deliveries' handlers (queued by whoever sends, never scheduled).
+pub fn jobs() -> [Job; 3] {
+    [
+        Job::new(SMS_JOB, deliver_sms),
+        Job::new(EMAIL_JOB, deliver_email),
+        Job::new(PUSH_JOB, deliver_push),
+    ]
 }
 
 async fn deliver_push(state: AppState, job: ClaimedJob) -> Result<(), JobError> {

@@ -16,20 +16,79 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::state::AppState;
-use crate::worker::{self, Registry};
+use crate::worker::{self, Every, Job, Registry};
+
+/// What a feature plugs into the application. The application reads every list it needs from
+/// [`all`] — the page routes, the API with its OpenAPI paths, the job handlers with the sweeps'
+/// schedules, the home page's attention items — so a new feature is a folder with a
+/// `feature()` and one line there.
+pub struct Feature {
+    pub name: &'static str,
+    pub pages: Router<AppState>,
+    pub api: OpenApiRouter<AppState>,
+    pub jobs: Vec<Job>,
+    /// What the feature puts under «Требует внимания» on the signed-in home.
+    pub attention: Option<crate::attention::Source>,
+}
+
+impl Feature {
+    pub fn new(name: &'static str) -> Self {
+        Self {
+            name,
+            pages: Router::new(),
+            api: OpenApiRouter::new(),
+            jobs: Vec::new(),
+            attention: None,
+        }
+    }
+
+    pub fn pages(mut self, pages: Router<AppState>) -> Self {
+        self.pages = self.pages.merge(pages);
+        self
+    }
+
+    pub fn api(mut self, api: OpenApiRouter<AppState>) -> Self {
+        self.api = self.api.merge(api);
+        self
+    }
+
+    pub fn job(mut self, job: Job) -> Self {
+        self.jobs.push(job);
+        self
+    }
+
+    pub fn attention(mut self, source: crate::attention::Source) -> Self {
+        self.attention = Some(source);
+        self
+    }
+}
+
+/// Every feature, in the order their API appears in the OpenAPI document.
+pub fn all() -> Vec<Feature> {
+    vec![
+        ops::feature(),
+        system::feature(),
+        accounts::feature(),
+        profile::feature(),
+        documents::feature(),
+        notifications::feature(),
+        security::feature(),
+        home::feature(),
+        legal::feature(),
+        operator::feature(),
+    ]
+}
 
 /// Every feature's pages.
 pub fn page_router() -> Router<AppState> {
-    Router::new()
-        .merge(home::pages())
-        .merge(legal::pages())
-        .merge(accounts::pages::pages())
-        .merge(profile::pages())
-        .merge(security::pages::pages())
-        .merge(documents::pages::pages())
-        .merge(documents::kinds_admin::pages())
-        .merge(notifications::pages::pages())
-        .merge(operator::pages())
+    all()
+        .into_iter()
+        .fold(Router::new(), |router, f| router.merge(f.pages))
+}
+
+/// What every feature puts on the signed-in home, in the features' order.
+pub fn attention_sources() -> Vec<crate::attention::Source> {
+    all().into_iter().filter_map(|f| f.attention).collect()
 }
 
 #[derive(OpenApi)]
@@ -122,45 +181,24 @@ impl utoipa::Modify for BearerAuth {
 /// Every feature's documented endpoints; the OpenAPI document is made from this (finish it with
 /// [`BodyErrors`] once the routes are in).
 pub fn api_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(ops::api())
-        .merge(system::api())
-        .merge(accounts::api::api())
-        .merge(profile::api::api())
-        .merge(documents::api::api())
-        .merge(notifications::api::api())
-        .merge(security::api::api())
+    all().into_iter().fold(
+        OpenApiRouter::with_openapi(ApiDoc::openapi()),
+        |router, f| router.merge(f.api),
+    )
 }
 
-/// Jobs that run every hour (idempotent sweeps), offered by every worker, let in once per hour.
-pub fn hourly_jobs() -> impl Iterator<Item = &'static str> {
-    [
-        documents::service::PURGE_JOB,
-        documents::service::ARCHIVE_JOB,
-        profile::deletion::ERASE_JOB,
-    ]
-    .into_iter()
-}
-
-/// Jobs offered every minute (cheap sweeps over an index of what is due).
-pub fn minutely_jobs() -> impl Iterator<Item = &'static str> {
-    [documents::reminders::REMINDER_JOB].into_iter()
-}
-
-/// Jobs that run once a day (sweeps that read the whole object store).
-pub fn daily_jobs() -> impl Iterator<Item = &'static str> {
-    [documents::service::ORPHANS_JOB, crate::backup::DAILY_JOB].into_iter()
-}
-
-/// Every feature's background jobs.
+/// Every job handler: the shared machinery's (housekeeping, the backup, the channels'
+/// deliveries) and every feature's, with the sweeps' schedules.
 pub fn jobs() -> Registry {
-    let registry = Registry::default()
-        .on(worker::MAINTENANCE, worker::maintenance)
-        .on(crate::backup::DAILY_JOB, crate::backup::daily_job);
-    let registry = crate::channels::register_jobs(registry);
-    let registry = documents::register_jobs(registry);
-    let registry = profile::register_jobs(registry);
-    notifications::register_jobs(registry)
+    let machinery = [
+        Job::new(worker::MAINTENANCE, worker::maintenance).every(Every::Hour),
+        Job::new(crate::backup::DAILY_JOB, crate::backup::daily_job).every(Every::Day),
+    ];
+    machinery
+        .into_iter()
+        .chain(crate::channels::jobs())
+        .chain(all().into_iter().flat_map(|f| f.jobs))
+        .fold(Registry::default(), Registry::with)
 }
 
 #[cfg(test)]

@@ -11,3 +11,9 @@ pub mod recovery_pages;
 pub mod second_step;
 pub mod service;
 pub mod texts;
+
+pub fn feature() -> super::Feature {
+    super::Feature::new("accounts")
+        .pages(pages::pages())
+        .api(api::api())
+}

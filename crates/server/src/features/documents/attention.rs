@@ -2,8 +2,12 @@
 //! to be replaced) or soon (inside their lead time), each with its action, and the deadlines to
 //! come. Read from the person's kept registry, so the home costs no extra assessment.
 
-use crate::attention::{Item, Upcoming, Urgency, plural};
+use futures_util::FutureExt;
+use futures_util::future::BoxFuture;
+
+use crate::attention::{Contribution, Item, Upcoming, Urgency, plural};
 use crate::state::AppState;
+use crate::web::errors::PageError;
 use crate::web::i18n::Lang;
 use domain::documents::Status;
 use store::users::UserSummary;
@@ -12,6 +16,21 @@ use super::service::{self, DocumentError};
 
 /// How many deadlines «Ближайшие сроки» shows.
 pub const UPCOMING: usize = 5;
+
+/// [`contribute`] as the home page asks for it (the feature's descriptor names it).
+pub fn source<'a>(
+    state: &'a AppState,
+    user: &'a UserSummary,
+    lang: Lang,
+) -> BoxFuture<'a, Result<Contribution, PageError>> {
+    async move {
+        let (items, upcoming) = contribute(state, user, lang)
+            .await
+            .map_err(|e| PageError::Internal(e.to_string()))?;
+        Ok(Contribution { items, upcoming })
+    }
+    .boxed()
+}
 
 /// The items and the upcoming deadlines of this person's active documents.
 pub async fn contribute(

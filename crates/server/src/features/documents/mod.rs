@@ -18,17 +18,22 @@ pub mod views;
 
 use store::jobs::ClaimedJob;
 
+use super::Feature;
 use crate::state::AppState;
-use crate::worker::{JobError, Registry};
+use crate::worker::{Every, Job, JobError};
 
-/// The documents' background work: purging the trash, archiving expired documents, sweeping
-/// orphaned objects, sending due reminders.
-pub fn register_jobs(registry: Registry) -> Registry {
-    registry
-        .on(service::PURGE_JOB, purge_job)
-        .on(service::ARCHIVE_JOB, archive_job)
-        .on(service::ORPHANS_JOB, orphans_job)
-        .on(reminders::REMINDER_JOB, reminders::reminders_job)
+/// My documents, the registry and the kinds' admin; the sweeps: the trash purged and expired
+/// documents archived every hour, orphaned objects every day, due reminders every minute.
+pub fn feature() -> Feature {
+    Feature::new("documents")
+        .pages(pages::pages())
+        .pages(kinds_admin::pages())
+        .api(api::api())
+        .job(Job::new(service::PURGE_JOB, purge_job).every(Every::Hour))
+        .job(Job::new(service::ARCHIVE_JOB, archive_job).every(Every::Hour))
+        .job(Job::new(service::ORPHANS_JOB, orphans_job).every(Every::Day))
+        .job(Job::new(reminders::REMINDER_JOB, reminders::reminders_job).every(Every::Minute))
+        .attention(attention::source)
 }
 
 async fn orphans_job(state: AppState, _job: ClaimedJob) -> Result<(), JobError> {

@@ -1,6 +1,6 @@
 //! The home page: signed out, what Kabinet is and where to start; signed in, the cabinet's
-//! front door — what needs attention now (each feature contributes its items, see
-//! `crate::attention`), the next deadlines and quick actions.
+//! front door — what needs attention now (each feature's descriptor names its contributor, see
+//! `crate::attention`), the next deadlines and quick actions. It names no feature itself.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -10,14 +10,17 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use crate::attention::{Item, Upcoming};
-use crate::features::documents;
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::errors::PageError;
 use crate::web::i18n::Lang;
 use crate::web::page::PageCtx;
 
-pub fn pages() -> Router<AppState> {
+pub fn feature() -> super::Feature {
+    super::Feature::new("home").pages(pages())
+}
+
+fn pages() -> Router<AppState> {
     Router::new().route("/", get(home))
 }
 
@@ -153,9 +156,14 @@ async fn home(
     };
     let lang = page.lang;
     let me = user.user();
-    let (mut attention, upcoming) = documents::attention::contribute(&state, me, lang)
-        .await
-        .map_err(|e| PageError::Internal(e.to_string()))?;
+    let mut attention = Vec::new();
+    let mut upcoming = Vec::new();
+    for source in crate::features::attention_sources() {
+        let mine = source(&state, me, lang).await?;
+        attention.extend(mine.items);
+        upcoming.extend(mine.upcoming);
+    }
+    upcoming.sort_by_key(|u| u.days_left);
     attention.extend(crate::attention::unread_messages(page.unread, lang));
     // «Анна Сергеевна», as people are addressed in Russian.
     let name = [Some(me.given_name.as_str()), me.patronymic.as_deref()]

@@ -175,7 +175,11 @@ fn by_slug(slug: &str) -> Option<&'static LegalDoc> {
     ALL.into_iter().find(|d| d.slug == slug)
 }
 
-pub fn pages() -> Router<AppState> {
+pub fn feature() -> super::Feature {
+    super::Feature::new("legal").pages(pages())
+}
+
+fn pages() -> Router<AppState> {
     Router::new()
         .route("/legal/{slug}", get(current))
         .route("/legal/{slug}/{version}", get(edition))

@@ -15,10 +15,15 @@ pub mod unsubscribe;
 use store::jobs::ClaimedJob;
 
 use crate::state::AppState;
-use crate::worker::{JobError, Registry};
+use crate::worker::{Job, JobError};
 
-pub fn register_jobs(registry: Registry) -> Registry {
-    registry.on(subscriptions::BULLETIN_JOB, bulletin_job)
+/// The inbox, settings, mailings and web push; bulletins are sent by a job queued when an
+/// operator publishes one.
+pub fn feature() -> super::Feature {
+    super::Feature::new("notifications")
+        .pages(pages::pages())
+        .api(api::api())
+        .job(Job::new(subscriptions::BULLETIN_JOB, bulletin_job))
 }
 
 /// Sends one bulletin to its subscribers; a bulletin that is gone is dropped with a log line.

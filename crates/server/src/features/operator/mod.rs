@@ -23,7 +23,11 @@ use crate::web::context::RequestInfo;
 use crate::web::errors::PageError;
 use crate::web::page::PageCtx;
 
-pub fn pages() -> Router<AppState> {
+pub fn feature() -> super::Feature {
+    super::Feature::new("operator").pages(pages())
+}
+
+fn pages() -> Router<AppState> {
     Router::new()
         .route("/operator", get(dashboard))
         .route("/operator/outbox", get(outbox))

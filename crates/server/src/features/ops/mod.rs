@@ -14,7 +14,11 @@ use utoipa_axum::routes;
 use crate::state::AppState;
 use crate::web::errors::ErrorBody;
 
-pub fn api() -> OpenApiRouter<AppState> {
+pub fn feature() -> super::Feature {
+    super::Feature::new("ops").api(api())
+}
+
+fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(healthz))
         .routes(routes!(readyz))

@@ -28,10 +28,18 @@ use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::errors::PageError;
 use crate::web::page::PageCtx;
-use crate::worker::{JobError, Registry};
+use crate::worker::{Every, Job, JobError};
 use store::jobs::ClaimedJob;
 
-pub fn pages() -> Router<AppState> {
+/// The profile's pages and API; erasing accounts whose grace period is over, every hour.
+pub fn feature() -> super::Feature {
+    super::Feature::new("profile")
+        .pages(pages())
+        .api(api::api())
+        .job(Job::new(deletion::ERASE_JOB, erase_job).every(Every::Hour))
+}
+
+fn pages() -> Router<AppState> {
     Router::new()
         .route("/profile", get(profile))
         .route(
@@ -47,11 +55,6 @@ pub fn pages() -> Router<AppState> {
         .merge(export::pages())
         .merge(deletion::pages())
         .merge(sources::pages())
-}
-
-/// The profile's background work: erasing accounts whose grace period is over.
-pub fn register_jobs(registry: Registry) -> Registry {
-    registry.on(deletion::ERASE_JOB, erase_job)
 }
 
 async fn erase_job(state: AppState, _job: ClaimedJob) -> Result<(), JobError> {

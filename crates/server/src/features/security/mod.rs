@@ -8,3 +8,9 @@ pub mod passkey_pages;
 pub mod passkeys;
 mod qr;
 pub mod service;
+
+pub fn feature() -> super::Feature {
+    super::Feature::new("security")
+        .pages(pages::pages())
+        .api(api::api())
+}

@@ -8,7 +8,11 @@ use utoipa_axum::routes;
 
 use crate::state::AppState;
 
-pub fn api() -> OpenApiRouter<AppState> {
+pub fn feature() -> super::Feature {
+    super::Feature::new("system").api(api())
+}
+
+fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(meta))
 }
 
