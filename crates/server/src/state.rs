@@ -68,4 +68,13 @@ impl AppState {
     pub fn wake_worker(&self) {
         self.jobs_enqueued.notify_waiters();
     }
+
+    /// Commits a change that queued jobs (a letter, an SMS, a bulletin) and wakes this node's
+    /// worker, so that they go out now rather than at the next poll. Never wake before the
+    /// commit: the worker would find nothing and sleep.
+    pub async fn commit_and_wake(&self, tx: store::Tx) -> Result<(), store::StoreError> {
+        tx.commit().await?;
+        self.wake_worker();
+        Ok(())
+    }
 }

@@ -290,7 +290,7 @@ async fn offer_sweeps(
     while !*shutdown.borrow() {
         let now = state.now();
         let offered = async {
-            let mut conn = state.db.pool().acquire().await?;
+            let mut conn = state.db.connection().await?;
             for (kind, every) in registry.scheduled() {
                 let job = NewJob::new(kind, serde_json::json!({}), now)
                     .unique(every.unique_key(kind, now))

@@ -13,6 +13,8 @@ use crate::error::StoreError;
 
 /// A transaction on either engine. Every change and its audit record go through one.
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+/// A connection of the pool, for reads and single statements outside a transaction.
+pub type Conn = sqlx::pool::PoolConnection<sqlx::Any>;
 
 /// The SQL engine behind a [`Db`]. Dialect differences are answered here and only here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -139,6 +141,11 @@ impl Db {
 
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// A connection for reads, or for one statement that needs no transaction.
+    pub async fn connection(&self) -> Result<Conn, StoreError> {
+        Ok(self.pool.acquire().await?)
     }
 
     /// A transaction that will write. On SQLite it takes the write lock at once

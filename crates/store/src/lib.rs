@@ -31,7 +31,7 @@ pub mod subscriptions;
 pub mod tokens;
 pub mod users;
 
-pub use db::{Db, Dialect, Tx};
+pub use db::{Conn, Db, Dialect, Tx};
 pub use error::StoreError;
 
 use jiff::Timestamp;

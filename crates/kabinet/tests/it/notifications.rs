@@ -64,7 +64,9 @@ async fn a_running_worker_sends_a_due_reminder_without_anyone_asking() {
     let worker = TestApp::spawn_with(worker).await;
     crate::harness::eventually_within(30, "the reminder reaches the inbox", || async {
         let (_, inbox) = api.send(M::GET, "/api/v1/notifications", None).await;
-        inbox.to_string().contains("Через 30 дней истекает срок: Договор подряда")
+        inbox
+            .to_string()
+            .contains("Через 30 дней истекает срок: Договор подряда")
     })
     .await;
     worker.stop().await;

@@ -50,7 +50,7 @@ impl Mailer {
     pub async fn send(&self, state: &AppState, email: &Email) -> Result<(), JobError> {
         match self {
             Mailer::Sandbox => {
-                let mut conn = state.db.pool().acquire().await?;
+                let mut conn = state.db.connection().await?;
                 store::outbox::insert(
                     &mut conn,
                     "email",

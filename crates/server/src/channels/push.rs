@@ -219,7 +219,7 @@ pub struct Push {
 /// Delivers one push. A subscription gone from the database is dropped (nothing to send to);
 /// one the push service no longer knows is removed.
 pub async fn send(state: &AppState, push: &Push) -> Result<(), JobError> {
-    let mut conn = state.db.pool().acquire().await?;
+    let mut conn = state.db.connection().await?;
     let Some(sub) = store::push::by_id(&mut conn, &push.subscription).await? else {
         return Err(JobError::Permanent(
             "the push subscription was removed".into(),
@@ -264,12 +264,12 @@ pub async fn send(state: &AppState, push: &Push) -> Result<(), JobError> {
     let status = response.status().as_u16();
     match status {
         200..=299 => {
-            let mut conn = state.db.pool().acquire().await?;
+            let mut conn = state.db.connection().await?;
             store::push::record_success(&mut conn, &sub.id, now).await?;
             Ok(())
         }
         404 | 410 => {
-            let mut conn = state.db.pool().acquire().await?;
+            let mut conn = state.db.connection().await?;
             store::push::remove_gone(&mut conn, &sub.id).await?;
             tracing::info!(subscription = %sub.id, "push subscription gone; removed");
             Err(JobError::Permanent(format!(

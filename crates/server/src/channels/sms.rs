@@ -43,7 +43,7 @@ impl SmsGateway {
     pub async fn send(&self, state: &AppState, sms: &Sms) -> Result<(), JobError> {
         match self {
             SmsGateway::Sandbox => {
-                let mut conn = state.db.pool().acquire().await?;
+                let mut conn = state.db.connection().await?;
                 store::outbox::insert(&mut conn, "sms", &sms.to, None, &sms.text, state.now())
                     .await?;
                 Ok(())

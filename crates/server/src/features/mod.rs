@@ -11,11 +11,11 @@ pub mod profile;
 pub mod security;
 pub mod system;
 
-use axum::Router;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::state::AppState;
+use crate::web::routes::Routes;
 use crate::worker::{self, Every, Job, Registry};
 
 /// What a feature plugs into the application. The application reads every list it needs from
@@ -24,7 +24,7 @@ use crate::worker::{self, Every, Job, Registry};
 /// `feature()` and one line there.
 pub struct Feature {
     pub name: &'static str,
-    pub pages: Router<AppState>,
+    pub pages: Routes,
     pub api: OpenApiRouter<AppState>,
     pub jobs: Vec<Job>,
     /// What the feature puts under «Требует внимания» on the signed-in home.
@@ -35,14 +35,14 @@ impl Feature {
     pub fn new(name: &'static str) -> Self {
         Self {
             name,
-            pages: Router::new(),
+            pages: Routes::new(),
             api: OpenApiRouter::new(),
             jobs: Vec::new(),
             attention: None,
         }
     }
 
-    pub fn pages(mut self, pages: Router<AppState>) -> Self {
+    pub fn pages(mut self, pages: Routes) -> Self {
         self.pages = self.pages.merge(pages);
         self
     }
@@ -79,11 +79,11 @@ pub fn all() -> Vec<Feature> {
     ]
 }
 
-/// Every feature's pages.
-pub fn page_router() -> Router<AppState> {
+/// Every feature's pages, with their policies.
+pub fn page_routes() -> Routes {
     all()
         .into_iter()
-        .fold(Router::new(), |router, f| router.merge(f.pages))
+        .fold(Routes::new(), |routes, f| routes.merge(f.pages))
 }
 
 /// What every feature puts on the signed-in home, in the features' order.
@@ -122,10 +122,10 @@ impl utoipa::Modify for BodyErrors {
                 )
                 .build()
         };
-        for (path, item) in openapi.paths.paths.iter_mut() {
+        for item in openapi.paths.paths.values_mut() {
             // The ways in (sign-in and its second step, registration) are rate-limited per address.
-            if crate::web::limits::is_attempt(&axum::http::Method::POST, path)
-                && let Some(post) = item.post.as_mut()
+            if let Some(post) = item.post.as_mut()
+                && crate::web::routes::is_rate_limited(post)
             {
                 post.responses
                     .responses

@@ -1,6 +1,6 @@
 //! Rate limits on the doors people knock on: sign-in (by password, code or passkey, and its
 //! second step), confirming a security change, registration and recovery, on the pages and in
-//! the API. A token bucket per client address, kept in memory on
+//! the API — the routes declared as attempts (`routes::Routes::attempt`, `routes::attempt`). A token bucket per client address, kept in memory on
 //! each node (so N nodes allow up to N times the rate; the per-account lockout in the database
 //! holds across nodes). Refusals are 429 with `Retry-After`.
 
@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -64,27 +64,11 @@ impl Limiter {
     }
 }
 
-/// Attempts to get in or to create an account: the requests worth guessing with.
-pub fn is_attempt(method: &Method, path: &str) -> bool {
-    if method != Method::POST {
-        return false;
-    }
-    matches!(
-        path,
-        "/login" | "/register" | "/recover" | "/recover/request"
-    ) || path.starts_with("/login/")
-        || path.starts_with("/register/")
-        || path.starts_with("/security/confirm")
-        || path.starts_with("/api/v1/auth/register")
-        || path.starts_with("/api/v1/auth/confirm-phone")
-        || path.starts_with("/api/v1/auth/login")
-        || path.starts_with("/api/v1/auth/second-factor")
-        || path == "/api/v1/profile/deletion"
-}
-
 pub async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let limits = &state.config.limits;
-    if limits.enabled && is_attempt(req.method(), req.uri().path()) {
+    if limits.enabled
+        && super::routes::Policies::of(&req).is_attempt(req.method(), req.uri().path())
+    {
         let ip = req
             .extensions()
             .get::<RequestInfo>()
@@ -112,29 +96,6 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn every_way_in_is_an_attempt_and_reading_is_not() {
-        for path in [
-            "/login",
-            "/login/code",
-            "/login/second-factor",
-            "/login/second-factor/sms",
-            "/login/passkey",
-            "/login/passkey/options",
-            "/security/confirm",
-            "/security/confirm/passkey",
-            "/register",
-            "/recover",
-            "/api/v1/auth/login",
-            "/api/v1/auth/second-factor",
-        ] {
-            assert!(is_attempt(&Method::POST, path), "{path}");
-        }
-        assert!(!is_attempt(&Method::GET, "/login"));
-        assert!(!is_attempt(&Method::POST, "/documents"));
-        assert!(!is_attempt(&Method::POST, "/logout"));
-    }
 
     #[test]
     fn a_bucket_empties_and_refills_with_time() {

@@ -17,6 +17,7 @@ pub mod json;
 pub mod limits;
 pub mod multipart_csrf;
 pub mod page;
+pub mod routes;
 pub mod session;
 
 use std::sync::Arc;
@@ -36,12 +37,37 @@ use tower_http::timeout::TimeoutLayer;
 use crate::state::AppState;
 use cookies::Lifetime;
 
+/// Every route of the application with its policies: the features' pages and API, and the
+/// shell's own (assets, the language switch, the OpenAPI document).
+pub fn route_table() -> (
+    Router<AppState>,
+    Router<AppState>,
+    utoipa::openapi::OpenApi,
+    routes::Policies,
+) {
+    let (api, openapi) = crate::features::api_router().split_for_parts();
+    let shell = routes::Routes::new()
+        .open("/static/{name}", get(assets::serve))
+        .route("/lang", post(switch_language).get(switch_language_by_link));
+    let (pages, mut rows) = crate::features::page_routes().merge(shell).into_parts();
+    rows.extend(routes::api_rows(&openapi));
+    rows.push(routes::Row {
+        path: "/api/openapi.json".into(),
+        methods: vec!["GET".into()],
+        door: routes::Door::Api,
+        attempts: false,
+        uploads: false,
+    });
+    (pages, api, openapi, routes::Policies::new(rows))
+}
+
 /// The whole application: every feature's pages and API, the OpenAPI document, assets, and one
 /// middleware stack around them all.
 pub fn router(state: AppState) -> Router {
-    let (api, mut openapi) = crate::features::api_router().split_for_parts();
+    let (pages, api, mut openapi, policies) = route_table();
     utoipa::Modify::modify(&crate::features::BodyErrors, &mut openapi);
     let openapi = Arc::new(openapi);
+    let policies = Arc::new(policies);
 
     let config = &state.config;
     let timeout = Duration::from_secs(config.http.request_timeout_secs);
@@ -52,6 +78,7 @@ pub fn router(state: AppState) -> Router {
     // knows the request id and language; errors are finished inside compression so that their
     // bodies are read uncompressed; panics and timeouts become responses the finisher shapes.
     let middleware = ServiceBuilder::new()
+        .layer(axum::Extension(policies))
         .layer(from_fn_with_state(state.clone(), context::middleware))
         .layer(from_fn_with_state(state.clone(), headers::middleware))
         .layer(compression::layer())
@@ -68,7 +95,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(body_limit.max(upload_limit)));
 
     Router::new()
-        .merge(crate::features::page_router())
+        .merge(pages)
         .merge(api)
         .route(
             "/api/openapi.json",
@@ -77,16 +104,15 @@ pub fn router(state: AppState) -> Router {
                 async move { axum::Json(doc.as_ref().clone()) }
             }),
         )
-        .route("/static/{name}", get(assets::serve))
-        .route("/lang", post(switch_language).get(switch_language_by_link))
         .fallback(|| async { StatusCode::NOT_FOUND })
         .layer(middleware)
         .with_state(state)
 }
 
 /// Caps every request body: forms and JSON at `http.body_limit_bytes`, file uploads (multipart
-/// requests to the documents) at `documents.max_upload_bytes`. A declared length over the cap is
-/// refused before reading; a body that grows past it fails as it streams.
+/// requests to a route declared as taking uploads, see `routes`) at `documents.max_upload_bytes`.
+/// A declared length over the cap is refused before reading; a body that grows past it fails as
+/// it streams.
 async fn limit_body(
     State(state): State<AppState>,
     req: axum::extract::Request,
@@ -97,8 +123,7 @@ async fn limit_body(
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("multipart/form-data"))
-        && (req.uri().path().starts_with("/documents")
-            || req.uri().path().starts_with("/api/v1/documents"));
+        && routes::Policies::of(&req).takes_uploads(req.uri().path());
     let limit = if is_upload {
         state.config.documents.max_upload_bytes
     } else {

@@ -38,14 +38,10 @@ pub struct CurrentSession(pub Option<Arc<ActiveSession>>);
 pub struct CsrfToken(pub String);
 
 pub async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    // The API, assets and operations endpoints never use cookies: no session, no CSRF. Nor does
-    // one-click unsubscribe: mail programs POST to it cross-site; its signed address is the key.
-    let path = req.uri().path();
-    if path.starts_with("/api/")
-        || path.starts_with("/static/")
-        || path.starts_with("/unsubscribe/")
-        || matches!(path, "/healthz" | "/readyz" | "/metrics")
-    {
+    // The API, assets, operations endpoints and signed links never use cookies: no session, no
+    // CSRF (mail programs POST to one-click unsubscribe cross-site; its signed address is the
+    // key). Each route says which it is where it is declared (`routes`).
+    if !super::routes::Policies::of(&req).reads_session(req.uri().path()) {
         return next.run(req).await;
     }
     match with_session(state, req, next).await {

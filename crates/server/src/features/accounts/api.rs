@@ -29,9 +29,9 @@ pub const TOKEN_LIFETIME: SignedDuration = SignedDuration::from_hours(24 * 30);
 
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(register))
-        .routes(routes!(confirm_phone))
-        .routes(routes!(login))
+        .routes(crate::web::routes::attempt(routes!(register)))
+        .routes(crate::web::routes::attempt(routes!(confirm_phone)))
+        .routes(crate::web::routes::attempt(routes!(login)))
         .routes(routes!(logout))
         .routes(routes!(list_tokens))
         .routes(routes!(revoke_token))
@@ -213,8 +213,7 @@ pub(crate) async fn issue_token(
         .from_request(meta.ip.clone(), None)
         .details(serde_json::json!({ "method": method }));
     store::audit::append(&mut tx, &entry, now).await?;
-    tx.commit().await.map_err(store::StoreError::from)?;
-    state.wake_worker();
+    state.commit_and_wake(tx).await?;
     Ok(TokenIssued {
         token,
         token_id,

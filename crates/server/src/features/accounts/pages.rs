@@ -6,7 +6,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Form, Router};
+use axum::{Extension, Form};
 use serde::Deserialize;
 
 use super::codes::CodeError;
@@ -23,14 +23,15 @@ use crate::web::forms::{FieldIssue, FormErrors};
 use crate::web::i18n::{Lang, Msg};
 use crate::web::is_local_path;
 use crate::web::page::PageCtx;
+use crate::web::routes::Routes;
 use crate::web::session::{CurrentSession, SESSION_COOKIE};
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
-        .route("/register", get(register_form).post(register_submit))
-        .route("/register/{id}", get(confirm_form).post(confirm_submit))
-        .route("/register/{id}/resend", post(resend))
-        .route("/login", get(login_form).post(login_submit))
+pub fn pages() -> Routes {
+    Routes::new()
+        .attempt("/register", get(register_form).post(register_submit))
+        .attempt("/register/{id}", get(confirm_form).post(confirm_submit))
+        .attempt("/register/{id}/resend", post(resend))
+        .attempt("/login", get(login_form).post(login_submit))
         .route("/logout", post(logout))
         .route("/logout/everywhere", post(logout_everywhere))
         .route("/confirm-email", get(confirm_email))

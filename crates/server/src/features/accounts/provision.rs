@@ -62,12 +62,7 @@ pub async fn create(
     // An existing account is found before hashing: `serve --demo` runs this on every start,
     // and each Argon2 hash costs a third of a second and 19 MiB that the allocator keeps.
     if skip_existing {
-        let mut conn = state
-            .db
-            .pool()
-            .acquire()
-            .await
-            .map_err(store::StoreError::from)?;
+        let mut conn = state.db.connection().await?;
         if users::id_by_login(&mut conn, email.as_str())
             .await?
             .is_some()

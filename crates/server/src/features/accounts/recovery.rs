@@ -64,8 +64,7 @@ pub async fn start_login_code(
         )
         .await?;
     }
-    tx.commit().await?;
-    state.wake_worker();
+    state.commit_and_wake(tx).await?;
     Ok(challenge)
 }
 
@@ -75,7 +74,7 @@ pub async fn challenge_destination(
     challenge: &str,
     purpose: &str,
 ) -> Result<Option<String>, AccountError> {
-    let mut conn = state.db.pool().acquire().await?;
+    let mut conn = state.db.connection().await?;
     let code = store::codes::latest(&mut conn, challenge, purpose).await?;
     Ok(code.filter(|c| !c.consumed).map(|c| mask(&c.destination)))
 }
@@ -179,8 +178,7 @@ pub async fn start_recovery(
             channels::queue_email(&mut tx, &letter, now).await?;
         }
     }
-    tx.commit().await?;
-    state.wake_worker();
+    state.commit_and_wake(tx).await?;
     Ok(challenge)
 }
 
@@ -197,7 +195,7 @@ pub async fn finish_recovery(
     let now = state.now();
     let code = codes::check(state, RECOVERY_PURPOSE, challenge, typed, now).await?;
     let account = {
-        let mut conn = state.db.pool().acquire().await?;
+        let mut conn = state.db.connection().await?;
         users::by_confirmed_contact(&mut conn, &code.destination)
             .await?
             .ok_or(AccountError::Code(CodeError::NoCode))?
@@ -241,8 +239,7 @@ pub async fn finish_recovery(
         .from_request(meta.ip.clone(), None)
         .details(serde_json::json!({ "channel": code.channel }));
     audit::append(&mut tx, &entry, now).await?;
-    tx.commit().await?;
-    state.wake_worker();
+    state.commit_and_wake(tx).await?;
     Ok(())
 }
 

@@ -6,7 +6,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Extension, Form, Router};
+use axum::{Extension, Form};
 use serde::Deserialize;
 
 use super::pages::{code_message, continue_sign_in, texts, unexpected};
@@ -18,17 +18,18 @@ use crate::web::context::RequestMeta;
 use crate::web::errors::PageError;
 use crate::web::forms::{FieldIssue, FormErrors};
 use crate::web::page::PageCtx;
+use crate::web::routes::Routes;
 use crate::web::session::CurrentSession;
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
-        .route("/login/code", get(login_code_form).post(login_code_submit))
-        .route(
+pub fn pages() -> Routes {
+    Routes::new()
+        .attempt("/login/code", get(login_code_form).post(login_code_submit))
+        .attempt(
             "/login/code/{challenge}",
             get(login_code_check_form).post(login_code_check),
         )
-        .route("/recover", get(recover_form).post(recover_submit))
-        .route("/recover/request", get(request_form).post(request_submit))
+        .attempt("/recover", get(recover_form).post(recover_submit))
+        .attempt("/recover/request", get(request_form).post(request_submit))
         .route(
             "/recover/{challenge}",
             get(recover_code_form).post(recover_code_submit),

@@ -65,7 +65,7 @@ impl Factor {
 
 /// The person's second factor, if they have one.
 pub async fn chosen(state: &AppState, user_id: &str) -> Result<Option<Factor>, StoreError> {
-    let mut conn = state.db.pool().acquire().await?;
+    let mut conn = state.db.connection().await?;
     Ok(repo::chosen(&mut conn, user_id)
         .await?
         .as_deref()
@@ -104,8 +104,7 @@ pub async fn send_sms_code(state: &AppState, user_id: &str) -> Result<(), Second
         )
         .replace("{code}", &code);
     crate::channels::queue_sms(&mut tx, &crate::channels::Sms { to: phone, text }, now).await?;
-    tx.commit().await?;
-    state.wake_worker();
+    state.commit_and_wake(tx).await?;
     Ok(())
 }
 

@@ -316,8 +316,7 @@ pub async fn register(
         .object("registration", &id)
         .from_request(meta.ip.clone(), None);
     audit::append(&mut tx, &entry, now).await?;
-    tx.commit().await?;
-    state.wake_worker();
+    state.commit_and_wake(tx).await?;
     Ok(RegistrationStarted {
         id,
         phone_masked: valid.phone.masked(),
@@ -329,7 +328,7 @@ pub async fn pending_registration(
     state: &AppState,
     id: &str,
 ) -> Result<Registration, AccountError> {
-    let mut conn = state.db.pool().acquire().await?;
+    let mut conn = state.db.connection().await?;
     match registrations::find(&mut conn, id).await? {
         Some(r) if r.user_id.is_some() => Err(AccountError::AlreadyRegistered),
         Some(r) if state.now() < r.expires_at => Ok(r),
@@ -370,8 +369,7 @@ pub async fn resend_registration_code(
         )
         .await?;
     }
-    tx.commit().await?;
-    state.wake_worker();
+    state.commit_and_wake(tx).await?;
     Ok(())
 }
 
@@ -441,8 +439,7 @@ pub async fn confirm_registration(
     .from_request(meta.ip.clone(), None)
     .details(serde_json::json!({ "identity_level": "simplified" }));
     audit::append(&mut tx, &entry, now).await?;
-    tx.commit().await?;
-    state.wake_worker();
+    state.commit_and_wake(tx).await?;
     Ok(user_id)
 }
 
@@ -567,7 +564,7 @@ pub async fn login_with_password(
     let now = state.now();
     let mut credentials = None;
     {
-        let mut conn = state.db.pool().acquire().await?;
+        let mut conn = state.db.connection().await?;
         for candidate in login_candidates(login) {
             if let Some(found) = users::credentials_by_login(&mut conn, &candidate).await? {
                 credentials = Some(found);
@@ -604,8 +601,7 @@ pub async fn login_with_password(
             now,
         )
         .await?;
-        tx.commit().await?;
-        state.wake_worker();
+        state.commit_and_wake(tx).await?;
         return Err(AccountError::LoginFailed);
     }
     Ok(account.id)
@@ -709,7 +705,7 @@ async fn record_login(
     meta: &RequestMeta,
     now: Timestamp,
 ) -> Result<(), AccountError> {
-    let mut conn = state.db.pool().acquire().await?;
+    let mut conn = state.db.connection().await?;
     insert_login_event(state, &mut conn, user_id, method, result, meta, now).await?;
     Ok(())
 }
@@ -775,8 +771,7 @@ pub async fn open_session(
     .from_request(meta.ip.clone(), Some(id.clone()))
     .details(serde_json::json!({ "method": method }));
     audit::append(&mut tx, &entry, now).await?;
-    tx.commit().await?;
-    state.wake_worker();
+    state.commit_and_wake(tx).await?;
     Ok(NewSession { token, id, device })
 }
 

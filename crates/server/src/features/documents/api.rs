@@ -33,9 +33,12 @@ pub fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(list_documents, create_document))
         .routes(routes!(get_document, patch_document, delete_document))
         .routes(routes!(restore_document))
-        .routes(routes!(list_files, upload_files))
+        .routes(crate::web::routes::upload(routes!(
+            list_files,
+            upload_files
+        )))
         .routes(routes!(download_file))
-        .routes(routes!(replace_file))
+        .routes(crate::web::routes::upload(routes!(replace_file)))
         .routes(routes!(document_history))
         .routes(routes!(get_registry))
 }
@@ -212,12 +215,7 @@ async fn full_view(
 ) -> Result<DocumentView, ApiError> {
     let doc = service::get(state, user_id, id).await?;
     let assessor = service::Assessor::load(state, user_id).await?;
-    let mut conn = state
-        .db
-        .pool()
-        .acquire()
-        .await
-        .map_err(ApiError::internal)?;
+    let mut conn = state.db.connection().await.map_err(ApiError::internal)?;
     let files = store::documents::files(&mut conn, user_id, id).await?;
     Ok(document_view(&assessor.assess(doc), &files, lang))
 }
@@ -341,12 +339,7 @@ async fn list_files(
     Path(id): Path<String>,
 ) -> Result<Json<Vec<FileView>>, ApiError> {
     service::get(&state, &user.user.id, &id).await?;
-    let mut conn = state
-        .db
-        .pool()
-        .acquire()
-        .await
-        .map_err(ApiError::internal)?;
+    let mut conn = state.db.connection().await.map_err(ApiError::internal)?;
     let files = store::documents::files(&mut conn, &user.user.id, &id).await?;
     Ok(Json(files.iter().map(FileView::from).collect()))
 }
@@ -487,12 +480,7 @@ async fn file_views(
     id: &str,
     ids: &[String],
 ) -> Result<(StatusCode, Json<Vec<FileView>>), ApiError> {
-    let mut conn = state
-        .db
-        .pool()
-        .acquire()
-        .await
-        .map_err(ApiError::internal)?;
+    let mut conn = state.db.connection().await.map_err(ApiError::internal)?;
     let files = store::documents::files(&mut conn, user_id, id).await?;
     Ok((
         StatusCode::CREATED,

@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Extension, Form, Router};
+use axum::{Extension, Form};
 use domain::documents::ValidityRule;
 use serde::Deserialize;
 use store::audit::Action;
@@ -24,11 +24,12 @@ use crate::web::errors::PageError;
 use crate::web::forms::FormErrors;
 use crate::web::i18n::Lang;
 use crate::web::page::PageCtx;
+use crate::web::routes::Routes;
 
 const MB: i64 = 1024 * 1024;
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
+pub fn pages() -> Routes {
+    Routes::new()
         .route("/operator/kinds", get(list))
         .route("/operator/kinds/{code}", get(edit).post(save))
 }

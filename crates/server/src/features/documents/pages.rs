@@ -13,7 +13,7 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Form, Router};
+use axum::{Extension, Form};
 use domain::documents::profile_link::Subject;
 use domain::documents::{FieldType, ReplacementReason, Status};
 use futures_util::StreamExt;
@@ -37,11 +37,12 @@ use crate::web::errors::PageError;
 use crate::web::forms::FormErrors;
 use crate::web::i18n::Lang;
 use crate::web::page::PageCtx;
+use crate::web::routes::Routes;
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
+pub fn pages() -> Routes {
+    Routes::new()
         .route("/documents", get(list))
-        .route("/documents/new", get(new_form).post(create))
+        .upload("/documents/new", get(new_form).post(create))
         .route("/documents/trash", get(trash_page))
         .route("/documents/{id}", get(view))
         .route("/documents/{id}/edit", get(edit_form).post(edit_submit))
@@ -49,14 +50,14 @@ pub fn pages() -> Router<AppState> {
         .route("/documents/{id}/restore", post(restore))
         .route("/documents/{id}/archive", post(archive))
         .route("/documents/{id}/renew", get(renew))
-        .route("/documents/{id}/files", post(add_files))
-        .route(
+        .upload("/documents/{id}/files", post(add_files))
+        .upload(
             "/documents/{id}/files/{file_id}",
             get(download).post(new_version),
         )
         .route("/documents/{id}/files/{file_id}/preview", get(preview))
         .route("/registry", get(registry))
-        .route(
+        .open(
             "/calendar/{token}/deadlines.ics",
             get(super::calendar::feed),
         )
@@ -983,12 +984,7 @@ async fn view_page(
     let doc = service::get(state, user_id, id).await?;
     let assessor = service::Assessor::load(state, user_id).await?;
     let files = {
-        let mut conn = state
-            .db
-            .pool()
-            .acquire()
-            .await
-            .map_err(store::StoreError::from)?;
+        let mut conn = state.db.connection().await?;
         store::documents::files(&mut conn, user_id, id).await?
     };
     let records = store::audit::for_object(&state.db, user_id, "document", id, 50).await?;

@@ -815,7 +815,7 @@ async fn create_rows(
 }
 
 pub async fn get(state: &AppState, owner_id: &str, id: &str) -> Result<DocumentRow, DocumentError> {
-    let mut conn = state.db.pool().acquire().await.map_err(StoreError::from)?;
+    let mut conn = state.db.connection().await?;
     repo::get(&mut conn, owner_id, id)
         .await?
         .ok_or(DocumentError::NotFound)
@@ -1399,7 +1399,7 @@ pub async fn archive_expired(state: &AppState) -> Result<usize, StoreError> {
         let Some(profile) = store::users::profile(&state.db, &owner_id).await? else {
             continue;
         };
-        let mut conn = state.db.pool().acquire().await?;
+        let mut conn = state.db.connection().await?;
         let Some(doc) = repo::get(&mut conn, &owner_id, &id).await? else {
             continue;
         };

@@ -4,7 +4,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -15,13 +14,14 @@ use crate::web::auth::SignedIn;
 use crate::web::errors::PageError;
 use crate::web::i18n::Lang;
 use crate::web::page::PageCtx;
+use crate::web::routes::Routes;
 
 pub fn feature() -> super::Feature {
     super::Feature::new("home").pages(pages())
 }
 
-fn pages() -> Router<AppState> {
-    Router::new().route("/", get(home))
+fn pages() -> Routes {
+    Routes::new().route("/", get(home))
 }
 
 struct Texts {

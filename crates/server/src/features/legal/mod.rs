@@ -8,7 +8,6 @@ mod texts;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::get;
 
@@ -17,6 +16,7 @@ use crate::web::auth::SignedIn;
 use crate::web::errors::PageError;
 use crate::web::i18n::{Lang, Msg};
 use crate::web::page::PageCtx;
+use crate::web::routes::Routes;
 
 /// One heading and its paragraphs.
 pub struct Section {
@@ -179,8 +179,8 @@ pub fn feature() -> super::Feature {
     super::Feature::new("legal").pages(pages())
 }
 
-fn pages() -> Router<AppState> {
-    Router::new()
+fn pages() -> Routes {
+    Routes::new()
         .route("/legal/{slug}", get(current))
         .route("/legal/{slug}/{version}", get(edition))
         .route("/support", get(support))

@@ -440,12 +440,7 @@ pub struct ReminderDaysView {
 }
 
 async fn reminder_days_view(state: &AppState, user_id: &str) -> Result<ReminderDaysView, ApiError> {
-    let mut conn = state
-        .db
-        .pool()
-        .acquire()
-        .await
-        .map_err(ApiError::internal)?;
+    let mut conn = state.db.connection().await.map_err(ApiError::internal)?;
     let stored = store::notifications::reminder_days(&mut conn, user_id).await?;
     let chosen = super::reminder_days::ReminderDays::load(&mut conn, user_id).await?;
     Ok(ReminderDaysView {

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Form, Router};
+use axum::{Extension, Form};
 use domain::notifications::{Category, Channel, Settings};
 use serde::Deserialize;
 use store::audit::Action;
@@ -22,11 +22,12 @@ use crate::web::errors::PageError;
 use crate::web::forms::FormErrors;
 use crate::web::i18n::Lang;
 use crate::web::page::PageCtx;
+use crate::web::routes::Routes;
 
 const PER_PAGE: i64 = 20;
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
+pub fn pages() -> Routes {
+    Routes::new()
         .route("/notifications", get(inbox))
         .route("/notifications/read-all", post(read_all))
         .route("/notifications/{id}/{action}", post(act))
@@ -37,7 +38,7 @@ pub fn pages() -> Router<AppState> {
         .route("/notifications/settings/reset", post(reset_settings))
         .route("/notifications/deliveries", get(deliveries))
         .route("/notifications/stream", get(stream))
-        .route(
+        .open(
             "/unsubscribe/{user}/{category}/{signature}",
             get(super::unsubscribe::confirm).post(super::unsubscribe::unsubscribe),
         )
@@ -417,12 +418,7 @@ async fn act(
 }
 
 async fn read_all(State(state): State<AppState>, user: SignedIn) -> Result<Response, PageError> {
-    let mut conn = state
-        .db
-        .pool()
-        .acquire()
-        .await
-        .map_err(store::StoreError::from)?;
+    let mut conn = state.db.connection().await?;
     store::notifications::mark_all_read(&mut conn, &user.user().id, state.now()).await?;
     Ok(Redirect::to("/notifications").into_response())
 }

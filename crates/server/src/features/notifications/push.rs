@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use serde::Deserialize;
@@ -28,6 +28,7 @@ use crate::web::auth::SignedIn;
 use crate::web::context::RequestInfo;
 use crate::web::errors::PageError;
 use crate::web::i18n::{Lang, Msg};
+use crate::web::routes::Routes;
 
 /// A browser's subscription as the Push API gives it (`PushSubscription.toJSON()`).
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -153,8 +154,8 @@ pub async fn unsubscribe(
 
 // --- Pages ---------------------------------------------------------------------------------------
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
+pub fn pages() -> Routes {
+    Routes::new()
         .route("/notifications/push", post(subscribe_json))
         .route("/notifications/push/{id}/delete", post(remove))
         .route("/sw.js", get(service_worker))

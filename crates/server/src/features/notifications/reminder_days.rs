@@ -128,7 +128,7 @@ pub async fn fields(
     user_id: &str,
     lang: Lang,
 ) -> Result<Vec<DaysField>, StoreError> {
-    let mut conn = state.db.pool().acquire().await?;
+    let mut conn = state.db.connection().await?;
     let chosen = ReminderDays::load(&mut conn, user_id).await?;
     drop(conn);
     let kinds = state.deadlines.kinds_in_use(state, user_id, lang).await?;

@@ -151,7 +151,7 @@ pub async fn mark(
     action: &str,
 ) -> Result<bool, StoreError> {
     let now = state.now();
-    let mut conn = state.db.pool().acquire().await?;
+    let mut conn = state.db.connection().await?;
     Ok(match action {
         "read" => repo::set_read(&mut conn, user_id, id, true, now).await?,
         "unread" => repo::set_read(&mut conn, user_id, id, false, now).await?,

@@ -4,10 +4,10 @@
 //! each once (the notification's dedupe key names the bulletin), through the person's channels
 //! for system notices. Its letter's one-click unsubscribe ends that subscription.
 
+use axum::Extension;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
-use axum::{Extension, Router};
 use domain::notifications::{Category, Topic};
 use jiff::Timestamp;
 use serde::Serialize;
@@ -24,6 +24,7 @@ use crate::web::auth::SignedIn;
 use crate::web::context::RequestInfo;
 use crate::web::errors::PageError;
 use crate::web::i18n::Lang;
+use crate::web::routes::Routes;
 
 pub const BULLETIN_JOB: &str = "notifications.bulletin";
 /// Subscribers served per transaction while a bulletin goes out.
@@ -150,8 +151,7 @@ pub async fn publish(
         .from_request(ip, None)
         .details(serde_json::json!({ "topic": bulletin.topic, "title": bulletin.title_ru }));
     audit::append(&mut tx, &entry, now).await?;
-    tx.commit().await?;
-    state.wake_worker();
+    state.commit_and_wake(tx).await?;
     Ok(id)
 }
 
@@ -198,8 +198,7 @@ pub async fn send_bulletin(state: &AppState, id: &str) -> Result<Option<i64>, St
                 sent += 1;
             }
         }
-        tx.commit().await?;
-        state.wake_worker();
+        state.commit_and_wake(tx).await?;
         repo::record_progress(&state.db, id, bulletin.sent_to + sent, None).await?;
         if (batch.len() as i64) < BATCH {
             break;
@@ -212,8 +211,8 @@ pub async fn send_bulletin(state: &AppState, id: &str) -> Result<Option<i64>, St
 
 // --- Pages ---------------------------------------------------------------------------------------
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
+pub fn pages() -> Routes {
+    Routes::new()
         .route(
             "/notifications/subscriptions/{topic}/{action}",
             post(change_submit),

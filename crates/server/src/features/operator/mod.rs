@@ -6,10 +6,10 @@ mod bulletins;
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Router};
 use serde::Deserialize;
 use store::audit::Action;
 use store::audit::{self, Entry};
@@ -22,13 +22,14 @@ use crate::web::auth::{Operator, SignedIn};
 use crate::web::context::RequestInfo;
 use crate::web::errors::PageError;
 use crate::web::page::PageCtx;
+use crate::web::routes::Routes;
 
 pub fn feature() -> super::Feature {
     super::Feature::new("operator").pages(pages())
 }
 
-fn pages() -> Router<AppState> {
-    Router::new()
+fn pages() -> Routes {
+    Routes::new()
         .route("/operator", get(dashboard))
         .route("/operator/outbox", get(outbox))
         .route("/operator/locks", get(locks))
@@ -324,7 +325,6 @@ async fn retry_job(
         .object("job", &id)
         .from_request(info.ip.clone(), Some(operator.0.0.id.clone()));
     audit::append(&mut tx, &entry, now).await?;
-    tx.commit().await.map_err(store::StoreError::from)?;
-    state.wake_worker();
+    state.commit_and_wake(tx).await?;
     Ok(Redirect::to("/operator/jobs").into_response())
 }

@@ -7,11 +7,11 @@
 use crate::web::json::JsonBody;
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Form, Router};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 use store::StoreError;
@@ -33,6 +33,7 @@ use crate::web::errors::{ApiError, ErrorBody};
 use crate::web::forms::FormErrors;
 use crate::web::i18n::{Lang, Msg};
 use crate::web::page::PageCtx;
+use crate::web::routes::Routes;
 use axum::Json;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -44,14 +45,19 @@ pub const GRACE_DAYS: i64 = 30;
 /// Kind of the hourly job that erases the accounts whose grace period is over.
 pub const ERASE_JOB: &str = "accounts.erase";
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
+pub fn pages() -> Routes {
+    Routes::new()
         .route("/profile/delete", get(form).post(submit))
         .route("/profile/delete/cancel", post(cancel_submit))
 }
 
 pub fn api() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(get_deletion, post_deletion, delete_deletion))
+    // Asking to delete the account takes the password: a guess like any other.
+    OpenApiRouter::new().routes(crate::web::routes::attempt(routes!(
+        get_deletion,
+        post_deletion,
+        delete_deletion
+    )))
 }
 
 // --- Service ----------------------------------------------------------------------------------
@@ -109,8 +115,7 @@ pub async fn request(
     }
     .send(&mut tx, state, &user.id, now)
     .await?;
-    tx.commit().await?;
-    state.wake_worker();
+    state.commit_and_wake(tx).await?;
     Ok(due)
 }
 
@@ -149,8 +154,7 @@ pub async fn cancel(
     }
     .send(&mut tx, state, &user.id, now)
     .await?;
-    tx.commit().await?;
-    state.wake_worker();
+    state.commit_and_wake(tx).await?;
     Ok(true)
 }
 

@@ -7,7 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Form, Router};
+use axum::{Extension, Form};
 use jiff::SignedDuration;
 use serde::Deserialize;
 use store::audit::Action;
@@ -21,12 +21,13 @@ use crate::web::device;
 use crate::web::errors::PageError;
 use crate::web::forms::FormErrors;
 use crate::web::page::PageCtx;
+use crate::web::routes::Routes;
 
 /// The inactivity limits a person may choose, in minutes (the seeds recommend 10).
 pub const IDLE_CHOICES: [i64; 5] = [5, 10, 15, 30, 60];
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
+pub fn pages() -> Routes {
+    Routes::new()
         .route("/profile/sessions", get(list))
         .route("/profile/sessions/others/end", post(end_others))
         .route("/profile/sessions/{id}/end", post(end_one))

@@ -3,7 +3,6 @@
 //! as one ZIP of JSON and files, streamed so that large scans never sit in memory.
 
 use axum::Extension;
-use axum::Router;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -21,10 +20,11 @@ use crate::web::auth::SignedIn;
 use crate::web::context::RequestInfo;
 use crate::web::download::{content_disposition, streamed};
 use crate::web::errors::PageError;
+use crate::web::routes::Routes;
 use crate::zip::ZipWriter;
 
-pub fn pages() -> Router<AppState> {
-    Router::new().route("/profile/export.zip", get(export))
+pub fn pages() -> Routes {
+    Routes::new().route("/profile/export.zip", get(export))
 }
 
 /// One file of the archive: JSON made now, or a stored object to decrypt on the way.
@@ -74,12 +74,7 @@ async fn parts(state: &AppState, user_id: &str) -> Result<Vec<Part>, PageError> 
         };
         for doc in store::documents::list(&state.db, user_id, &filter).await? {
             let files = {
-                let mut conn = state
-                    .db
-                    .pool()
-                    .acquire()
-                    .await
-                    .map_err(store::StoreError::from)?;
+                let mut conn = state.db.connection().await?;
                 store::documents::files(&mut conn, user_id, &doc.id).await?
             };
             for f in &files {

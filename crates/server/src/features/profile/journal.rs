@@ -3,7 +3,6 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -20,13 +19,14 @@ use crate::web::errors::PageError;
 use crate::web::forms::FormErrors;
 use crate::web::i18n::Lang;
 use crate::web::page::PageCtx;
+use crate::web::routes::Routes;
 
 const PER_PAGE: i64 = 50;
 /// The most rows one CSV export holds.
 const EXPORT_LIMIT: i64 = 10_000;
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
+pub fn pages() -> Routes {
+    Routes::new()
         .route("/profile/journal", get(journal))
         .route("/profile/journal.csv", get(export))
 }

@@ -15,7 +15,6 @@ pub mod tokens;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
 use axum::extract::{Query, State};
 use axum::routing::{get, post};
 use domain::documents::profile_link::Subject;
@@ -28,6 +27,7 @@ use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::errors::PageError;
 use crate::web::page::PageCtx;
+use crate::web::routes::Routes;
 use crate::worker::{Every, Job, JobError};
 use store::jobs::ClaimedJob;
 
@@ -39,8 +39,8 @@ pub fn feature() -> super::Feature {
         .job(Job::new(deletion::ERASE_JOB, erase_job).every(Every::Hour))
 }
 
-fn pages() -> Router<AppState> {
-    Router::new()
+fn pages() -> Routes {
+    Routes::new()
         .route("/profile", get(profile))
         .route(
             "/profile/edit",

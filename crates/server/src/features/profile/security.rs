@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Extension, Form, Router};
+use axum::{Extension, Form};
 use domain::password::Personal;
 use jiff::SignedDuration;
 use serde::Deserialize;
@@ -32,9 +32,10 @@ use crate::web::errors::PageError;
 use crate::web::forms::{FieldIssue, FormErrors};
 use crate::web::i18n::Msg;
 use crate::web::page::PageCtx;
+use crate::web::routes::Routes;
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
+pub fn pages() -> Routes {
+    Routes::new()
         .route(
             "/profile/password",
             get(password_form).post(password_submit),
@@ -268,8 +269,7 @@ async fn password_submit(
         .subject(&me.id)
         .from_request(info.ip.clone(), Some(user.0.id.clone()));
     audit::append(&mut tx, &entry, now).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    state.wake_worker();
+    state.commit_and_wake(tx).await?;
     Ok(Redirect::to("/profile?saved=1").into_response())
 }
 
@@ -458,8 +458,7 @@ async fn contacts_submit(
             channels::queue_email(&mut tx, &letter, now).await?;
         }
         if issues.is_empty() {
-            tx.commit().await.map_err(StoreError::from)?;
-            state.wake_worker();
+            state.commit_and_wake(tx).await?;
             return Ok(Redirect::to(&redirect).into_response());
         }
     }
@@ -491,7 +490,7 @@ async fn phone_code_form(
     page: PageCtx,
 ) -> Result<PhoneCodePage, PageError> {
     let subject = format!("{}:{challenge}", user.user().id);
-    let mut conn = state.db.pool().acquire().await.map_err(StoreError::from)?;
+    let mut conn = state.db.connection().await?;
     let code = store::codes::latest(&mut conn, &subject, "change_phone")
         .await?
         .ok_or(PageError::NotFound)?;
@@ -576,8 +575,7 @@ async fn phone_code_submit(
         .subject(&me.id)
         .from_request(info.ip.clone(), Some(user.0.id.clone()));
     audit::append(&mut tx, &entry, now).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    state.wake_worker();
+    state.commit_and_wake(tx).await?;
     Ok(Redirect::to("/profile?saved=1").into_response())
 }
 
@@ -636,7 +634,6 @@ async fn email_confirm(
     .subject(&user_id)
     .from_request(info.ip.clone(), None);
     audit::append(&mut tx, &entry, now).await?;
-    tx.commit().await.map_err(StoreError::from)?;
-    state.wake_worker();
+    state.commit_and_wake(tx).await?;
     Ok(Redirect::to("/profile?saved=1").into_response())
 }

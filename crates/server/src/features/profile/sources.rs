@@ -4,11 +4,11 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use axum::{Form, Router};
 use domain::documents::profile_link::{Agreement, ProfileField, Subject, Values};
 use serde::Deserialize;
 use store::documents::DocumentRow;
@@ -23,9 +23,10 @@ use crate::web::errors::PageError;
 use crate::web::forms::{FieldIssue, FormErrors};
 use crate::web::i18n::{Lang, Msg};
 use crate::web::page::PageCtx;
+use crate::web::routes::Routes;
 
-pub fn pages() -> Router<AppState> {
-    Router::new().route(
+pub fn pages() -> Routes {
+    Routes::new().route(
         "/profile/from-document/{id}",
         get(fill_form).post(fill_submit),
     )

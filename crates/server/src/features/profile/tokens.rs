@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Form, Router};
+use axum::{Extension, Form};
 use serde::Deserialize;
 use store::audit::Action;
 use store::audit::{self, Actor, Entry};
@@ -22,12 +22,13 @@ use crate::web::context::RequestInfo;
 use crate::web::errors::PageError;
 use crate::web::forms::FormErrors;
 use crate::web::page::PageCtx;
+use crate::web::routes::Routes;
 
 /// More live keys than anyone needs; beyond it, old ones must be revoked first.
 const MAX_TOKENS: usize = 20;
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
+pub fn pages() -> Routes {
+    Routes::new()
         .route("/profile/tokens", get(list).post(create))
         .route("/profile/tokens/{id}/revoke", post(revoke))
 }

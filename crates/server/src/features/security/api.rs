@@ -20,7 +20,7 @@ use crate::web::i18n::Msg;
 
 pub fn api() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(second_factor))
+        .routes(crate::web::routes::attempt(routes!(second_factor)))
         .routes(routes!(security_state))
 }
 

@@ -7,7 +7,7 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Form, Router};
+use axum::{Extension, Form};
 use serde::Deserialize;
 
 use super::qr;
@@ -24,23 +24,24 @@ use crate::web::forms::FormErrors;
 use crate::web::i18n::Lang;
 use crate::web::is_local_path;
 use crate::web::page::PageCtx;
+use crate::web::routes::Routes;
 use crate::web::session::CurrentSession;
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
+pub fn pages() -> Routes {
+    Routes::new()
         .route("/security", get(overview))
         .route("/security/totp", get(totp_page).post(totp_start))
         .route("/security/totp/confirm", post(totp_confirm))
         .route("/security/sms", post(sms_on))
         .route("/security/off", post(turn_off))
         .route("/security/recovery-codes", post(new_codes))
-        .route("/security/confirm", get(confirm_form).post(confirm_submit))
-        .route("/security/confirm/sms", post(confirm_send_sms))
-        .route(
+        .attempt("/security/confirm", get(confirm_form).post(confirm_submit))
+        .attempt("/security/confirm/sms", post(confirm_send_sms))
+        .attempt(
             "/login/second-factor",
             get(challenge_form).post(challenge_submit),
         )
-        .route("/login/second-factor/sms", post(challenge_resend))
+        .attempt("/login/second-factor/sms", post(challenge_resend))
         .route("/session/keep-alive", post(keep_alive))
         .merge(super::passkey_pages::pages())
 }

@@ -9,7 +9,7 @@ use axum::extract::{FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Form, Json, Router};
+use axum::{Extension, Form, Json};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use store::passkeys::StoredPasskey;
@@ -30,24 +30,25 @@ use crate::web::errors::PageError;
 use crate::web::forms::FormErrors;
 use crate::web::i18n::Lang;
 use crate::web::page::PageCtx;
+use crate::web::routes::Routes;
 use crate::web::session::CurrentSession;
 
-pub fn pages() -> Router<AppState> {
-    Router::new()
+pub fn pages() -> Routes {
+    Routes::new()
         .route("/security/passkeys", get(list_page))
         .route("/security/passkeys/options", post(register_options))
         .route("/security/passkeys/new", post(register_finish))
         .route("/security/passkeys/{id}/rename", post(rename))
         .route("/security/passkeys/{id}/delete", post(remove))
-        .route("/login/passkey/options", post(sign_in_options))
-        .route("/login/passkey", post(sign_in_finish))
-        .route(
+        .attempt("/login/passkey/options", post(sign_in_options))
+        .attempt("/login/passkey", post(sign_in_finish))
+        .attempt(
             "/login/second-factor/passkey/options",
             post(second_step_options),
         )
-        .route("/login/second-factor/passkey", post(second_step_finish))
-        .route("/security/confirm/passkey/options", post(confirm_options))
-        .route("/security/confirm/passkey", post(confirm_finish))
+        .attempt("/login/second-factor/passkey", post(second_step_finish))
+        .attempt("/security/confirm/passkey/options", post(confirm_options))
+        .attempt("/security/confirm/passkey", post(confirm_finish))
 }
 
 // --- JSON plumbing -------------------------------------------------------------------------------

@@ -149,7 +149,7 @@ async fn take_ceremony<T: DeserializeOwned>(
     purpose: Purpose,
     user_id: Option<&str>,
 ) -> Result<T, PasskeyError> {
-    let mut conn = state.db.pool().acquire().await.map_err(StoreError::from)?;
+    let mut conn = state.db.connection().await?;
     let stored = repo::take_ceremony(&mut conn, id, purpose.as_str(), user_id, state.now())
         .await?
         .ok_or(PasskeyError::CeremonyGone)?;
@@ -257,8 +257,7 @@ pub async fn finish_registration(
         now,
     )
     .await?;
-    tx.commit().await?;
-    state.wake_worker();
+    state.commit_and_wake(tx).await?;
     Ok(id)
 }
 
@@ -349,8 +348,7 @@ pub async fn remove(
         now,
     )
     .await?;
-    tx.commit().await?;
-    state.wake_worker();
+    state.commit_and_wake(tx).await?;
     Ok(())
 }
 
@@ -447,7 +445,7 @@ async fn record_use(
     updated: Option<&Passkey>,
 ) -> Result<(), PasskeyError> {
     let credential = updated.map(encode).transpose()?;
-    let mut conn = state.db.pool().acquire().await.map_err(StoreError::from)?;
+    let mut conn = state.db.connection().await?;
     repo::record_use(&mut conn, &stored.id, credential.as_deref(), state.now()).await?;
     Ok(())
 }
@@ -457,6 +455,6 @@ pub async fn has_any(state: &AppState, user_id: &str) -> Result<bool, PasskeyErr
     if state.webauthn.is_none() {
         return Ok(false);
     }
-    let mut conn = state.db.pool().acquire().await.map_err(StoreError::from)?;
+    let mut conn = state.db.connection().await?;
     Ok(repo::count(&mut conn, user_id).await? > 0)
 }

@@ -134,7 +134,7 @@ pub async fn pending_totp(
     user_id: &str,
     account: &str,
 ) -> Result<Option<Enrolment>, SecurityError> {
-    let mut conn = state.db.pool().acquire().await?;
+    let mut conn = state.db.connection().await?;
     let Some(stored) = repo::totp(&mut conn, user_id).await? else {
         return Ok(None);
     };
@@ -182,8 +182,7 @@ pub async fn confirm_totp(
         now,
     )
     .await?;
-    tx.commit().await?;
-    state.wake_worker();
+    state.commit_and_wake(tx).await?;
     Ok(codes)
 }
 
@@ -217,8 +216,7 @@ pub async fn choose_sms(
         now,
     )
     .await?;
-    tx.commit().await?;
-    state.wake_worker();
+    state.commit_and_wake(tx).await?;
     Ok(())
 }
 
@@ -250,8 +248,7 @@ pub async fn turn_off(
         now,
     )
     .await?;
-    tx.commit().await?;
-    state.wake_worker();
+    state.commit_and_wake(tx).await?;
     Ok(())
 }
 
@@ -357,7 +354,7 @@ pub async fn examine(
     }
     match factor {
         Factor::Totp => {
-            let mut conn = state.db.pool().acquire().await?;
+            let mut conn = state.db.connection().await?;
             let stored = repo::totp(&mut conn, user_id)
                 .await?
                 .filter(|s| s.confirmed)
@@ -400,7 +397,7 @@ pub async fn held_sign_in(
     state: &AppState,
     token: &str,
 ) -> Result<Option<(repo::Challenge, Factor)>, SecurityError> {
-    let mut conn = state.db.pool().acquire().await?;
+    let mut conn = state.db.connection().await?;
     let Some(challenge) =
         repo::find_challenge(&mut conn, &keys::token_hash(token), state.now()).await?
     else {
@@ -571,7 +568,7 @@ pub async fn confirm(
         Confirming::Token(_) => None,
     };
     let account = {
-        let mut conn = state.db.pool().acquire().await?;
+        let mut conn = state.db.connection().await?;
         store::users::credentials_by_id(&mut conn, &user.id).await?
     };
     let locked = account
@@ -622,8 +619,7 @@ pub async fn confirm(
             now,
         )
         .await?;
-        tx.commit().await?;
-        state.wake_worker();
+        state.commit_and_wake(tx).await?;
         return Err(SecurityError::WrongCode);
     }
     let by = if factor.is_some() {
