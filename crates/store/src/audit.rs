@@ -286,6 +286,7 @@ impl Record {
 }
 
 /// Appends a record in the caller's transaction.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn append(
     conn: &mut AnyConnection,
     entry: &Entry,
@@ -348,7 +349,7 @@ pub async fn append(
     Ok(())
 }
 
-fn record_from_row(row: &sqlx::any::AnyRow) -> Result<Record, StoreError> {
+fn record_of(row: &sqlx::any::AnyRow) -> Result<Record, StoreError> {
     Ok(Record {
         shard: row.try_get("shard")?,
         seq: row.try_get("seq")?,
@@ -372,6 +373,7 @@ const RECORD_COLUMNS: &str = "shard, seq, at, actor_kind, actor_id, action, obje
     object_id, subject_id, ip, session_id, outcome, details, prev_hash, hash";
 
 /// Records about one user's data, newest first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn for_subject(db: &Db, user_id: &str, limit: i64) -> Result<Vec<Record>, StoreError> {
     let sql = format!(
         "SELECT {RECORD_COLUMNS} FROM audit_log WHERE subject_id = $1 ORDER BY at DESC LIMIT $2"
@@ -381,10 +383,11 @@ pub async fn for_subject(db: &Db, user_id: &str, limit: i64) -> Result<Vec<Recor
         .bind(limit)
         .fetch_all(db.pool())
         .await?;
-    rows.iter().map(record_from_row).collect()
+    rows.iter().map(record_of).collect()
 }
 
 /// Records about one object of one user's data (a document's history), newest first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn for_object(
     db: &Db,
     subject_id: &str,
@@ -403,7 +406,7 @@ pub async fn for_object(
         .bind(limit)
         .fetch_all(db.pool())
         .await?;
-    rows.iter().map(record_from_row).collect()
+    rows.iter().map(record_of).collect()
 }
 
 /// The first place where a chain does not hold.
@@ -415,6 +418,7 @@ pub struct Break {
 }
 
 /// Walks every chain. `Ok(None)` when all records match; otherwise the first broken record.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn verify(db: &Db) -> Result<(u64, Option<Break>), StoreError> {
     let mut checked = 0_u64;
     for shard in 0..SHARDS {
@@ -435,7 +439,7 @@ pub async fn verify(db: &Db) -> Result<(u64, Option<Break>), StoreError> {
                 break;
             }
             for row in &rows {
-                let record = record_from_row(row)?;
+                let record = record_of(row)?;
                 let broken = |reason: &str| Break {
                     shard,
                     seq: record.seq,
@@ -481,6 +485,7 @@ pub async fn verify(db: &Db) -> Result<(u64, Option<Break>), StoreError> {
 
 /// What a person's journal shows: records about their data, newest first, in a period and an
 /// area (an action prefix such as `document.`), and how many match in all.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn journal(
     db: &Db,
     subject_id: &str,
@@ -515,6 +520,7 @@ pub struct Search<'a> {
 }
 
 /// Records matching a search, newest first, and how many match in all.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn search(
     db: &Db,
     filter: &Search<'_>,
@@ -567,10 +573,7 @@ pub async fn search(
         count = count.bind(text.to_string());
     }
     let total: i64 = count.fetch_one(db.pool()).await?;
-    Ok((
-        rows.iter().map(record_from_row).collect::<Result<_, _>>()?,
-        total,
-    ))
+    Ok((rows.iter().map(record_of).collect::<Result<_, _>>()?, total))
 }
 
 #[cfg(test)]

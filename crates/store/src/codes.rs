@@ -35,6 +35,7 @@ pub struct StoredCode {
     pub consumed: bool,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(
     conn: &mut AnyConnection,
     code: &NewCode<'_>,
@@ -62,6 +63,7 @@ pub async fn insert(
 }
 
 /// The newest code for a subject and purpose (older ones are superseded by a resend).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn latest(
     conn: &mut AnyConnection,
     subject: &str,
@@ -93,6 +95,7 @@ pub async fn latest(
     .transpose()
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn count_attempt(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
     sqlx::query("UPDATE verification_codes SET attempts = attempts + 1 WHERE id = $1")
         .bind(id)
@@ -102,6 +105,7 @@ pub async fn count_attempt(conn: &mut AnyConnection, id: &str) -> Result<(), Sto
 }
 
 /// Marks a code used. Returns false when it was used already (a double submission).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn consume(
     conn: &mut AnyConnection,
     id: &str,
@@ -119,6 +123,7 @@ pub async fn consume(
 }
 
 /// How many codes went to a destination since `since` (a cap on SMS per number per hour).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn sent_to_since(
     conn: &mut AnyConnection,
     destination: &str,

@@ -18,6 +18,7 @@ pub struct Consent {
     pub withdrawn_at: Option<Timestamp>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -36,6 +37,7 @@ pub async fn insert(
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn for_user(db: &Db, user_id: &str) -> Result<Vec<Consent>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, document, version, given_at, withdrawn_at FROM consents WHERE user_id = $1 \
@@ -60,6 +62,7 @@ pub async fn for_user(db: &Db, user_id: &str) -> Result<Vec<Consent>, StoreError
 }
 
 /// Withdraws every consent in force (the person is leaving); returns how many.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn withdraw_all(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -78,6 +81,7 @@ pub async fn withdraw_all(
 
 /// Gives again, as of `now`, every consent withdrawn at `withdrawn_at` (a cancelled deletion):
 /// new rows, so that the history shows the withdrawal and the renewal.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn renew_withdrawn_at(
     conn: &mut AnyConnection,
     user_id: &str,

@@ -88,6 +88,7 @@ pub struct Db {
 impl Db {
     /// Opens the pool. SQLite gets WAL, foreign keys, a busy timeout and `synchronous=NORMAL`;
     /// the database file is created when missing.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn connect(url: &str, options: &DbOptions) -> Result<Db, StoreError> {
         sqlx::any::install_default_drivers();
         let dialect = Dialect::from_url(url)?;
@@ -144,6 +145,7 @@ impl Db {
     }
 
     /// A connection for reads, or for one statement that needs no transaction.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn connection(&self) -> Result<Conn, StoreError> {
         Ok(self.pool.acquire().await?)
     }
@@ -151,6 +153,7 @@ impl Db {
     /// A transaction that will write. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`), so that it waits for the busy timeout instead of failing when it
     /// upgrades from reading to writing while another connection writes.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         let tx = match self.dialect {
             Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
@@ -160,6 +163,7 @@ impl Db {
     }
 
     /// Is the database answering? For `/readyz`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn ping(&self, timeout: Duration) -> bool {
         let probe = sqlx::query("SELECT 1").execute(&self.pool);
         matches!(tokio::time::timeout(timeout, probe).await, Ok(Ok(_)))
@@ -167,6 +171,7 @@ impl Db {
 
     /// Applies pending migrations. Safe when several nodes start at once: PostgreSQL takes an
     /// advisory lock; SQLite takes a file lock beside the database.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn migrate(&self) -> Result<(), StoreError> {
         let migrator = migrator(self.dialect);
         let _guard = match &self.sqlite_file {
@@ -178,6 +183,7 @@ impl Db {
     }
 
     /// The newest migration version this binary knows and the one the database has.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn schema_versions(&self) -> Result<(i64, Option<i64>), StoreError> {
         let known = MIGRATIONS.last().map(|m| m.0).unwrap_or(0);
         let applied: Option<i64> =
@@ -191,6 +197,7 @@ impl Db {
 
     /// Opens a SQLite file that must not change — a backup's copy — read-only, as it is (no WAL
     /// switch, no locks).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn open_read_only(path: &std::path::Path) -> Result<Db, StoreError> {
         sqlx::any::install_default_drivers();
         let url = format!("sqlite://{}?mode=ro&immutable=1", path.display());
@@ -213,6 +220,7 @@ impl Db {
 
     /// Writes a consistent copy of a SQLite database into the new file `dest` while it is in
     /// use (`VACUUM INTO`: one read transaction, so writers go on). PostgreSQL has its own tools.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn copy_sqlite_into(&self, dest: &std::path::Path) -> Result<(), StoreError> {
         if self.dialect != Dialect::Sqlite {
             return Err(StoreError::Unsupported(
@@ -227,6 +235,7 @@ impl Db {
     }
 
     /// SQLite's own check of every page and index: `None` when intact, else what it found.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn sqlite_damage(&self) -> Result<Option<String>, StoreError> {
         let found: Vec<String> = sqlx::query_scalar("PRAGMA integrity_check")
             .fetch_all(&self.pool)
@@ -234,6 +243,7 @@ impl Db {
         Ok((found != ["ok"]).then(|| found.join("; ")))
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn close(&self) {
         self.pool.close().await;
     }

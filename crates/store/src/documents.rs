@@ -49,6 +49,7 @@ fn kind_of(row: &AnyRow) -> Result<KindRow, sqlx::Error> {
 }
 
 /// Adds the kinds that are missing; an operator's edits to existing ones are kept.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn seed_kinds(
     conn: &mut AnyConnection,
     kinds: &[KindRow],
@@ -81,6 +82,7 @@ pub async fn seed_kinds(
     Ok(added)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn kinds(db: &Db) -> Result<Vec<KindRow>, StoreError> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {KIND_COLUMNS} FROM document_kinds ORDER BY position, code"
@@ -90,6 +92,7 @@ pub async fn kinds(db: &Db) -> Result<Vec<KindRow>, StoreError> {
     Ok(rows.iter().map(kind_of).collect::<Result<_, _>>()?)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn update_kind(
     conn: &mut AnyConnection,
     k: &KindRow,
@@ -254,6 +257,7 @@ fn tags_json(tags: &[String]) -> String {
     serde_json::to_string(tags).unwrap_or_else(|_| "[]".to_owned())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(
     conn: &mut AnyConnection,
     dialect: Dialect,
@@ -291,6 +295,7 @@ pub async fn insert(
 
 /// Replaces a document's content if it is still at `revision` (`None`: whatever it is). Returns
 /// false when there is no such document of this owner or someone changed it meanwhile.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn update(
     conn: &mut AnyConnection,
     dialect: Dialect,
@@ -332,6 +337,7 @@ pub async fn update(
     Ok(n == 1)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn get(
     conn: &mut AnyConnection,
     owner_id: &str,
@@ -349,6 +355,7 @@ pub async fn get(
 
 /// The owner's active documents whose kind has one of these schemas, each with its schema,
 /// newest issue first (the profile takes its passport, SNILS and INN from them).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn active_of_schemas(
     db: &Db,
     owner_id: &str,
@@ -389,6 +396,7 @@ pub struct Filter {
 
 /// All of an owner's documents in one state matching the filter (the registry computes statuses
 /// and sorts by urgency, so it needs them all; a person has tens to hundreds of documents).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(db: &Db, owner_id: &str, f: &Filter) -> Result<Vec<DocumentRow>, StoreError> {
     let mut sql = format!(
         "SELECT {DOC_COLUMNS} FROM documents d WHERE d.owner_id = $1 AND d.state = $2 \
@@ -439,6 +447,7 @@ pub async fn list(db: &Db, owner_id: &str, f: &Filter) -> Result<Vec<DocumentRow
 /// The ids of the owner's documents (any state) that a text search finds: the database's own
 /// index with Russian word forms, nothing else read. Empty when the query has no searchable word.
 /// The ids come back as one row (a row per id costs more than the search through sqlx).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn search_ids(db: &Db, owner_id: &str, query: &str) -> Result<Vec<String>, StoreError> {
     let (sql, expr) = match db.dialect() {
         // The terms are the owner's own (their token is in each); the owner's documents are
@@ -472,6 +481,7 @@ pub async fn search_ids(db: &Db, owner_id: &str, query: &str) -> Result<Vec<Stri
 }
 
 /// The owner's tags with how many active or archived documents carry each.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn tags(db: &Db, owner_id: &str) -> Result<Vec<(String, i64)>, StoreError> {
     let rows = sqlx::query(
         "SELECT t.tag, COUNT(*) AS n FROM document_tags t JOIN documents d ON d.id = t.document_id \
@@ -488,6 +498,7 @@ pub async fn tags(db: &Db, owner_id: &str) -> Result<Vec<(String, i64)>, StoreEr
 
 /// Moves a document between `active`, `archived` and `trashed`. Returns false when the owner has
 /// no such document in one of the `from` states.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_state(
     conn: &mut AnyConnection,
     owner_id: &str,
@@ -526,6 +537,7 @@ pub struct Purgeable {
     pub object_keys: Vec<String>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn trashed_before(
     db: &Db,
     before: Timestamp,
@@ -557,6 +569,7 @@ pub async fn trashed_before(
 }
 
 /// Deletes a trashed document's rows for good (files and tags go with it by cascade).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn purge(
     conn: &mut AnyConnection,
     dialect: Dialect,
@@ -584,18 +597,21 @@ pub async fn purge(
     Ok(n == 1)
 }
 
-/// Active documents whose last valid day is before `today` (for the archiving sweep).
+/// A document due for the archive: (id, owner, reason, the replacing document's id).
+pub type ArchiveCandidate = (String, String, &'static str, Option<String>);
+
 /// Active documents whose validity ended before `today` and that are due for the archive: a
 /// newer active document of the same kind, still valid, has replaced them (its reason,
 /// `replaced`), or — when `expired_before` is given — they ended before that day (`expired`).
 /// An expired document nothing replaced stays in the registry, where the person sees it.
 /// Returns (id, owner, reason, the replacing document's id).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn due_for_archive(
     db: &Db,
     today: &str,
     expired_before: Option<&str>,
     limit: i64,
-) -> Result<Vec<(String, String, &'static str, Option<String>)>, StoreError> {
+) -> Result<Vec<ArchiveCandidate>, StoreError> {
     let rows = sqlx::query(
         "SELECT d.id, d.owner_id,            (SELECT n.id FROM documents n WHERE n.owner_id = d.owner_id               AND n.kind_code = d.kind_code AND n.state = 'active' AND n.id <> d.id               AND (n.valid_until IS NULL OR n.valid_until >= $1)               AND (COALESCE(n.issued_on, '') > COALESCE(d.issued_on, '')                    OR (COALESCE(n.issued_on, '') = COALESCE(d.issued_on, '')                        AND n.created_at > d.created_at))               ORDER BY n.created_at DESC LIMIT 1) AS replaced_by          FROM documents d WHERE d.state = 'active' AND d.valid_until IS NOT NULL          AND d.valid_until < $1          AND (($2 IS NOT NULL AND d.valid_until < $2) OR EXISTS (SELECT 1 FROM documents n               WHERE n.owner_id = d.owner_id AND n.kind_code = d.kind_code               AND n.state = 'active' AND n.id <> d.id               AND (n.valid_until IS NULL OR n.valid_until >= $1)               AND (COALESCE(n.issued_on, '') > COALESCE(d.issued_on, '')                    OR (COALESCE(n.issued_on, '') = COALESCE(d.issued_on, '')                        AND n.created_at > d.created_at))))          ORDER BY d.valid_until LIMIT $3",
     )
@@ -669,6 +685,7 @@ fn file_of(row: &AnyRow) -> Result<FileRow, sqlx::Error> {
 
 /// Records a stored file. With `replaces`, it becomes the next version of that file's lineage
 /// and the older versions stop being current.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_file(
     conn: &mut AnyConnection,
     owner_id: &str,
@@ -709,6 +726,7 @@ pub async fn insert_file(
 }
 
 /// Every version of every file of the owner's document, current first within each lineage.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn files(
     conn: &mut AnyConnection,
     owner_id: &str,
@@ -725,6 +743,7 @@ pub async fn files(
     Ok(rows.iter().map(file_of).collect::<Result<_, _>>()?)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn file(
     db: &Db,
     owner_id: &str,
@@ -744,6 +763,7 @@ pub async fn file(
 }
 
 /// Removes a file lineage (all its versions) from a document; returns the object keys to delete.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete_lineage(
     conn: &mut AnyConnection,
     owner_id: &str,
@@ -771,6 +791,7 @@ pub async fn delete_lineage(
 }
 
 /// Counts for the service's own checks and the demo.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn count_for(db: &Db, owner_id: &str, state: &str) -> Result<i64, StoreError> {
     Ok(
         sqlx::query_scalar("SELECT COUNT(*) FROM documents WHERE owner_id = $1 AND state = $2")
@@ -782,6 +803,7 @@ pub async fn count_for(db: &Db, owner_id: &str, state: &str) -> Result<i64, Stor
 }
 
 /// Every object key that a row points at (for finding orphaned objects).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn all_object_keys(db: &Db) -> Result<Vec<String>, StoreError> {
     Ok(sqlx::query_scalar("SELECT object_key FROM document_files")
         .fetch_all(db.pool())
@@ -789,6 +811,7 @@ pub async fn all_object_keys(db: &Db) -> Result<Vec<String>, StoreError> {
 }
 
 /// Every stored file as a restore checks it: (object key, wrapped key, SHA-256 of the content).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn all_stored(db: &Db) -> Result<Vec<(String, String, String)>, StoreError> {
     let rows = sqlx::query("SELECT object_key, wrapped_key, sha256 FROM document_files")
         .fetch_all(db.pool())
@@ -806,6 +829,7 @@ pub async fn all_stored(db: &Db) -> Result<Vec<(String, String, String)>, StoreE
 
 /// The first current file of each of the owner's active documents, for "download" links in
 /// lists: (document id, file id, file name).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn first_files(
     db: &Db,
     owner_id: &str,

@@ -11,6 +11,7 @@ use crate::error::StoreError;
 use crate::{from_micros, micros, search};
 
 /// Marks the account for erasure at `due`. False when it already waits for it.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn schedule(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -32,6 +33,7 @@ pub async fn schedule(
 
 /// Takes the account off the erasure list; returns when the deletion had been asked for (None
 /// when it was not on the list).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn cancel(
     conn: &mut AnyConnection,
     dialect: Dialect,
@@ -58,6 +60,7 @@ pub async fn cancel(
 }
 
 /// Accounts whose grace period is over, oldest first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn due(db: &Db, now: Timestamp, limit: i64) -> Result<Vec<String>, StoreError> {
     let ids = sqlx::query_scalar(
         "SELECT id FROM users WHERE deletion_due_at IS NOT NULL AND deletion_due_at <= $1 \
@@ -80,6 +83,7 @@ pub struct Erased {
 /// Deletes every row about the person, if the account is still due at `now` (a cancellation
 /// that won the race leaves it alone: `None`). Tables tied to `users` by a cascading foreign key
 /// go with the account row; the rest are named here.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn purge(
     conn: &mut AnyConnection,
     dialect: Dialect,

@@ -84,6 +84,7 @@ pub struct JobView {
 
 /// Puts a job on the queue in the caller's transaction. Returns `None` when a job with the same
 /// unique key exists already (in any state): enqueueing is idempotent.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn enqueue(
     conn: &mut AnyConnection,
     job: &NewJob,
@@ -112,6 +113,7 @@ pub async fn enqueue(
 /// Claims the next due job for `worker`, holding it for `lease`. Expired leases of other workers
 /// are taken over. One atomic statement on each engine: SQLite's single writer makes the
 /// `UPDATE … RETURNING` atomic; PostgreSQL skips rows other workers are claiming.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn claim(
     db: &Db,
     worker: &str,
@@ -154,6 +156,7 @@ pub async fn claim(
 /// Marks a claimed job done and drops its payload (messages carry one-time codes; nothing needs
 /// them once delivered). Returns `false` when the lease was lost meanwhile (another worker
 /// took the job over); the caller only logs that.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn complete(db: &Db, job: &ClaimedJob, now: Timestamp) -> Result<bool, StoreError> {
     let done = sqlx::query(
         "UPDATE jobs SET state = 'done', payload = '{}', locked_by = NULL, locked_until = NULL, \
@@ -172,6 +175,7 @@ pub async fn complete(db: &Db, job: &ClaimedJob, now: Timestamp) -> Result<bool,
 /// Gives a claimed job back to the queue at once — its run was stopped by a shutdown, not by
 /// the job — so that it is due again now and the stopped run does not count as an attempt.
 /// Returns `false` when the job was finished or taken over meanwhile.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn release(db: &Db, job: &ClaimedJob, now: Timestamp) -> Result<bool, StoreError> {
     let released = sqlx::query(
         "UPDATE jobs SET state = 'pending', locked_by = NULL, locked_until = NULL, \
@@ -198,6 +202,7 @@ pub enum FailOutcome {
 
 /// Records a failed run: retried after a backoff, or dead once its attempts are used up (or at
 /// once when `permanent`).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn fail(
     db: &Db,
     job: &ClaimedJob,
@@ -246,6 +251,7 @@ pub fn backoff(attempt: i64) -> SignedDuration {
 }
 
 /// Puts a dead job back on the queue with fresh attempts (an operator's "retry").
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn retry_dead(
     conn: &mut AnyConnection,
     id: &str,
@@ -264,6 +270,7 @@ pub async fn retry_dead(
 }
 
 /// Jobs in a state, newest first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(db: &Db, in_state: &str, limit: i64) -> Result<Vec<JobView>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, kind, state, attempts, max_attempts, run_at, last_error, updated_at \
@@ -290,6 +297,7 @@ pub async fn list(db: &Db, in_state: &str, limit: i64) -> Result<Vec<JobView>, S
 }
 
 /// How many jobs wait, run and lie dead (for `/metrics`). Finished jobs are not counted.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn depth(db: &Db) -> Result<Vec<(String, i64)>, StoreError> {
     let rows = sqlx::query(
         "SELECT state, COUNT(*) AS n FROM jobs WHERE state IN ('pending', 'running', 'dead') \
@@ -314,6 +322,7 @@ pub async fn depth(db: &Db) -> Result<Vec<(String, i64)>, StoreError> {
 
 /// Deletes finished jobs older than `before`. Unique keys of deleted jobs become free again, so
 /// features that need "exactly once" for longer keep their own record (reminders do).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn prune_done(db: &Db, before: Timestamp) -> Result<u64, StoreError> {
     let deleted = sqlx::query("DELETE FROM jobs WHERE state = 'done' AND updated_at < $1")
         .bind(micros(before))

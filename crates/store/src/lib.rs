@@ -7,6 +7,10 @@
 //! Conventions: instants are `BIGINT` microseconds since the epoch (UTC), civil dates `TEXT`
 //! `YYYY-MM-DD`, identifiers `TEXT` (UUID v7). Every function that changes state takes the
 //! caller's transaction, so that the change, its audit record and its jobs commit together.
+//! Reads take a [`Db`] or a connection from [`Db::connection`]. A row becomes its type in one
+//! function per type, named `<type>_of(row)` (`document_of`, `summary_of`). Every public query
+//! runs in a `debug` span named after the function, with no fields: the statement is known,
+//! values never reach the log.
 
 pub mod audit;
 pub mod codes;

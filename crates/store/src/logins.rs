@@ -24,6 +24,7 @@ pub struct LoginEvent {
     pub location: Option<String>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(conn: &mut AnyConnection, e: &LoginEvent) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO login_events (id, user_id, at, method, result, ip, user_agent, device, browser, location) \
@@ -44,12 +45,14 @@ pub async fn insert(conn: &mut AnyConnection, e: &LoginEvent) -> Result<(), Stor
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn for_user(db: &Db, user_id: &str, limit: i64) -> Result<Vec<LoginEvent>, StoreError> {
     for_user_where(db, user_id, None, limit).await
 }
 
 /// The history filtered by outcome: `Some(true)` successful sign-ins only, `Some(false)` the
 /// refused attempts only.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn for_user_where(
     db: &Db,
     user_id: &str,
@@ -90,6 +93,7 @@ pub async fn for_user_where(
 
 /// Remembers the device a person signed in from; true when it was not known before (the caller
 /// announces such sign-ins).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn remember_device(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -123,6 +127,7 @@ pub async fn remember_device(
 }
 
 /// Whether the person has signed in from any device that Kabinet remembers.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn has_known_devices(
     conn: &mut AnyConnection,
     user_id: &str,

@@ -33,6 +33,7 @@ pub struct NotificationRow {
 }
 
 /// Records a notification; `None` when its cause already made one.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(
     conn: &mut AnyConnection,
     n: &NewNotification,
@@ -57,7 +58,7 @@ pub async fn insert(
     Ok((done.rows_affected() == 1).then_some(id))
 }
 
-fn row_of(row: &sqlx::any::AnyRow) -> Result<NotificationRow, sqlx::Error> {
+fn notification_of(row: &sqlx::any::AnyRow) -> Result<NotificationRow, sqlx::Error> {
     Ok(NotificationRow {
         id: row.try_get("id")?,
         category: row.try_get("category")?,
@@ -74,6 +75,7 @@ fn row_of(row: &sqlx::any::AnyRow) -> Result<NotificationRow, sqlx::Error> {
 
 /// The user's notifications, newest first: the inbox (`archived` false) or the archive, and how
 /// many there are in all.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     db: &Db,
     user_id: &str,
@@ -102,9 +104,13 @@ pub async fn list(
     .bind(user_id)
     .fetch_one(db.pool())
     .await?;
-    Ok((rows.iter().map(row_of).collect::<Result<_, _>>()?, total))
+    Ok((
+        rows.iter().map(notification_of).collect::<Result<_, _>>()?,
+        total,
+    ))
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn unread_count(db: &Db, user_id: &str) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL \
@@ -116,6 +122,7 @@ pub async fn unread_count(db: &Db, user_id: &str) -> Result<i64, StoreError> {
 }
 
 /// Marks one notification read or unread; false when it is not the user's.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_read(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -133,6 +140,7 @@ pub async fn set_read(
     Ok(done.rows_affected() == 1)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn mark_all_read(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -149,6 +157,7 @@ pub async fn mark_all_read(
 
 /// Moves a notification to the archive (marking it read) or back; false when it is not the
 /// user's.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_archived(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -180,6 +189,7 @@ pub async fn set_archived(
 // Settings
 
 /// The user's departures from the defaults: (category, channel, enabled).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn overrides(db: &Db, user_id: &str) -> Result<Vec<(String, String, bool)>, StoreError> {
     let rows = sqlx::query(
         "SELECT category, channel, enabled FROM notification_settings WHERE user_id = $1",
@@ -201,6 +211,7 @@ pub async fn overrides(db: &Db, user_id: &str) -> Result<Vec<(String, String, bo
 }
 
 /// Replaces the user's departures from the defaults (none: the defaults).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn replace_overrides(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -244,6 +255,7 @@ pub struct DeliveryRow {
     pub updated_at: Timestamp,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_delivery(
     conn: &mut AnyConnection,
     notification_id: &str,
@@ -269,6 +281,7 @@ pub async fn insert_delivery(
 }
 
 /// Records the outcome of one delivery attempt.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn record_attempt(
     db: &Db,
     id: &str,
@@ -290,6 +303,7 @@ pub async fn record_attempt(
 }
 
 /// The user's delivery history, newest first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn deliveries(
     db: &Db,
     user_id: &str,
@@ -345,6 +359,7 @@ pub struct ReminderRow {
 /// Plans a document's reminders for `deadline` (ISO date; `None`: the document has none, or no
 /// longer counts). Pending reminders of another deadline are dropped; reminders already sent stay,
 /// so that the same (document, offset, deadline) is never planned, nor sent, twice.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn replan(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -416,6 +431,7 @@ pub async fn replan(
 /// the earliest rows due by `now` (a sweep that died left its claims due again when their lease
 /// ended) move to `lease_until` under `claim`. The queue is clustered by due time, so the cost
 /// follows the due rows, not all documents. Two sweeps never claim the same reminder.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn claim_due(
     db: &Db,
     now: Timestamp,
@@ -466,6 +482,7 @@ pub async fn claim_due(
 /// longer this sweep's (its lease ran out and another sweep took it) or when the reminder was
 /// re-planned or deleted meanwhile: the caller then sends nothing, and committing still clears
 /// the queue row, which is what makes it exactly once.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn settle(
     conn: &mut AnyConnection,
     reminder: &ReminderRow,
@@ -495,6 +512,7 @@ pub async fn settle(
 }
 
 /// A document's reminders: (offset, deadline, due, state), earliest first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn for_document(
     db: &Db,
     user_id: &str,
@@ -526,6 +544,7 @@ pub async fn for_document(
 // Calendar feed
 
 /// Turns the feed on with a new secret (replacing any earlier one).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_feed(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -545,6 +564,7 @@ pub async fn set_feed(
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn remove_feed(conn: &mut AnyConnection, user_id: &str) -> Result<bool, StoreError> {
     let done = sqlx::query("DELETE FROM calendar_feeds WHERE user_id = $1")
         .bind(user_id)
@@ -554,6 +574,7 @@ pub async fn remove_feed(conn: &mut AnyConnection, user_id: &str) -> Result<bool
 }
 
 /// When the user turned the feed on, if they did.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn feed_since(db: &Db, user_id: &str) -> Result<Option<Timestamp>, StoreError> {
     let at: Option<i64> =
         sqlx::query_scalar("SELECT created_at FROM calendar_feeds WHERE user_id = $1")
@@ -564,6 +585,7 @@ pub async fn feed_since(db: &Db, user_id: &str) -> Result<Option<Timestamp>, Sto
 }
 
 /// Whose feed a secret opens.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn feed_owner(db: &Db, token_hash: &str) -> Result<Option<String>, StoreError> {
     Ok(
         sqlx::query_scalar("SELECT user_id FROM calendar_feeds WHERE token_hash = $1")
@@ -574,6 +596,7 @@ pub async fn feed_owner(db: &Db, token_hash: &str) -> Result<Option<String>, Sto
 }
 
 /// The person's own reminder days: (kind code, or `*` for every kind, and the days as text).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn reminder_days(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -588,6 +611,7 @@ pub async fn reminder_days(
 }
 
 /// Stores the days for a kind (`*`: every kind); None goes back to what applies otherwise.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_reminder_days(
     conn: &mut AnyConnection,
     user_id: &str,

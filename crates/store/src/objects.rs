@@ -209,6 +209,7 @@ impl Vault {
     }
 
     /// Starts writing a new object under `object_key`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn create(&self, object_key: &str) -> Result<Upload, ObjectError> {
         let path = ObjectPath::from(object_key);
         let (multipart, note): (Box<dyn MultipartUpload>, _) = match &self.s3 {
@@ -253,6 +254,7 @@ impl Vault {
 
     /// Reads an object back as a stream of plaintext chunks. The stream ends with an error if the
     /// object was altered or its content does not hash to `sha256`.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn read(
         &self,
         object_key: &str,
@@ -278,6 +280,7 @@ impl Vault {
     }
 
     /// Removes an object; one that is already gone counts as removed.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn delete(&self, object_key: &str) -> Result<(), ObjectError> {
         match self.store.delete(&ObjectPath::from(object_key)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
@@ -286,6 +289,7 @@ impl Vault {
     }
 
     /// Whether an object exists (for tests and the consistency check).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn exists(&self, object_key: &str) -> Result<bool, ObjectError> {
         match self.store.head(&ObjectPath::from(object_key)).await {
             Ok(_) => Ok(true),
@@ -300,6 +304,7 @@ impl Vault {
     /// the orphan sweep alone would never see them. On S3 the same for multipart uploads, found
     /// by their notes (see [`UPLOADS`]); the bucket's lifecycle rule catches any without one.
     /// Returns how many were removed.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn remove_stale_parts(&self, age: std::time::Duration) -> Result<usize, ObjectError> {
         if let Some(bucket) = &self.s3 {
             return self.abort_stale_uploads(bucket, age).await;
@@ -349,6 +354,7 @@ impl Vault {
 
     /// Whether the store answers within `timeout` (for `/readyz`): a local folder exists, a
     /// bucket answers a request for a key (that the key is missing is an answer).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn reachable(&self, timeout: std::time::Duration) -> bool {
         if let Some(root) = &self.local_root
             && !root.is_dir()
@@ -365,6 +371,7 @@ impl Vault {
 
     /// Copies an object as it is stored (ciphertext) into the file `dest`, for a backup; returns
     /// its size and SHA-256. Nothing is decrypted: a backup needs no key to be made.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn export_raw(
         &self,
         object_key: &str,
@@ -402,6 +409,7 @@ impl Vault {
 
     /// Stores the bytes of the file `src` under `object_key` as they are: the restore of a copy
     /// made by [`Vault::export_raw`].
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn import_raw(
         &self,
         object_key: &str,
@@ -439,6 +447,7 @@ impl Vault {
     }
 
     /// Lists every object key (operations: finding objects without a row).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list(&self) -> Result<Vec<String>, ObjectError> {
         Ok(self
             .list_dated()
@@ -449,6 +458,7 @@ impl Vault {
     }
 
     /// Every object key with the time the store last wrote it (by the store's own clock).
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn list_dated(&self) -> Result<Vec<(String, jiff::Timestamp)>, ObjectError> {
         let mut out = Vec::new();
         let mut listing = self.store.list(None);
@@ -545,6 +555,7 @@ impl Upload {
     }
 
     /// Adds plaintext; full chunks are sealed and handed to the store as they fill.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn write(&mut self, data: &[u8]) -> Result<(), ObjectError> {
         self.hasher.update(data);
         self.size += data.len() as u64;
@@ -558,6 +569,7 @@ impl Upload {
         Ok(())
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn finish(mut self) -> Result<Stored, ObjectError> {
         let rest = std::mem::take(&mut self.pending);
         self.seal(&rest, true);
@@ -572,6 +584,7 @@ impl Upload {
         })
     }
 
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn abort(mut self) {
         let note = self.note.take();
         if let Err(e) = self.writer.abort().await {

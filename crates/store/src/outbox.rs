@@ -19,6 +19,7 @@ pub struct OutboxMessage {
     pub created_at: Timestamp,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(
     conn: &mut AnyConnection,
     channel: &str,
@@ -43,6 +44,7 @@ pub async fn insert(
 }
 
 /// Newest first; `recipient` narrows to one phone or address.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     db: &Db,
     recipient: Option<&str>,

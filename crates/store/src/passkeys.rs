@@ -23,7 +23,7 @@ pub struct StoredPasskey {
 
 const COLUMNS: &str = "id, user_id, credential_id, name, credential, created_at, last_used_at";
 
-fn from_row(row: &sqlx::any::AnyRow) -> Result<StoredPasskey, StoreError> {
+fn passkey_of(row: &sqlx::any::AnyRow) -> Result<StoredPasskey, StoreError> {
     Ok(StoredPasskey {
         id: row.try_get("id")?,
         user_id: row.try_get("user_id")?,
@@ -38,15 +38,17 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<StoredPasskey, StoreError> {
 }
 
 /// The person's passkeys, oldest first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn for_user(db: &Db, user_id: &str) -> Result<Vec<StoredPasskey>, StoreError> {
     let sql = format!("SELECT {COLUMNS} FROM passkeys WHERE user_id = $1 ORDER BY created_at");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(user_id)
         .fetch_all(db.pool())
         .await?;
-    rows.iter().map(from_row).collect()
+    rows.iter().map(passkey_of).collect()
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn count(conn: &mut AnyConnection, user_id: &str) -> Result<i64, StoreError> {
     let n = sqlx::query_scalar("SELECT COUNT(*) FROM passkeys WHERE user_id = $1")
         .bind(user_id)
@@ -57,6 +59,7 @@ pub async fn count(conn: &mut AnyConnection, user_id: &str) -> Result<i64, Store
 
 /// The passkey with this credential id, whoever holds it (discoverable sign-in names the
 /// credential before it names the person).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn by_credential(
     db: &Db,
     credential_id: &str,
@@ -66,10 +69,11 @@ pub async fn by_credential(
         .bind(credential_id)
         .fetch_optional(db.pool())
         .await?;
-    row.as_ref().map(from_row).transpose()
+    row.as_ref().map(passkey_of).transpose()
 }
 
 /// Stores a new passkey; a credential registered before gives [`StoreError::UniqueViolation`].
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -95,6 +99,7 @@ pub async fn insert(
 }
 
 /// Records a use: the credential (its counter may have moved) and the time.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn record_use(
     conn: &mut AnyConnection,
     id: &str,
@@ -113,6 +118,7 @@ pub async fn record_use(
 }
 
 /// Renames one of the owner's passkeys. False when it is not theirs.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn rename(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -130,6 +136,7 @@ pub async fn rename(
 }
 
 /// Removes one of the owner's passkeys; returns its name, None when it is not theirs.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -152,6 +159,7 @@ pub async fn delete(
 }
 
 /// Keeps a ceremony's state until `expires_at`; returns its id.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn begin_ceremony(
     db: &Db,
     purpose: &str,
@@ -176,6 +184,7 @@ pub async fn begin_ceremony(
 
 /// Takes a ceremony's state out, once: a second answer to the same challenge finds nothing.
 /// Only a ceremony of this purpose and person that has not expired is returned.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn take_ceremony(
     conn: &mut AnyConnection,
     id: &str,
@@ -207,6 +216,7 @@ pub async fn take_ceremony(
 }
 
 /// Forgets ceremonies nobody finished.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn prune_ceremonies(db: &Db, now: Timestamp) -> Result<u64, StoreError> {
     let n = sqlx::query("DELETE FROM webauthn_ceremonies WHERE expires_at <= $1")
         .bind(micros(now))

@@ -26,7 +26,7 @@ pub struct PushSubscription {
 
 const COLUMNS: &str = "id, user_id, endpoint, p256dh, auth, device, created_at, last_success_at";
 
-fn from_row(r: &sqlx::any::AnyRow) -> Result<PushSubscription, StoreError> {
+fn subscription_of(r: &sqlx::any::AnyRow) -> Result<PushSubscription, StoreError> {
     Ok(PushSubscription {
         id: r.try_get("id")?,
         user_id: r.try_get("user_id")?,
@@ -52,6 +52,7 @@ pub struct NewPushSubscription<'a> {
 
 /// Keeps a subscription. The same browser subscribing again (same endpoint) replaces its keys,
 /// and moves to this person if another had it (a shared computer changed hands). Returns its id.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn upsert(
     conn: &mut AnyConnection,
     s: &NewPushSubscription<'_>,
@@ -78,6 +79,7 @@ pub async fn upsert(
     Ok(id)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn for_user(db: &Db, user_id: &str) -> Result<Vec<PushSubscription>, StoreError> {
     let sql =
         format!("SELECT {COLUMNS} FROM push_subscriptions WHERE user_id = $1 ORDER BY created_at");
@@ -85,10 +87,11 @@ pub async fn for_user(db: &Db, user_id: &str) -> Result<Vec<PushSubscription>, S
         .bind(user_id)
         .fetch_all(db.pool())
         .await?;
-    rows.iter().map(from_row).collect()
+    rows.iter().map(subscription_of).collect()
 }
 
 /// The ids and push service hosts of a person's subscriptions, in the caller's transaction.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn targets(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -102,6 +105,7 @@ pub async fn targets(
         .collect()
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn by_id(
     conn: &mut AnyConnection,
     id: &str,
@@ -111,10 +115,11 @@ pub async fn by_id(
         .bind(id)
         .fetch_optional(conn)
         .await?;
-    row.as_ref().map(from_row).transpose()
+    row.as_ref().map(subscription_of).transpose()
 }
 
 /// Removes one of the owner's subscriptions. False when it is not theirs.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete(conn: &mut AnyConnection, user_id: &str, id: &str) -> Result<bool, StoreError> {
     let n = sqlx::query("DELETE FROM push_subscriptions WHERE id = $1 AND user_id = $2")
         .bind(id)
@@ -126,6 +131,7 @@ pub async fn delete(conn: &mut AnyConnection, user_id: &str, id: &str) -> Result
 }
 
 /// Forgets a subscription its push service no longer knows.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn remove_gone(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM push_subscriptions WHERE id = $1")
         .bind(id)
@@ -134,6 +140,7 @@ pub async fn remove_gone(conn: &mut AnyConnection, id: &str) -> Result<(), Store
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn record_success(
     conn: &mut AnyConnection,
     id: &str,

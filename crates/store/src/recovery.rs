@@ -29,6 +29,7 @@ pub struct RecoveryRequest {
     pub created_at: Timestamp,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(conn: &mut AnyConnection, r: &RecoveryRequest) -> Result<String, StoreError> {
     let id = new_id();
     sqlx::query(
@@ -52,6 +53,7 @@ pub async fn insert(conn: &mut AnyConnection, r: &RecoveryRequest) -> Result<Str
 }
 
 /// Newest first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(db: &Db, limit: i64) -> Result<Vec<RecoveryRequest>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, status, surname, given_name, patronymic, birth_date, passport, snils, contact, \

@@ -26,6 +26,7 @@ pub struct Registration {
     pub expires_at: Timestamp,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(conn: &mut AnyConnection, r: &Registration) -> Result<String, StoreError> {
     let id = if r.id.is_empty() {
         new_id()
@@ -53,6 +54,7 @@ pub async fn insert(conn: &mut AnyConnection, r: &Registration) -> Result<String
     Ok(id)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<Registration>, StoreError> {
     let row = sqlx::query(
         "SELECT id, surname, given_name, patronymic, phone, email, password_hash, consents, \
@@ -81,6 +83,7 @@ pub async fn find(conn: &mut AnyConnection, id: &str) -> Result<Option<Registrat
 }
 
 /// Records the account a registration became. False when another request completed it first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn complete(
     conn: &mut AnyConnection,
     id: &str,
@@ -96,6 +99,7 @@ pub async fn complete(
 }
 
 /// Drops registrations that were never confirmed (and the hashes they hold).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn prune_expired(conn: &mut AnyConnection, now: Timestamp) -> Result<u64, StoreError> {
     let n = sqlx::query("DELETE FROM registrations WHERE expires_at < $1")
         .bind(micros(now))

@@ -20,6 +20,7 @@ pub struct TotpSecret {
     pub last_step: i64,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn totp(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -41,6 +42,7 @@ pub async fn totp(
 }
 
 /// Stores a new, unconfirmed secret in place of any earlier one.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn totp_begin(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -64,6 +66,7 @@ pub async fn totp_begin(
 
 /// Records that a code of `step` was accepted; false when that step (or a later one) was used
 /// already, which makes the code a replay.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn totp_use_step(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -82,6 +85,7 @@ pub async fn totp_use_step(
     Ok(done.rows_affected() == 1)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn totp_delete(conn: &mut AnyConnection, user_id: &str) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM totp_secrets WHERE user_id = $1")
         .bind(user_id)
@@ -91,6 +95,7 @@ pub async fn totp_delete(conn: &mut AnyConnection, user_id: &str) -> Result<(), 
 }
 
 /// Replaces the person's recovery codes with new ones (their keyed hashes).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn replace_recovery_codes(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -115,6 +120,7 @@ pub async fn replace_recovery_codes(
 }
 
 /// Spends a recovery code; false when it is unknown or spent.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn use_recovery_code(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -133,6 +139,7 @@ pub async fn use_recovery_code(
     Ok(done.rows_affected() == 1)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn recovery_codes_left(db: &Db, user_id: &str) -> Result<i64, StoreError> {
     Ok(sqlx::query_scalar(
         "SELECT COUNT(*) FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL",
@@ -143,6 +150,7 @@ pub async fn recovery_codes_left(db: &Db, user_id: &str) -> Result<i64, StoreErr
 }
 
 /// The factor signing in asks for after the first: "totp", "sms" or none.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn chosen(conn: &mut AnyConnection, user_id: &str) -> Result<Option<String>, StoreError> {
     Ok(
         sqlx::query_scalar("SELECT second_factor FROM users WHERE id = $1")
@@ -153,6 +161,7 @@ pub async fn chosen(conn: &mut AnyConnection, user_id: &str) -> Result<Option<St
     )
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn choose(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -176,6 +185,7 @@ pub struct Challenge {
     pub expires_at: Timestamp,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create_challenge(
     conn: &mut AnyConnection,
     token_hash: &str,
@@ -201,6 +211,7 @@ pub async fn create_challenge(
 }
 
 /// The live challenge a token names; expired ones are as good as absent.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find_challenge(
     conn: &mut AnyConnection,
     token_hash: &str,
@@ -227,6 +238,7 @@ pub async fn find_challenge(
 }
 
 /// Counts a wrong second factor; returns the failures so far.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn fail_challenge(conn: &mut AnyConnection, id: &str) -> Result<i64, StoreError> {
     sqlx::query("UPDATE signin_challenges SET failures = failures + 1 WHERE id = $1")
         .bind(id)
@@ -242,6 +254,7 @@ pub async fn fail_challenge(conn: &mut AnyConnection, id: &str) -> Result<i64, S
 }
 
 /// Ends a challenge; false when it was ended already (a double submission).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn end_challenge(conn: &mut AnyConnection, id: &str) -> Result<bool, StoreError> {
     let done = sqlx::query("DELETE FROM signin_challenges WHERE id = $1")
         .bind(id)
@@ -250,6 +263,7 @@ pub async fn end_challenge(conn: &mut AnyConnection, id: &str) -> Result<bool, S
     Ok(done.rows_affected() == 1)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn prune_challenges(db: &Db, now: Timestamp) -> Result<u64, StoreError> {
     let done = sqlx::query("DELETE FROM signin_challenges WHERE expires_at <= $1")
         .bind(micros(now))

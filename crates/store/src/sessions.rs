@@ -43,6 +43,7 @@ pub enum Lookup {
     Expired,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn create(
     conn: &mut AnyConnection,
     new: &NewSession<'_>,
@@ -72,6 +73,7 @@ pub async fn create(
 
 /// The session a token opens at `now`, or why it does not. Idle and expired sessions are deleted
 /// on sight.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn find(
     db: &Db,
     token_hash: &str,
@@ -122,6 +124,7 @@ pub async fn find(
 
 /// Records activity. Callers only touch a session when its last mark is older than a minute, so
 /// that reading pages does not turn into a write per request.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn touch(db: &Db, id: &str, now: Timestamp) -> Result<(), StoreError> {
     sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
         .bind(micros(now))
@@ -132,6 +135,7 @@ pub async fn touch(db: &Db, id: &str, now: Timestamp) -> Result<(), StoreError> 
 }
 
 /// Records that the person proved who they are again (password or second factor).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn confirm(conn: &mut AnyConnection, id: &str, now: Timestamp) -> Result<(), StoreError> {
     sqlx::query("UPDATE sessions SET confirmed_at = $1, last_seen_at = $1 WHERE id = $2")
         .bind(micros(now))
@@ -141,6 +145,7 @@ pub async fn confirm(conn: &mut AnyConnection, id: &str, now: Timestamp) -> Resu
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
     sqlx::query("DELETE FROM sessions WHERE id = $1")
         .bind(id)
@@ -150,6 +155,7 @@ pub async fn delete(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError
 }
 
 /// Ends every session of a user but `keep` ("sign out everywhere else").
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete_all_for_user(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -165,6 +171,7 @@ pub async fn delete_all_for_user(
 }
 
 /// Deletes sessions past their absolute lifetime (idle ones go when next looked up).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn prune_expired(db: &Db, now: Timestamp) -> Result<u64, StoreError> {
     let n = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
         .bind(micros(now))
@@ -185,6 +192,7 @@ pub struct SessionInfo {
 }
 
 /// The user's live sessions, most recently active first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list_for_user(
     db: &Db,
     user_id: &str,
@@ -215,6 +223,7 @@ pub async fn list_for_user(
 }
 
 /// Ends one of the user's sessions; false when it is not theirs.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn delete_for_user(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -230,6 +239,7 @@ pub async fn delete_for_user(
 }
 
 /// Applies a new inactivity limit to the user's live sessions.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_idle_timeout(
     conn: &mut AnyConnection,
     user_id: &str,

@@ -17,6 +17,7 @@ pub struct Subscription {
 }
 
 /// The person's subscriptions, by topic name.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn for_user(db: &Db, user_id: &str) -> Result<Vec<Subscription>, StoreError> {
     let rows = sqlx::query(
         "SELECT topic, paused, created_at FROM subscriptions WHERE user_id = $1 ORDER BY topic",
@@ -36,6 +37,7 @@ pub async fn for_user(db: &Db, user_id: &str) -> Result<Vec<Subscription>, Store
 }
 
 /// Subscribes (or resumes a paused subscription). True when something changed.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn subscribe(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -69,6 +71,7 @@ pub async fn subscribe(
 }
 
 /// Pauses an active subscription. True when something changed.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn pause(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -89,6 +92,7 @@ pub async fn pause(
 }
 
 /// Ends one subscription (`Some(topic)`) or all of them; returns how many ended.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn unsubscribe(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -113,6 +117,7 @@ pub async fn unsubscribe(
 }
 
 /// Active subscribers of a topic after `after` (keyset paging), in id order.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn active_subscribers(
     db: &Db,
     topic: &str,
@@ -132,6 +137,7 @@ pub async fn active_subscribers(
 }
 
 /// Active subscribers per topic (for the operators' page).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn counts(db: &Db) -> Result<Vec<(String, i64)>, StoreError> {
     let rows = sqlx::query(
         "SELECT topic, COUNT(*) AS n FROM subscriptions WHERE paused = 0 GROUP BY topic",
@@ -167,6 +173,7 @@ pub struct NewBulletin<'a> {
     pub created_by: Option<&'a str>,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert_bulletin(
     conn: &mut AnyConnection,
     b: &NewBulletin<'_>,
@@ -208,6 +215,7 @@ fn bulletin_of(r: &sqlx::any::AnyRow) -> Result<Bulletin, StoreError> {
     })
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn bulletin(db: &Db, id: &str) -> Result<Option<Bulletin>, StoreError> {
     let sql = format!("SELECT {BULLETIN_COLUMNS} FROM bulletins WHERE id = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -218,6 +226,7 @@ pub async fn bulletin(db: &Db, id: &str) -> Result<Option<Bulletin>, StoreError>
 }
 
 /// The newest bulletins first.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn recent_bulletins(db: &Db, limit: i64) -> Result<Vec<Bulletin>, StoreError> {
     let sql = format!("SELECT {BULLETIN_COLUMNS} FROM bulletins ORDER BY created_at DESC LIMIT $1");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -228,6 +237,7 @@ pub async fn recent_bulletins(db: &Db, limit: i64) -> Result<Vec<Bulletin>, Stor
 }
 
 /// Records how far sending got (`finished` when every subscriber has it).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn record_progress(
     db: &Db,
     id: &str,

@@ -19,6 +19,7 @@ pub struct ApiToken {
     pub expires_at: Timestamp,
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -44,6 +45,7 @@ pub async fn insert(
 }
 
 /// The user and token id a live token belongs to; marks it used (at most once a minute).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn authenticate(
     db: &Db,
     token_hash: &str,
@@ -74,6 +76,7 @@ pub async fn authenticate(
     Ok(Some((token_id, summary_of(&row)?)))
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(db: &Db, user_id: &str, now: Timestamp) -> Result<Vec<ApiToken>, StoreError> {
     let rows = sqlx::query(
         "SELECT id, name, created_at, last_used_at, expires_at FROM api_tokens \
@@ -99,6 +102,7 @@ pub async fn list(db: &Db, user_id: &str, now: Timestamp) -> Result<Vec<ApiToken
 }
 
 /// Revokes one of the user's tokens. False when the user has no such live token (scoped by owner).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn revoke(
     conn: &mut AnyConnection,
     user_id: &str,
@@ -116,6 +120,7 @@ pub async fn revoke(
 }
 
 /// Revokes all of a user's tokens (password recovery, "sign out everywhere").
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn revoke_all(
     conn: &mut AnyConnection,
     user_id: &str,

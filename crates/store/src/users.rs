@@ -60,6 +60,7 @@ impl UserSummary {
 }
 
 /// Inserts an account. A phone or e-mail that is taken gives [`StoreError::UniqueViolation`].
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn insert(
     conn: &mut AnyConnection,
     user: &NewUser,
@@ -89,6 +90,7 @@ pub async fn insert(
 }
 
 /// The id of the account with this phone (E.164) or e-mail (lower-case), if any.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn id_by_login(
     conn: &mut AnyConnection,
     login: &str,
@@ -100,7 +102,7 @@ pub async fn id_by_login(
     Ok(id)
 }
 
-fn summary_from_row(row: &sqlx::any::AnyRow) -> Result<UserSummary, StoreError> {
+pub(crate) fn summary_of(row: &sqlx::any::AnyRow) -> Result<UserSummary, StoreError> {
     let role: String = row.try_get("role")?;
     Ok(UserSummary {
         id: row.try_get("id")?,
@@ -127,6 +129,7 @@ pub(crate) const SUMMARY_COLUMNS: &str = "users.id, users.role, users.surname, u
      users.key_data_changed_at";
 
 /// Fills in the date of birth (demo data and verified imports; the profile form has its own path).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_birth_date(
     conn: &mut AnyConnection,
     id: &str,
@@ -140,20 +143,18 @@ pub async fn set_birth_date(
     Ok(())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn summary(db: &Db, id: &str) -> Result<Option<UserSummary>, StoreError> {
     let sql = format!("SELECT {SUMMARY_COLUMNS} FROM users WHERE id = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(db.pool())
         .await?;
-    row.as_ref().map(summary_from_row).transpose()
-}
-
-pub(crate) fn summary_of(row: &sqlx::any::AnyRow) -> Result<UserSummary, StoreError> {
-    summary_from_row(row)
+    row.as_ref().map(summary_of).transpose()
 }
 
 /// The stored password hash of an account (for sign-in).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn password_hash(db: &Db, id: &str) -> Result<Option<String>, StoreError> {
     let hash = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
         .bind(id)
@@ -162,6 +163,7 @@ pub async fn password_hash(db: &Db, id: &str) -> Result<Option<String>, StoreErr
     Ok(hash.flatten())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn count_by_role(db: &Db, role: Role) -> Result<i64, StoreError> {
     let n = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = $1")
         .bind(role.as_str())
@@ -214,6 +216,7 @@ fn credentials_of(row: &sqlx::any::AnyRow) -> Result<Credentials, StoreError> {
 }
 
 /// The account a login names: phone (E.164), e-mail (lower-case) or SNILS (11 digits).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn credentials_by_login(
     conn: &mut AnyConnection,
     login: &str,
@@ -222,6 +225,7 @@ pub async fn credentials_by_login(
 }
 
 /// The account's sign-in credentials and lock state, by id.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn credentials_by_id(
     conn: &mut AnyConnection,
     id: &str,
@@ -230,6 +234,7 @@ pub async fn credentials_by_id(
 }
 
 /// The account whose *confirmed* phone or e-mail this is (codes go only to confirmed contacts).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn by_confirmed_contact(
     conn: &mut AnyConnection,
     contact: &str,
@@ -245,6 +250,7 @@ pub async fn by_confirmed_contact(
 
 /// Counts a failed sign-in; when `lock_until` is given the account is locked until then and the
 /// failure count starts again.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn record_failed_login(
     conn: &mut AnyConnection,
     id: &str,
@@ -271,6 +277,7 @@ pub async fn record_failed_login(
 }
 
 /// A successful sign-in forgets earlier failures (the growth of lock periods stays).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn record_successful_login(conn: &mut AnyConnection, id: &str) -> Result<(), StoreError> {
     sqlx::query("UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1")
         .bind(id)
@@ -280,6 +287,7 @@ pub async fn record_successful_login(conn: &mut AnyConnection, id: &str) -> Resu
 }
 
 /// An operator lifts a lock (and the growth of lock periods).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn unlock(conn: &mut AnyConnection, id: &str) -> Result<bool, StoreError> {
     let n = sqlx::query(
         "UPDATE users SET failed_logins = 0, lockouts = 0, locked_until = NULL WHERE id = $1",
@@ -291,6 +299,7 @@ pub async fn unlock(conn: &mut AnyConnection, id: &str) -> Result<bool, StoreErr
     Ok(n == 1)
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_password_hash(
     conn: &mut AnyConnection,
     id: &str,
@@ -307,6 +316,7 @@ pub async fn set_password_hash(
 }
 
 /// Accounts with a lock in force, for the operators' page.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn locked(db: &Db, now: Timestamp) -> Result<Vec<(UserSummary, Timestamp)>, StoreError> {
     let sql = format!(
         "SELECT {SUMMARY_COLUMNS}, users.locked_until FROM users WHERE users.locked_until > $1 \
@@ -319,13 +329,14 @@ pub async fn locked(db: &Db, now: Timestamp) -> Result<Vec<(UserSummary, Timesta
     rows.iter()
         .map(|row| {
             Ok((
-                summary_from_row(row)?,
+                summary_of(row)?,
                 crate::from_micros(row.try_get("locked_until")?),
             ))
         })
         .collect()
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn mark_phone_verified(
     conn: &mut AnyConnection,
     id: &str,
@@ -340,6 +351,7 @@ pub async fn mark_phone_verified(
 }
 
 /// Confirms the e-mail address if it is still the account's address. False otherwise.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn mark_email_verified(
     conn: &mut AnyConnection,
     id: &str,
@@ -397,6 +409,7 @@ fn json_column(
     Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn profile(db: &Db, id: &str) -> Result<Option<Profile>, StoreError> {
     let row = sqlx::query(
         "SELECT id, role, surname, given_name, patronymic, phone, phone_verified_at, email, \
@@ -465,6 +478,7 @@ pub struct ProfileChange {
 }
 
 /// Saves a profile. A SNILS taken by another account gives [`StoreError::UniqueViolation`].
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn save_profile(
     conn: &mut AnyConnection,
     id: &str,
@@ -501,6 +515,7 @@ pub async fn save_profile(
 
 /// Replaces the phone with a confirmed new one. A phone of another account gives
 /// [`StoreError::UniqueViolation`].
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_phone(
     conn: &mut AnyConnection,
     id: &str,
@@ -519,6 +534,7 @@ pub async fn set_phone(
 }
 
 /// Replaces the e-mail with a confirmed new one.
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_email(
     conn: &mut AnyConnection,
     id: &str,
@@ -537,6 +553,7 @@ pub async fn set_email(
 }
 
 /// The inactivity limit the user chose, in minutes (None: the service's default).
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn idle_timeout_minutes(db: &Db, user_id: &str) -> Result<Option<i64>, StoreError> {
     let v: Option<Option<i64>> =
         sqlx::query_scalar("SELECT idle_timeout_minutes FROM users WHERE id = $1")
@@ -546,6 +563,7 @@ pub async fn idle_timeout_minutes(db: &Db, user_id: &str) -> Result<Option<i64>,
     Ok(v.flatten())
 }
 
+#[tracing::instrument(level = "debug", skip_all)]
 pub async fn set_idle_timeout_minutes(
     conn: &mut AnyConnection,
     user_id: &str,

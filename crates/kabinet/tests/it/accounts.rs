@@ -4,109 +4,15 @@
 use jiff::SignedDuration;
 use store::outbox;
 
+use crate::harness::PASSWORD;
+use crate::harness::app_with_smtp;
+use crate::harness::latest_sms;
+use crate::harness::registered_citizen;
+use crate::harness::registration;
+use crate::harness::six_digits;
+use crate::harness::sms_where;
+use crate::harness::start_registration;
 use crate::harness::{Options, TestApp, client, csrf_token, eventually};
-use crate::smtp::SmtpServer;
-
-pub const PASSWORD: &str = "Zorkiy-Ezh-2026!";
-
-/// The newest text message to `phone` in the sandbox outbox.
-pub async fn latest_sms(app: &TestApp, phone: &str) -> String {
-    sms_where(app, phone, |_| true).await
-}
-
-/// Waits for the newest text message to `phone` to satisfy `wanted` (the worker delivers them).
-pub async fn sms_where(app: &TestApp, phone: &str, wanted: impl Fn(&str) -> bool) -> String {
-    let newest = || async {
-        let messages = outbox::list(&app.state.db, Some(phone), 1)
-            .await
-            .expect("outbox");
-        messages.first().map(|m| m.body.clone())
-    };
-    eventually("the SMS arrives", || async {
-        newest().await.is_some_and(|b| wanted(&b))
-    })
-    .await;
-    newest().await.unwrap_or_default()
-}
-
-pub fn six_digits(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    for window in chars.windows(6) {
-        if window.iter().all(char::is_ascii_digit) {
-            return window.iter().collect();
-        }
-    }
-    panic!("no code in {text:?}");
-}
-
-pub async fn app_with_smtp() -> (TestApp, SmtpServer) {
-    let smtp = SmtpServer::start().await;
-    let port = smtp.port;
-    let app = TestApp::spawn_with(Options {
-        configure: Box::new(move |c| {
-            c.email.smtp_host = Some("127.0.0.1".into());
-            c.email.smtp_port = port;
-            c.email.tls = server::config::SmtpTls::None;
-        }),
-        ..Options::default()
-    })
-    .await;
-    (app, smtp)
-}
-
-pub fn registration<'a>(
-    phone: &'a str,
-    email: &'a str,
-    token: &'a str,
-) -> Vec<(&'static str, &'a str)> {
-    vec![
-        ("_csrf", token),
-        ("surname", "Петрова"),
-        ("given_name", "Анна"),
-        ("patronymic", "Сергеевна"),
-        ("phone", phone),
-        ("email", email),
-        ("password", PASSWORD),
-        ("consent_terms", "yes"),
-        ("consent_personal_data", "yes"),
-    ]
-}
-
-/// Registers through the pages and returns the confirmation page's path.
-pub async fn start_registration(app: &TestApp, phone: &str, email: &str) -> String {
-    let (_, html) = app.get_text("/register").await;
-    let token = csrf_token(&html);
-    let response = app
-        .post_form("/register", &registration(phone, email, &token))
-        .await;
-    assert_eq!(
-        response.status(),
-        303,
-        "{}",
-        response.text().await.unwrap_or_default()
-    );
-    response.headers()["location"]
-        .to_str()
-        .expect("ascii")
-        .to_owned()
-}
-
-/// A citizen registered and signed in through the pages.
-pub async fn registered_citizen(app: &TestApp, phone: &str, email: &str) {
-    let confirm = start_registration(app, phone, email).await;
-    let code = six_digits(
-        &latest_sms(
-            app,
-            &domain::Phone::parse(phone).expect("phone").to_string(),
-        )
-        .await,
-    );
-    let (_, html) = app.get_text(&confirm).await;
-    let response = app
-        .post_form(&confirm, &[("_csrf", &csrf_token(&html)), ("code", &code)])
-        .await;
-    assert_eq!(response.status(), 303);
-}
 
 #[tokio::test]
 async fn a_citizen_registers_confirms_phone_and_email_and_signs_in_and_out() {
@@ -283,8 +189,7 @@ async fn an_empty_form_names_each_missing_field_and_says_so_in_its_title() {
 async fn a_date_that_does_not_exist_is_named_as_such() {
     let app = TestApp::spawn().await;
     let api =
-        crate::documents::citizen_born(&app, "+79120000778", "date@example.test", "1990-01-01")
-            .await;
+        crate::harness::citizen_born(&app, "+79120000778", "date@example.test", "1990-01-01").await;
     let (status, body) = api
         .send(
             reqwest::Method::PATCH,

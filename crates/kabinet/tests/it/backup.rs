@@ -9,9 +9,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use sha2::{Digest, Sha256};
 
-use crate::cli::{demo_token, kabinet, run, serve, serve_with, stderr, stdout};
-use crate::documents::scan_pdf;
+use crate::harness::scan_pdf;
 use crate::harness::{Options, TempDir, TestApp};
+use crate::harness::{demo_token, kabinet, run, serve, serve_with, stderr, stdout};
 
 fn sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes)

@@ -3,32 +3,18 @@
 //! graceful stop on SIGTERM.
 
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use crate::harness::TempDir;
-
-pub fn kabinet(dir: &TempDir, args: &[&str]) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kabinet"));
-    cmd.current_dir(&dir.0)
-        .args(args)
-        .env_remove("KABINET_DATABASE_URL")
-        .env_remove("KABINET_CONFIG")
-        .env("KABINET_LOG_LEVEL", "warn");
-    cmd
-}
-
-pub fn run(dir: &TempDir, args: &[&str]) -> Output {
-    kabinet(dir, args).output().expect("binary runs")
-}
-
-pub fn stderr(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
-
-pub fn stdout(out: &Output) -> String {
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
+use crate::harness::demo_token;
+use crate::harness::free_address;
+use crate::harness::kabinet;
+use crate::harness::run;
+use crate::harness::serve;
+use crate::harness::serve_with;
+use crate::harness::stderr;
+use crate::harness::stdout;
 
 #[test]
 fn help_and_version_follow_clap_conventions() {
@@ -402,67 +388,6 @@ async fn passwords_codes_and_tokens_never_reach_the_logs_even_at_debug_level() {
     }
 }
 
-/// A loopback address with a port nobody listens on.
-pub fn free_address() -> String {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
-    format!("127.0.0.1:{port}")
-}
-
-/// Starts `kabinet serve` in `dir` on a free port, quietly, and waits until it is ready.
-pub async fn serve(dir: &TempDir, extra: &[&str]) -> (std::process::Child, String) {
-    serve_with(dir, extra, |cmd| {
-        cmd.stdout(Stdio::null()).stderr(Stdio::null());
-    })
-    .await
-}
-
-/// The same, with the command adjusted first (its environment, where its output goes).
-pub async fn serve_with(
-    dir: &TempDir,
-    extra: &[&str],
-    setup: impl FnOnce(&mut Command),
-) -> (std::process::Child, String) {
-    let listen = free_address();
-    let mut args = vec!["serve", "--listen", listen.as_str()];
-    args.extend_from_slice(extra);
-    let mut cmd = kabinet(dir, &args);
-    setup(&mut cmd);
-    let child = cmd.spawn().expect("spawn");
-    let base = format!("http://{listen}");
-    let client = reqwest::Client::new();
-    for _ in 0..200 {
-        if client
-            .get(format!("{base}/readyz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status() == 200)
-        {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    (child, base)
-}
-
-/// An API token of the demo citizen of the installation at `base`.
-pub async fn demo_token(base: &str) -> String {
-    let login: serde_json::Value = reqwest::Client::new()
-        .post(format!("{base}/api/v1/auth/login"))
-        .json(&serde_json::json!({
-            "login": "citizen@demo.kabinet.test", "password": "Demo-Citizen-2026"
-        }))
-        .send()
-        .await
-        .expect("answered")
-        .json()
-        .await
-        .expect("json");
-    login["token"].as_str().expect("token").to_owned()
-}
-
 /// Every regular file under `root`, as object keys (paths relative to it).
 fn stored_files(root: &std::path::Path) -> Vec<String> {
     fn walk(root: &std::path::Path, dir: &std::path::Path, out: &mut Vec<String>) {
@@ -652,7 +577,7 @@ async fn sigterm_under_load_finishes_requests_answers_no_5xx_and_gives_jobs_back
     let token_field = crate::harness::csrf_token(&html);
     let r = browser
         .post(format!("{base}/register"))
-        .form(&crate::accounts::registration(
+        .form(&crate::harness::registration(
             "+79120000901",
             "sigterm@example.ru",
             &token_field,
@@ -695,7 +620,7 @@ async fn sigterm_under_load_finishes_requests_answers_no_5xx_and_gives_jobs_back
     let body_head = format!(
         "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"scan.pdf\"\r\nContent-Type: application/pdf\r\n\r\n"
     );
-    let payload = crate::documents::scan_pdf("скан при остановке", 2 * 1024 * 1024);
+    let payload = crate::harness::scan_pdf("скан при остановке", 2 * 1024 * 1024);
     let body_tail = format!("\r\n--{boundary}--\r\n");
     let address = base.trim_start_matches("http://").to_owned();
     let mut socket = tokio::net::TcpStream::connect(&address)

@@ -13,12 +13,12 @@ use base64::Engine;
 use reqwest::Method;
 use tokio::io::AsyncWriteExt;
 
-use crate::accounts::{PASSWORD, registration, six_digits};
-use crate::cli::free_address;
-use crate::documents::scan_pdf;
+use crate::harness::free_address;
+use crate::harness::scan_pdf;
+use crate::harness::sms_gateway::{Gateway, start_gateway};
+use crate::harness::smtp::SmtpServer;
+use crate::harness::{PASSWORD, registration, six_digits};
 use crate::harness::{TempDir, TestDb, client, csrf_token, eventually_within};
-use crate::sms_gateway::{Gateway, start_gateway};
-use crate::smtp::SmtpServer;
 
 const OPERATIONS: &str = include_str!("../../../../docs/operations.md");
 const UNIT: &str = include_str!("../../../../deploy/kabinet@.service");

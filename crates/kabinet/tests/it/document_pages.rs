@@ -3,8 +3,8 @@
 //! document page, the registry with its timeline, editing with a stale revision, the trash, and
 //! the operator's page for kinds.
 
-use crate::documents::{citizen_born, scan_pdf};
 use crate::harness::{TestApp, client, csrf_token};
+use crate::harness::{citizen_born, scan_pdf};
 
 /// A multipart form as a browser sends ours: the hidden `_csrf` field first, then the fields.
 fn signed_form(
@@ -66,7 +66,7 @@ fn passport_fields<'a>(surname: &'a str, number: &'a str) -> Vec<(&'a str, &'a s
     ]
 }
 
-async fn document_count(api: &crate::documents::Api<'_>, state: &str) -> u64 {
+async fn document_count(api: &crate::harness::Api<'_>, state: &str) -> u64 {
     let (_, list) = api
         .send(
             reqwest::Method::GET,
@@ -311,7 +311,7 @@ async fn a_passport_is_added_viewed_edited_deleted_and_restored_through_the_page
 
     // A second person cannot see, download, change or delete it.
     let other = app.with_client(client());
-    crate::accounts::registered_citizen(&other, "+79120000302", "other@example.ru").await;
+    crate::harness::registered_citizen(&other, "+79120000302", "other@example.ru").await;
     assert_eq!(other.get(&doc_path).await.status(), 404);
     assert_eq!(
         other

@@ -2,100 +2,12 @@
 //! holder's age, a byte-identical download, search by word form, the trash and its purge, and
 //! refusals that say why and leave nothing behind.
 
-use crate::accounts::registered_citizen;
+use crate::harness::Api;
+use crate::harness::api_token;
+use crate::harness::citizen_born;
+use crate::harness::passport_body;
+use crate::harness::scan_pdf;
 use crate::harness::{TestApp, client};
-
-pub async fn api_token(app: &TestApp, login: &str) -> String {
-    crate::scoping::token_for(app, login).await.0
-}
-
-pub struct Api<'a> {
-    pub app: &'a TestApp,
-    pub token: String,
-}
-
-impl Api<'_> {
-    pub async fn send(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        body: Option<serde_json::Value>,
-    ) -> (u16, serde_json::Value) {
-        let mut req = client()
-            .request(method, self.app.url(path))
-            .bearer_auth(&self.token);
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        let r = req.send().await.expect("answered");
-        let status = r.status().as_u16();
-        let text = r.text().await.expect("body");
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(serde_json::Value::Null),
-        )
-    }
-
-    pub async fn upload(&self, path: &str, name: &str, bytes: Vec<u8>) -> (u16, serde_json::Value) {
-        let form = reqwest::multipart::Form::new().part(
-            "file",
-            reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
-        );
-        let r = client()
-            .post(self.app.url(path))
-            .bearer_auth(&self.token)
-            .multipart(form)
-            .send()
-            .await
-            .expect("answered");
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(serde_json::Value::Null))
-    }
-}
-
-/// A citizen with a date of birth in the profile, and their API token.
-pub async fn citizen_born<'a>(app: &'a TestApp, phone: &str, email: &str, born: &str) -> Api<'a> {
-    registered_citizen(app, phone, email).await;
-    let api = Api {
-        app,
-        token: api_token(app, phone).await,
-    };
-    let (status, body) = api
-        .send(
-            reqwest::Method::PATCH,
-            "/api/v1/profile",
-            Some(serde_json::json!({ "birth_date": born })),
-        )
-        .await;
-    assert_eq!(status, 200, "{body}");
-    api
-}
-
-pub fn scan_pdf(words: &str, size: usize) -> Vec<u8> {
-    let mut v = format!("%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n% {words}\n").into_bytes();
-    let filler: Vec<u8> = (0..size).map(|i| b'a' + (i % 26) as u8).collect();
-    v.extend_from_slice(b"2 0 obj << /Length ");
-    v.extend_from_slice(filler.len().to_string().as_bytes());
-    v.extend_from_slice(b" >> stream\n");
-    v.extend_from_slice(&filler);
-    v.extend_from_slice(b"\nendstream endobj\ntrailer << /Root 1 0 R >>\nstartxref\n9\n%%EOF\n");
-    v
-}
-
-pub fn passport_body(api_surname: &str, given: &str) -> serde_json::Value {
-    serde_json::json!({
-        "kind": "passport_rf",
-        "number": "57 20 123456",
-        "issuer": "ГУ МВД России по Пермскому краю",
-        "issued_on": "2020-06-01",
-        "description": "Скан для поездки в командировку",
-        "tags": ["личное"],
-        "fields": {
-            "surname": api_surname, "given_name": given,
-            "birth_date": "2006-05-01", "division_code": "590-001"
-        }
-    })
-}
 
 async fn names(api: &Api<'_>) -> (String, String) {
     let (_, profile) = api

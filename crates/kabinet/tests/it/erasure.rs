@@ -6,8 +6,8 @@ use jiff::SignedDuration;
 use reqwest::Method as M;
 use server::features::profile::deletion;
 
-use crate::accounts::{PASSWORD, sms_where};
-use crate::documents::{Api, api_token, citizen_born, scan_pdf};
+use crate::harness::{Api, api_token, citizen_born, scan_pdf};
+use crate::harness::{PASSWORD, sms_where};
 use crate::harness::{TestApp, client, csrf_token};
 
 async fn post(

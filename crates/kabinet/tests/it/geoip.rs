@@ -2,7 +2,7 @@
 //! by the published format (search tree, data section, metadata) that places 127.0.0.0/8 in
 //! Perm, and reads the location back from the sign-in history page.
 
-use crate::accounts::registered_citizen;
+use crate::harness::registered_citizen;
 use crate::harness::{Options, TempDir, TestApp};
 
 /// MaxMind DB data encoding: a control byte (type, size), extended types after it.

@@ -91,7 +91,7 @@ async fn a_person_with_nothing_due_is_told_so_and_the_public_home_is_unchanged()
     let (_, public) = app.get_text("/").await;
     assert!(public.contains("Что есть в кабинете"));
     assert!(!public.contains("role=\"search\""));
-    crate::accounts::registered_citizen(&app, "+79120000931", "calm@example.ru").await;
+    crate::harness::registered_citizen(&app, "+79120000931", "calm@example.ru").await;
     // An unread message is an item of its own.
     let user_id: String = sqlx::query_scalar("SELECT id FROM users WHERE phone = '+79120000931'")
         .fetch_one(app.state.db.pool())

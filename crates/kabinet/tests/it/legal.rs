@@ -3,7 +3,7 @@
 //! footer of every page links them with the privacy policy, the accessibility statement and
 //! support.
 
-use crate::accounts::registered_citizen;
+use crate::harness::registered_citizen;
 use crate::harness::{Options, TestApp};
 
 fn configured() -> Options {

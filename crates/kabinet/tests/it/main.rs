@@ -29,5 +29,4 @@ mod security;
 mod sessions;
 mod shell;
 mod sms_gateway;
-mod smtp;
 mod subscriptions;

@@ -5,29 +5,12 @@
 
 use store::outbox;
 
-use crate::accounts::{app_with_smtp, registered_citizen};
-use crate::documents::{Api, api_token};
+use crate::harness::confirm_email;
+use crate::harness::letters;
+use crate::harness::{Api, api_token};
 use crate::harness::{TestApp, csrf_token, eventually};
-use crate::smtp::SmtpServer;
+use crate::harness::{app_with_smtp, registered_citizen};
 use server::features::documents::reminders::send_due_reminders;
-
-pub async fn confirm_email(app: &TestApp, smtp: &SmtpServer, email: &str) {
-    eventually("the confirmation letter arrives", || async {
-        !smtp.messages_to(email).is_empty()
-    })
-    .await;
-    let letter = smtp.messages_to(email).remove(0).decoded();
-    let start = letter.find("/confirm-email?token=").expect("link");
-    let link: String = letter[start..]
-        .chars()
-        .take_while(|c| !c.is_whitespace() && *c != '<' && *c != '"')
-        .collect();
-    assert_eq!(app.get_text(&link).await.0, 200);
-}
-
-pub fn letters(smtp: &SmtpServer, email: &str) -> usize {
-    smtp.messages_to(email).len()
-}
 
 async fn sms_saying(app: &TestApp, phone: &str, words: &str) -> usize {
     outbox::list(&app.state.db, Some(phone), 100)
@@ -676,7 +659,7 @@ fn days_from_today(app: &TestApp, days: i64) -> String {
 }
 
 /// Adds an "other" document with a typed expiry; returns its id.
-async fn add_expiring(api: &crate::documents::Api<'_>, title: &str, expires_on: &str) -> String {
+async fn add_expiring(api: &crate::harness::Api<'_>, title: &str, expires_on: &str) -> String {
     let (status, doc) = api
         .send(
             reqwest::Method::POST,
@@ -703,7 +686,7 @@ async fn pending_days(app: &TestApp, document_id: &str) -> Vec<i64> {
 async fn reminder_days_are_chosen_for_every_document_and_per_kind_and_replan_at_once() {
     let app = TestApp::spawn().await;
     let api =
-        crate::documents::citizen_born(&app, "+79120000095", "days@example.ru", "1980-02-02").await;
+        crate::harness::citizen_born(&app, "+79120000095", "days@example.ru", "1980-02-02").await;
     let expires = days_from_today(&app, 40);
     let id = add_expiring(&api, "Договор", &expires).await;
     assert_eq!(
@@ -799,8 +782,7 @@ async fn reminder_days_are_chosen_for_every_document_and_per_kind_and_replan_at_
 async fn reminders_claimed_by_a_sweep_that_died_are_sent_once_after_the_lease() {
     let app = TestApp::spawn().await;
     let api =
-        crate::documents::citizen_born(&app, "+79120000096", "lease@example.ru", "1980-02-02")
-            .await;
+        crate::harness::citizen_born(&app, "+79120000096", "lease@example.ru", "1980-02-02").await;
     add_expiring(&api, "Договор", &days_from_today(&app, 30)).await;
     // A sweep claims the due reminder and dies before sending it.
     let now = app.state.now();
@@ -846,8 +828,7 @@ async fn queued_for(app: &TestApp, document_id: &str) -> Vec<(i64, String)> {
 async fn a_reminder_re_planned_while_a_sweep_holds_it_is_never_sent_and_leaves_the_queue() {
     let app = TestApp::spawn().await;
     let api =
-        crate::documents::citizen_born(&app, "+79120000097", "replan@example.ru", "1980-02-02")
-            .await;
+        crate::harness::citizen_born(&app, "+79120000097", "replan@example.ru", "1980-02-02").await;
     let in_30 = days_from_today(&app, 30);
     let in_200 = days_from_today(&app, 200);
     let id = add_expiring(&api, "Договор", &in_30).await;
@@ -898,7 +879,7 @@ async fn a_reminder_re_planned_while_a_sweep_holds_it_is_never_sent_and_leaves_t
 async fn a_sweep_that_died_holding_a_reminder_of_a_deleted_document_drops_it_after_the_lease() {
     let app = TestApp::spawn().await;
     let api =
-        crate::documents::citizen_born(&app, "+79120000098", "gone@example.ru", "1980-02-02").await;
+        crate::harness::citizen_born(&app, "+79120000098", "gone@example.ru", "1980-02-02").await;
     let in_30 = days_from_today(&app, 30);
     let id = add_expiring(&api, "Договор", &in_30).await;
     let now = app.state.now();
@@ -932,7 +913,7 @@ async fn a_sweep_that_died_holding_a_reminder_of_a_deleted_document_drops_it_aft
 async fn a_reminder_that_fails_every_time_holds_back_no_other_and_is_given_up() {
     let app = TestApp::spawn().await;
     let api =
-        crate::documents::citizen_born(&app, "+79120000091", "failing@example.ru", "1980-02-02")
+        crate::harness::citizen_born(&app, "+79120000091", "failing@example.ru", "1980-02-02")
             .await;
     let in_30 = days_from_today(&app, 30);
     let broken = &add_expiring(&api, "Сломанный", &in_30).await;

@@ -10,8 +10,8 @@ use p256::ecdsa::signature::Signer;
 use p256::ecdsa::{Signature, SigningKey};
 use sha2::{Digest, Sha256};
 
-use crate::accounts::{PASSWORD, registered_citizen};
 use crate::harness::{Options, TestApp, client, csrf_token};
+use crate::harness::{PASSWORD, registered_citizen};
 
 const ORIGIN: &str = "http://kabinet.test";
 const RP_ID: &str = "kabinet.test";

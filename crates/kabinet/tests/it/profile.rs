@@ -1,7 +1,7 @@
 //! The profile: editing personal data with every field checked, the identity level following
 //! passport and SNILS, and the same through the API.
 
-use crate::accounts::{PASSWORD, registered_citizen};
+use crate::harness::{PASSWORD, registered_citizen};
 use crate::harness::{TestApp, client, csrf_token};
 
 fn full_profile(token: &str) -> Vec<(&'static str, &str)> {
@@ -301,7 +301,7 @@ async fn changing_the_password_needs_the_current_one_and_ends_other_sessions() {
         "other sessions end"
     );
     let sms =
-        crate::accounts::sms_where(&app, "+79120000026", |b| b.contains("пароль изменён")).await;
+        crate::harness::sms_where(&app, "+79120000026", |b| b.contains("пароль изменён")).await;
     assert!(sms.contains("Кабинет"));
 }
 
@@ -327,8 +327,7 @@ async fn a_new_phone_is_confirmed_by_a_code_sent_to_it_and_the_old_one_is_told()
         .await;
     assert_eq!(r.status(), 303);
     let path = r.headers()["location"].to_str().expect("ascii").to_owned();
-    let code =
-        crate::accounts::six_digits(&crate::accounts::latest_sms(&app, "+79120000028").await);
+    let code = crate::harness::six_digits(&crate::harness::latest_sms(&app, "+79120000028").await);
     let (_, page) = app.get_text(&path).await;
     assert!(page.contains("+7 912 ***-**-28"));
     let done = app
@@ -337,7 +336,7 @@ async fn a_new_phone_is_confirmed_by_a_code_sent_to_it_and_the_old_one_is_told()
     assert_eq!(done.status(), 303);
     let (_, profile) = app.get_text("/profile").await;
     assert!(profile.contains("+7 912 ***-**-28"));
-    let notice = crate::accounts::sms_where(&app, "+79120000027", |b| b.contains("контакты")).await;
+    let notice = crate::harness::sms_where(&app, "+79120000027", |b| b.contains("контакты")).await;
     assert!(notice.contains("изменены"));
 
     // Another user's session cannot use this user's challenge.
@@ -435,7 +434,7 @@ async fn api_keys_are_made_on_a_page_shown_once_and_revoked() {
 async fn the_activity_log_lists_what_happened_filters_it_and_exports_csv() {
     let app = TestApp::spawn().await;
     registered_citizen(&app, "+79120000503", "journal@example.ru").await;
-    let token = crate::documents::api_token(&app, "+79120000503").await;
+    let token = crate::harness::api_token(&app, "+79120000503").await;
     let created = client()
         .post(app.url("/api/v1/documents"))
         .bearer_auth(&token)
@@ -493,7 +492,7 @@ async fn the_activity_log_lists_what_happened_filters_it_and_exports_csv() {
 async fn all_my_data_downloads_as_a_zip_that_an_independent_reader_opens() {
     let app = TestApp::spawn().await;
     registered_citizen(&app, "+79120000505", "export@example.ru").await;
-    let token = crate::documents::api_token(&app, "+79120000505").await;
+    let token = crate::harness::api_token(&app, "+79120000505").await;
     let doc: serde_json::Value = client()
         .post(app.url("/api/v1/documents"))
         .bearer_auth(&token)
@@ -505,7 +504,7 @@ async fn all_my_data_downloads_as_a_zip_that_an_independent_reader_opens() {
         .await
         .expect("json");
     let id = doc["id"].as_str().expect("id");
-    let scan = crate::documents::scan_pdf("выгрузка", 200_000);
+    let scan = crate::harness::scan_pdf("выгрузка", 200_000);
     let form = reqwest::multipart::Form::new().part(
         "file",
         reqwest::multipart::Part::bytes(scan).file_name("скан.pdf"),

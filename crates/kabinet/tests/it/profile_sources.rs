@@ -3,8 +3,8 @@
 //! from, a difference is shown on both sides with what to do, and nobody fills a profile from a
 //! document that is not theirs.
 
-use crate::accounts::registered_citizen;
-use crate::documents::{Api, citizen_born, passport_body};
+use crate::harness::registered_citizen;
+use crate::harness::{Api, citizen_born, passport_body};
 use crate::harness::{TestApp, client, csrf_token};
 use reqwest::Method as M;
 
@@ -263,7 +263,7 @@ async fn nobody_fills_a_profile_from_a_document_that_is_not_theirs() {
     registered_citizen(&other_app, "+79120000615", "other@example.ru").await;
     let other = Api {
         app: &other_app,
-        token: crate::documents::api_token(&other_app, "+79120000615").await,
+        token: crate::harness::api_token(&other_app, "+79120000615").await,
     };
     let path = format!("/profile/from-document/{passport}");
     assert_eq!(other_app.get(&path).await.status(), 404);

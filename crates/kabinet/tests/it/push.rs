@@ -19,7 +19,7 @@ use p256::{PublicKey, SecretKey};
 use reqwest::Method as M;
 use sha2::{Digest, Sha256};
 
-use crate::documents::citizen_born;
+use crate::harness::citizen_born;
 use crate::harness::{Options, TestApp, eventually};
 use server::features::documents::reminders::send_due_reminders;
 

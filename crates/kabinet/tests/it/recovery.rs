@@ -1,7 +1,7 @@
 //! Sign-in by SMS code, password recovery, the request for a verifier, and the operators' pages
 //! that show the sandbox outbox, locks and requests.
 
-use crate::accounts::{PASSWORD, latest_sms, registered_citizen, six_digits, sms_where};
+use crate::harness::{PASSWORD, latest_sms, registered_citizen, six_digits, sms_where};
 use crate::harness::{TestApp, client, csrf_token};
 
 async fn post(app: &TestApp, path: &str, fields: &[(&str, &str)]) -> reqwest::Response {

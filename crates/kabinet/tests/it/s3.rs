@@ -4,8 +4,8 @@
 
 use server::config::{Secret, StorageBackend};
 
-use crate::documents::{citizen_born, scan_pdf};
 use crate::harness::{Options, TestApp};
+use crate::harness::{citizen_born, scan_pdf};
 
 #[tokio::test]
 async fn files_on_s3_are_encrypted_come_back_intact_and_are_purged() {

@@ -2,24 +2,9 @@
 //! object and gets 404. The list of paths comes from the OpenAPI document, so a new endpoint
 //! fails this test until it is given a fixture here — nobody has to remember to add it.
 
-use crate::accounts::{PASSWORD, registered_citizen};
+use crate::harness::registered_citizen;
+use crate::harness::token_for;
 use crate::harness::{TestApp, client};
-
-pub async fn token_for(app: &TestApp, login: &str) -> (String, String) {
-    let issued: serde_json::Value = client()
-        .post(app.url("/api/v1/auth/login"))
-        .json(&serde_json::json!({ "login": login, "password": PASSWORD }))
-        .send()
-        .await
-        .expect("answered")
-        .json()
-        .await
-        .expect("json");
-    (
-        issued["token"].as_str().expect("token").to_owned(),
-        issued["token_id"].as_str().expect("id").to_owned(),
-    )
-}
 
 #[tokio::test]
 async fn another_users_ids_are_not_found_on_every_api_path() {
@@ -32,7 +17,7 @@ async fn another_users_ids_are_not_found_on_every_api_path() {
 
     // A document of user A with a file.
     let (a_token0, _) = token_for(&app, "+79120000041").await;
-    let a_api = crate::documents::Api {
+    let a_api = crate::harness::Api {
         app: &app,
         token: a_token0.clone(),
     };
@@ -50,7 +35,7 @@ async fn another_users_ids_are_not_found_on_every_api_path() {
     let a_inn = inn["id"].as_str().expect("INN id").to_owned();
     let form = reqwest::multipart::Form::new().part(
         "file",
-        reqwest::multipart::Part::bytes(crate::documents::scan_pdf("a", 10)).file_name("a.pdf"),
+        reqwest::multipart::Part::bytes(crate::harness::scan_pdf("a", 10)).file_name("a.pdf"),
     );
     let files: serde_json::Value = client()
         .post(app.url(&format!("/api/v1/documents/{a_document}/files")))

@@ -4,7 +4,7 @@
 
 use jiff::SignedDuration;
 
-use crate::accounts::{PASSWORD, registered_citizen, six_digits, sms_where};
+use crate::harness::{PASSWORD, registered_citizen, six_digits, sms_where};
 use crate::harness::{TestApp, client, csrf_token};
 
 /// Text between `start` and the next `end` after it.

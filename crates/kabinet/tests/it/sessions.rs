@@ -108,7 +108,7 @@ async fn signed_in_copy(app: &TestApp, phone: &str) -> TestApp {
             &[
                 ("_csrf", &csrf_token(&html)),
                 ("login", phone),
-                ("password", crate::accounts::PASSWORD),
+                ("password", crate::harness::PASSWORD),
             ],
         )
         .await;
@@ -120,7 +120,7 @@ async fn signed_in_copy(app: &TestApp, phone: &str) -> TestApp {
 async fn devices_are_listed_one_or_all_others_can_be_ended_and_the_inactivity_limit_applies() {
     let app = TestApp::spawn().await;
     let phone = "+79120000801";
-    crate::accounts::registered_citizen(&app, phone, "devices@example.ru").await;
+    crate::harness::registered_citizen(&app, phone, "devices@example.ru").await;
     let laptop = signed_in_copy(&app, phone).await;
     let tablet = signed_in_copy(&app, phone).await;
     let (status, html) = app.get_text("/profile/sessions").await;
@@ -153,7 +153,7 @@ async fn devices_are_listed_one_or_all_others_can_be_ended_and_the_inactivity_li
     .await
     .expect("session");
     let stranger = app.with_client(client());
-    crate::accounts::registered_citizen(&stranger, "+79120000802", "stranger@example.ru").await;
+    crate::harness::registered_citizen(&stranger, "+79120000802", "stranger@example.ru").await;
     let (_, theirs) = stranger.get_text("/profile/sessions").await;
     let r = stranger
         .post_form(

@@ -491,8 +491,7 @@ async fn operations_endpoints_answer_other_methods_with_405_not_a_csrf_refusal()
 async fn every_json_operation_refuses_unknown_fields_and_bytes_that_are_not_utf8() {
     let app = TestApp::spawn().await;
     let api =
-        crate::documents::citizen_born(&app, "+79120000777", "json@example.test", "1990-01-01")
-            .await;
+        crate::harness::citizen_born(&app, "+79120000777", "json@example.test", "1990-01-01").await;
     let doc: serde_json::Value = app
         .get("/api/openapi.json")
         .await

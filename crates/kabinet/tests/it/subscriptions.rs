@@ -6,10 +6,10 @@
 use reqwest::Method as M;
 use server::features::notifications::subscriptions;
 
-use crate::accounts::{app_with_smtp, registered_citizen};
-use crate::documents::{Api, api_token};
+use crate::harness::{Api, api_token};
 use crate::harness::{TestApp, client, csrf_token, eventually};
-use crate::notifications::{confirm_email, letters};
+use crate::harness::{app_with_smtp, registered_citizen};
+use crate::harness::{confirm_email, letters};
 
 async fn operator(app: &TestApp) -> TestApp {
     server::demo::seed(&app.state).await.expect("demo");

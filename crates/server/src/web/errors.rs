@@ -38,8 +38,28 @@ pub enum PageError {
     Gone(Msg),
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// A fault of ours; the cause keeps its chain for the log and never reaches the page.
     #[error("internal error: {0}")]
-    Internal(String),
+    Internal(Cause),
+}
+
+/// What went wrong inside, with the errors that caused it.
+pub type Cause = Box<dyn std::error::Error + Send + Sync>;
+
+/// An error and its causes, outermost first ("cannot store the file: connection reset"); a cause
+/// whose words its wrapper already says is not repeated.
+pub fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = err.to_string();
+    let mut next = err.source();
+    while let Some(cause) = next {
+        let words = cause.to_string();
+        if !out.contains(&words) {
+            out.push_str(": ");
+            out.push_str(&words);
+        }
+        next = cause.source();
+    }
+    out
 }
 
 impl From<store::StoreError> for PageError {
@@ -50,12 +70,17 @@ impl From<store::StoreError> for PageError {
             {
                 PageError::Unavailable(sqlx_err.to_string())
             }
-            other => PageError::Internal(other.to_string()),
+            other => PageError::internal(other),
         }
     }
 }
 
 impl PageError {
+    /// A fault of ours, from any error (its chain is logged) or words.
+    pub fn internal(cause: impl Into<Cause>) -> Self {
+        PageError::Internal(cause.into())
+    }
+
     fn status(&self) -> StatusCode {
         match self {
             PageError::NotFound => StatusCode::NOT_FOUND,
@@ -71,7 +96,9 @@ impl PageError {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         match &self {
-            PageError::Internal(cause) => tracing::error!(cause = %cause, "page failed"),
+            PageError::Internal(cause) => {
+                tracing::error!(cause = %chain(cause.as_ref()), "page failed")
+            }
             PageError::Unavailable(cause) => tracing::warn!(cause = %cause, "page unavailable"),
             _ => {}
         }
@@ -142,8 +169,9 @@ impl ApiError {
         )
     }
 
-    pub fn internal(cause: impl std::fmt::Display) -> Self {
-        tracing::error!(cause = %cause, "API request failed");
+    pub fn internal(cause: impl Into<Cause>) -> Self {
+        let cause: Cause = cause.into();
+        tracing::error!(cause = %chain(cause.as_ref()), "API request failed");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",

@@ -63,7 +63,7 @@ pub struct RegistrationStarted {
     pub resend_after_seconds: i64,
 }
 
-fn code_error(err: &CodeError) -> ApiError {
+fn code_error(err: CodeError) -> ApiError {
     let (status, code, msg) = match err {
         CodeError::Wrong { .. } | CodeError::NoCode => (
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -100,26 +100,28 @@ fn code_error(err: &CodeError) -> ApiError {
     api
 }
 
-fn account_error(err: AccountError) -> ApiError {
-    match err {
-        AccountError::Invalid(issues) => ApiError::invalid_fields(&issues),
-        AccountError::Code(e) => code_error(&e),
-        AccountError::RegistrationGone => ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            texts::REGISTRATION_EXPIRED,
-        ),
-        AccountError::AlreadyRegistered => ApiError::new(
-            StatusCode::CONFLICT,
-            "already_registered",
-            texts::ACCOUNT_EXISTS,
-        ),
-        AccountError::LoginFailed => ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "login_failed",
-            texts::LOGIN_FAILED,
-        ),
-        other => ApiError::internal(other),
+impl From<AccountError> for ApiError {
+    fn from(err: AccountError) -> Self {
+        match err {
+            AccountError::Invalid(issues) => ApiError::invalid_fields(&issues),
+            AccountError::Code(e) => code_error(e),
+            AccountError::RegistrationGone => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                texts::REGISTRATION_EXPIRED,
+            ),
+            AccountError::AlreadyRegistered => ApiError::new(
+                StatusCode::CONFLICT,
+                "already_registered",
+                texts::ACCOUNT_EXISTS,
+            ),
+            AccountError::LoginFailed => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "login_failed",
+                texts::LOGIN_FAILED,
+            ),
+            other => ApiError::internal(other),
+        }
     }
 }
 
@@ -145,9 +147,7 @@ async fn register(
         consent_terms: body.consent_user_agreement,
         consent_personal_data: body.consent_personal_data,
     };
-    let started = service::register(&state, &input, &meta)
-        .await
-        .map_err(account_error)?;
+    let started = service::register(&state, &input, &meta).await?;
     let body = RegistrationStarted {
         registration_id: started.id,
         phone_masked: started.phone_masked,
@@ -234,9 +234,8 @@ async fn confirm_phone(
     meta: RequestMeta,
     JsonBody(body): JsonBody<ConfirmPhoneRequest>,
 ) -> Result<Response, ApiError> {
-    let user_id = service::confirm_registration(&state, &body.registration_id, &body.code, &meta)
-        .await
-        .map_err(account_error)?;
+    let user_id =
+        service::confirm_registration(&state, &body.registration_id, &body.code, &meta).await?;
     let issued = issue_token(&state, &user_id, body.device_name, "registration", &meta).await?;
     Ok((StatusCode::CREATED, Json(issued)).into_response())
 }
@@ -285,9 +284,7 @@ async fn login(
     if !issues.is_empty() {
         return Err(ApiError::invalid_fields(&issues));
     }
-    let user_id = service::login_with_password(&state, &body.login, &body.password, &meta)
-        .await
-        .map_err(account_error)?;
+    let user_id = service::login_with_password(&state, &body.login, &body.password, &meta).await?;
     let factor = security::chosen(&state, &user_id)
         .await
         .map_err(ApiError::internal)?;

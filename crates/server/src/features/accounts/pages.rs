@@ -54,8 +54,15 @@ pub fn code_message(err: &CodeError) -> Msg {
     }
 }
 
-pub(super) fn unexpected(err: AccountError) -> PageError {
-    PageError::Internal(err.to_string())
+/// What a page cannot explain to the person is ours to log (the page says «something went
+/// wrong»); store trouble keeps its own answer (503 when the database does not answer).
+impl From<AccountError> for PageError {
+    fn from(err: AccountError) -> Self {
+        match err {
+            AccountError::Store(e) => PageError::from(e),
+            other => PageError::internal(other),
+        }
+    }
 }
 
 // --- Registration -----------------------------------------------------------------------
@@ -119,7 +126,7 @@ async fn register_submit(
             let issues = [FieldIssue::new("phone", "rate_limited", code_message(&err))];
             Ok(register_again(page, form, &issues))
         }
-        Err(err) => Err(unexpected(err)),
+        Err(err) => Err(PageError::from(err)),
     }
 }
 
@@ -162,7 +169,7 @@ async fn confirm_form(
         Err(AccountError::RegistrationGone | AccountError::AlreadyRegistered) => {
             return Err(PageError::NotFound);
         }
-        Err(e) => return Err(unexpected(e)),
+        Err(e) => return Err(PageError::from(e)),
     };
     let phone = domain::Phone::parse(&registration.phone)
         .map(|p| p.masked())
@@ -199,8 +206,7 @@ async fn confirm_submit(
             let replaces = current.0.as_ref().map(|s| s.id.clone());
             let session =
                 service::open_session(&state, &user_id, "registration", replaces.as_deref(), &meta)
-                    .await
-                    .map_err(unexpected)?;
+                    .await?;
             Ok(signed_in_redirect(&state, &session, "/profile?welcome=1"))
         }
         Err(AccountError::Code(err)) => {
@@ -232,7 +238,7 @@ async fn confirm_submit(
             texts::ACCOUNT_EXISTS,
             "/login",
         )),
-        Err(e) => Err(unexpected(e)),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -264,7 +270,7 @@ async fn resend(
         Err(AccountError::RegistrationGone | AccountError::AlreadyRegistered) => {
             Err(PageError::NotFound)
         }
-        Err(e) => Err(unexpected(e)),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -372,7 +378,7 @@ async fn login_submit(
             )];
             Ok(login_again(&state, page, form, &issues))
         }
-        Err(e) => Err(unexpected(e)),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -407,7 +413,7 @@ pub(super) async fn continue_sign_in(
 ) -> Result<Response, PageError> {
     let factor = security::chosen(state, user_id)
         .await
-        .map_err(|e| PageError::Internal(e.to_string()))?;
+        .map_err(PageError::internal)?;
     match factor {
         Some(Factor::Sms) if method == "sms_code" => {
             Ok(Redirect::to("/login?second_factor=password").into_response())
@@ -415,14 +421,13 @@ pub(super) async fn continue_sign_in(
         Some(factor) => {
             let held = security::hold_sign_in(state, user_id, method, factor)
                 .await
-                .map_err(|e| PageError::Internal(e.to_string()))?;
+                .map_err(PageError::internal)?;
             Ok(challenge_redirect(state, &held.token, Some(next)))
         }
         None => {
             let replaces = current.0.as_ref().map(|s| s.id.clone());
-            let session = service::open_session(state, user_id, method, replaces.as_deref(), meta)
-                .await
-                .map_err(unexpected)?;
+            let session =
+                service::open_session(state, user_id, method, replaces.as_deref(), meta).await?;
             Ok(signed_in_redirect(state, &session, next))
         }
     }
@@ -476,8 +481,7 @@ async fn sign_out(
         everywhere,
         &RequestMeta::from(&info),
     )
-    .await
-    .map_err(unexpected)?;
+    .await?;
     Ok(signed_out_redirect(&state, "/login?signed_out=1"))
 }
 
@@ -544,7 +548,7 @@ async fn confirm_email(
             EMAIL_LINK_BAD,
             "/login",
         )),
-        Err(e) => Err(unexpected(e)),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 

@@ -9,7 +9,7 @@ use axum::routing::get;
 use axum::{Extension, Form};
 use serde::Deserialize;
 
-use super::pages::{code_message, continue_sign_in, texts, unexpected};
+use super::pages::{code_message, continue_sign_in, texts};
 use super::recovery::{self, LOGIN_PURPOSE, RECOVERY_PURPOSE, RecoveryRequestInput};
 use super::service::AccountError;
 use super::texts::{self as msgs, Texts};
@@ -75,7 +75,7 @@ async fn login_code_submit(
             let issues = [FieldIssue::new("phone", "rate_limited", code_message(&err))];
             Ok(login_code_again(page, form.phone, &issues))
         }
-        Err(e) => Err(unexpected(e)),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -141,8 +141,7 @@ async fn show_challenge(
     challenge: &str,
 ) -> Result<Response, PageError> {
     let destination = recovery::challenge_destination(state, challenge, purpose)
-        .await
-        .map_err(unexpected)?
+        .await?
         .ok_or(PageError::NotFound)?;
     Ok(challenge_page(
         page,
@@ -182,8 +181,7 @@ async fn challenge_again(
     issues: &[FieldIssue],
 ) -> Result<Response, PageError> {
     let destination = recovery::challenge_destination(state, challenge, purpose)
-        .await
-        .map_err(unexpected)?
+        .await?
         .unwrap_or_default();
     let errors = FormErrors::from_issues(issues, page.lang);
     Ok((
@@ -227,7 +225,7 @@ async fn login_code_check(
             )
             .await
         }
-        Err(e) => Err(unexpected(e)),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -263,7 +261,7 @@ async fn recover_submit(
             "rate_limited",
             code_message(&err),
         )],
-        Err(e) => return Err(unexpected(e)),
+        Err(e) => return Err(PageError::from(e)),
     };
     let body = RecoverPage {
         t: texts(page.lang),
@@ -324,7 +322,7 @@ async fn recover_code_submit(
             )
             .await
         }
-        Err(e) => Err(unexpected(e)),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -398,7 +396,7 @@ async fn request_submit(
                 false,
                 form,
             ),
-            Err(e) => return Err(unexpected(e)),
+            Err(e) => return Err(PageError::from(e)),
         };
     let body = RequestPage {
         t: texts(page.lang),

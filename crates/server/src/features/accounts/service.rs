@@ -50,7 +50,7 @@ pub enum AccountError {
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("{0}")]
-    Internal(String),
+    Internal(crate::web::errors::Cause),
 }
 
 impl From<sqlx::Error> for AccountError {
@@ -61,7 +61,7 @@ impl From<sqlx::Error> for AccountError {
 
 impl From<password::HashError> for AccountError {
     fn from(err: password::HashError) -> Self {
-        AccountError::Internal(err.to_string())
+        AccountError::Internal(err.into())
     }
 }
 

@@ -26,7 +26,7 @@ pub fn source<'a>(
     async move {
         let (items, upcoming) = contribute(state, user, lang)
             .await
-            .map_err(|e| PageError::Internal(e.to_string()))?;
+            .map_err(PageError::internal)?;
         Ok(Contribution { items, upcoming })
     }
     .boxed()

@@ -74,7 +74,7 @@ impl From<DocumentError> for PageError {
                 PageError::NotFound
             }
             DocumentError::Store(e) => e.into(),
-            DocumentError::Objects(e) => PageError::Internal(e.to_string()),
+            DocumentError::Objects(e) => PageError::internal(e),
         }
     }
 }
@@ -1440,7 +1440,7 @@ async fn registry(
         None => {
             let html: Arc<str> = registry_content(&registry, lang)
                 .render()
-                .map_err(|e| PageError::Internal(e.to_string()))?
+                .map_err(PageError::internal)?
                 .into();
             state
                 .caches
@@ -1465,7 +1465,7 @@ async fn registry(
         page,
     }
     .render()
-    .map_err(|e| PageError::Internal(e.to_string()))?;
+    .map_err(PageError::internal)?;
     let Some((head, tail)) = frame.split_once(MARK) else {
         return Err(PageError::Internal(
             "the registry frame lost its mark".into(),

@@ -245,7 +245,7 @@ async fn password_submit(
     }
     let hash = password::hash(form.password.clone())
         .await
-        .map_err(|e| PageError::Internal(e.to_string()))?;
+        .map_err(PageError::internal)?;
     let now = state.now();
     let mut tx = state.db.begin().await?;
     users::set_password_hash(&mut tx, &me.id, &hash, now).await?;
@@ -549,7 +549,7 @@ async fn phone_code_submit(
     let mut tx = state.db.begin().await?;
     codes::consume(&mut tx, &code, now)
         .await
-        .map_err(|e| PageError::Internal(e.to_string()))?;
+        .map_err(PageError::internal)?;
     match users::set_phone(&mut tx, &me.id, &code.destination, now).await {
         Ok(()) => {}
         Err(StoreError::UniqueViolation) => {
@@ -608,7 +608,7 @@ async fn email_confirm(
         .ok_or(PageError::NotFound)?;
     codes::consume(&mut tx, &code, now)
         .await
-        .map_err(|e| PageError::Internal(e.to_string()))?;
+        .map_err(PageError::internal)?;
     match users::set_email(&mut tx, &user_id, &code.destination, now).await {
         Ok(()) => {}
         Err(StoreError::UniqueViolation) => return Err(PageError::Gone(LINK_BAD)),

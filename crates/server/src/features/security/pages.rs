@@ -46,10 +46,12 @@ pub fn pages() -> Routes {
         .merge(super::passkey_pages::pages())
 }
 
-fn failed(err: SecurityError) -> PageError {
-    match err {
-        SecurityError::Store(e) => PageError::from(e),
-        other => PageError::Internal(other.to_string()),
+impl From<SecurityError> for PageError {
+    fn from(err: SecurityError) -> Self {
+        match err {
+            SecurityError::Store(e) => PageError::from(e),
+            other => PageError::internal(other),
+        }
     }
 }
 
@@ -94,7 +96,7 @@ async fn overview(
     Query(notice): Query<Notice>,
 ) -> Result<OverviewPage, PageError> {
     let id = &user.user().id;
-    let factor = service::chosen(&state, id).await.map_err(failed)?;
+    let factor = service::chosen(&state, id).await?;
     let profile = store::users::profile(&state.db, id).await?;
     let codes_left = store::second_factor::recovery_codes_left(&state.db, id).await?;
     let idle_minutes = store::users::idle_timeout_minutes(&state.db, id)
@@ -154,9 +156,7 @@ async fn totp_page_of(
     errors: FormErrors,
 ) -> Result<TotpPage, PageError> {
     let label = account_label(state, &user.user().id).await?;
-    let pending = service::pending_totp(state, &user.user().id, &label)
-        .await
-        .map_err(failed)?;
+    let pending = service::pending_totp(state, &user.user().id, &label).await?;
     let title = page.lang.pick(
         "QR-код для приложения-аутентификатора",
         "QR code for the authenticator app",
@@ -192,9 +192,7 @@ async fn totp_start(
         return Ok(confirm);
     }
     let label = account_label(&state, &user.user().id).await?;
-    service::begin_totp(&state, user.user(), &label, &meta)
-        .await
-        .map_err(failed)?;
+    service::begin_totp(&state, user.user(), &label, &meta).await?;
     Ok(Redirect::to("/security/totp").into_response())
 }
 
@@ -244,7 +242,7 @@ async fn totp_confirm(
             Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
         }
         Err(SecurityError::NoEnrolment) => Ok(Redirect::to("/security/totp").into_response()),
-        Err(e) => Err(failed(e)),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -264,7 +262,7 @@ async fn sms_on(
     match service::choose_sms(&state, user.user(), &meta).await {
         Ok(()) => Ok(Redirect::to("/security?done=sms").into_response()),
         Err(SecurityError::NoPhone) => Ok(Redirect::to("/profile/contacts").into_response()),
-        Err(e) => Err(failed(e)),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -276,9 +274,7 @@ async fn turn_off(
     if let Some(confirm) = needs_confirmation(&state, &user, "/security") {
         return Ok(confirm);
     }
-    service::turn_off(&state, user.user(), &meta)
-        .await
-        .map_err(failed)?;
+    service::turn_off(&state, user.user(), &meta).await?;
     Ok(Redirect::to("/security?done=off").into_response())
 }
 
@@ -291,9 +287,7 @@ async fn new_codes(
     if let Some(confirm) = needs_confirmation(&state, &user, "/security") {
         return Ok(confirm);
     }
-    let codes = service::regenerate_recovery_codes(&state, user.user(), &meta)
-        .await
-        .map_err(failed)?;
+    let codes = service::regenerate_recovery_codes(&state, user.user(), &meta).await?;
     Ok(no_store(CodesPage {
         ru: ru(&page),
         codes,
@@ -342,9 +336,7 @@ async fn confirm_form(
     page: PageCtx,
     Query(query): Query<ConfirmQuery>,
 ) -> Result<ConfirmPage, PageError> {
-    let factor = service::chosen(&state, &user.user().id)
-        .await
-        .map_err(failed)?;
+    let factor = service::chosen(&state, &user.user().id).await?;
     Ok(ConfirmPage {
         ru: ru(&page),
         next: local_next(query.next, "/security"),
@@ -364,9 +356,7 @@ async fn confirm_submit(
     Form(form): Form<ConfirmForm>,
 ) -> Result<Response, PageError> {
     let next = local_next(form.next.clone(), "/security");
-    let factor = service::chosen(&state, &user.user().id)
-        .await
-        .map_err(failed)?;
+    let factor = service::chosen(&state, &user.user().id).await?;
     let lang = page.lang;
     let mut errors = FormErrors::default();
     if form.password.is_empty() {
@@ -403,7 +393,7 @@ async fn confirm_submit(
                     "The password or the code did not match. Check the keyboard layout and try again.",
                 ),
             ),
-            Err(e) => return Err(failed(e)),
+            Err(e) => return Err(PageError::from(e)),
         }
     }
     let body = ConfirmPage {
@@ -431,7 +421,7 @@ async fn confirm_send_sms(
     let next = local_next(form.next, "/security");
     match service::send_sms_code(&state, &user.user().id).await {
         Ok(()) | Err(SecurityError::Code(_)) => {}
-        Err(e) => return Err(failed(e)),
+        Err(e) => return Err(PageError::from(e)),
     }
     let next: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
     Ok(Redirect::to(&format!("/security/confirm?next={next}&sent=1")).into_response())
@@ -464,9 +454,7 @@ async fn challenge_form(
     Query(query): Query<NextForm>,
 ) -> Result<Response, PageError> {
     let held = match cookies::get(&headers, CHALLENGE_COOKIE) {
-        Some(token) => service::held_sign_in(&state, &token)
-            .await
-            .map_err(failed)?,
+        Some(token) => service::held_sign_in(&state, &token).await?,
         None => None,
     };
     let Some((challenge, factor)) = held else {
@@ -513,7 +501,7 @@ async fn challenge_submit(
             let replaces = current.0.as_ref().map(|s| s.id.clone());
             let session = open_session(&state, &user_id, &method, replaces.as_deref(), &meta)
                 .await
-                .map_err(|e| PageError::Internal(e.to_string()))?;
+                .map_err(PageError::internal)?;
             let mut response = signed_in_redirect(&state, &session, &next);
             response.headers_mut().append(
                 header::SET_COOKIE,
@@ -531,9 +519,7 @@ async fn challenge_submit(
             Ok(Redirect::to("/login?second_factor=expired").into_response())
         }
         Err(SecurityError::WrongCode) => {
-            let held = service::held_sign_in(&state, &token)
-                .await
-                .map_err(failed)?;
+            let held = service::held_sign_in(&state, &token).await?;
             let factor = held.as_ref().map(|(_, f)| f.as_str()).unwrap_or("totp");
             let passkeys = match &held {
                 Some((challenge, _)) => offers_passkey(&state, &challenge.user_id).await,
@@ -557,7 +543,7 @@ async fn challenge_submit(
             };
             Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
         }
-        Err(e) => Err(failed(e)),
+        Err(e) => Err(PageError::from(e)),
     }
 }
 
@@ -569,13 +555,10 @@ async fn challenge_resend(
     let Some(token) = cookies::get(&headers, CHALLENGE_COOKIE) else {
         return Ok(Redirect::to("/login").into_response());
     };
-    if let Some((challenge, Factor::Sms)) = service::held_sign_in(&state, &token)
-        .await
-        .map_err(failed)?
-    {
+    if let Some((challenge, Factor::Sms)) = service::held_sign_in(&state, &token).await? {
         match service::send_sms_code(&state, &challenge.user_id).await {
             Ok(()) | Err(SecurityError::Code(_)) => {}
-            Err(e) => return Err(failed(e)),
+            Err(e) => return Err(PageError::from(e)),
         }
     }
     let next: String =

@@ -234,7 +234,7 @@ async fn list_page_of(
     let never = page.lang.pick("не использовался", "never");
     let rows = passkeys::list(state, &me.id)
         .await
-        .map_err(|e| PageError::Internal(e.to_string()))?
+        .map_err(PageError::internal)?
         .iter()
         .map(|p| row(p, &me.time_zone, never))
         .collect();
@@ -356,7 +356,7 @@ async fn rename(
             Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
         }
         Err(PasskeyError::Unknown) => Err(PageError::NotFound),
-        Err(e) => Err(PageError::Internal(e.to_string())),
+        Err(e) => Err(PageError::internal(e)),
     }
 }
 
@@ -372,7 +372,7 @@ async fn remove(
     match passkeys::remove(&state, user.user(), &id, &meta).await {
         Ok(()) => Ok(Redirect::to("/security/passkeys?removed=1").into_response()),
         Err(PasskeyError::Unknown) => Err(PageError::NotFound),
-        Err(e) => Err(PageError::Internal(e.to_string())),
+        Err(e) => Err(PageError::internal(e)),
     }
 }
 
@@ -429,7 +429,7 @@ impl SignIn<'_> {
             &RequestMeta::from(info),
         )
         .await
-        .map_err(|e| PageError::Internal(e.to_string()))?;
+        .map_err(PageError::internal)?;
         let [a, b] = session_cookies(state, &session);
         let secure = state.config.is_https();
         let ended = cookies::set(CHALLENGE_COOKIE, "", Lifetime::Expire, true, secure);
@@ -453,7 +453,7 @@ async fn held(
     };
     Ok(service::held_sign_in(state, &token)
         .await
-        .map_err(|e| PageError::Internal(e.to_string()))?
+        .map_err(PageError::internal)?
         .map(|(challenge, _)| challenge))
 }
 
@@ -548,6 +548,6 @@ async fn confirm_finish(
     }
     service::confirm_session_by_passkey(&state, me, &user.0.id, &meta)
         .await
-        .map_err(|e| PageError::Internal(e.to_string()))?;
+        .map_err(PageError::internal)?;
     Ok(go(&local_next(sent.next, "/security")).into_response())
 }

@@ -1,6 +1,18 @@
 //! `TestApp`: the real application in-process, with a cookie-keeping client and a clock the test
 //! moves. `TestDb`: a fresh database of the engine under test.
 
+mod api;
+mod citizens;
+mod files;
+mod processes;
+pub mod sms_gateway;
+pub mod smtp;
+
+pub use api::Api;
+pub use citizens::*;
+pub use files::{passport_body, scan_pdf};
+pub use processes::*;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
