@@ -9,8 +9,8 @@ use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use futures_util::StreamExt;
-use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use serde::Serialize;
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -18,12 +18,13 @@ use std::sync::Arc;
 
 use super::cache::Registry;
 use super::catalogue::Catalogue;
+use super::file_response::stream_file;
+use super::listing::ListQuery;
 use super::service::{self, DocumentError, DocumentInput, Incoming};
 use super::views::{DocumentView, FileView, HistoryEntry, document_view};
 use crate::state::AppState;
 use crate::web::auth::ApiUser;
 use crate::web::context::RequestInfo;
-use crate::web::download::{content_disposition, streamed};
 use crate::web::errors::{ApiError, ErrorBody};
 use crate::web::i18n::{Lang, Msg};
 
@@ -144,26 +145,6 @@ async fn list_kinds(
             })
             .collect(),
     ))
-}
-
-#[derive(Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ListQuery {
-    /// `active` (default), `archived` or `trashed`
-    pub state: Option<String>,
-    pub kind: Option<String>,
-    /// `expired`, `needs_replacement`, `expiring`, `valid` or `indefinite`
-    pub status: Option<String>,
-    pub tag: Option<String>,
-    /// Words to find in title, number, issuer, description and tags (any word form).
-    pub q: Option<String>,
-    /// Issued on or after, `YYYY-MM-DD`
-    pub issued_from: Option<String>,
-    pub issued_to: Option<String>,
-    /// `urgency` (default), `title`, `issued`, `added`
-    pub sort: Option<String>,
-    pub page: Option<u32>,
-    pub per_page: Option<u32>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -531,42 +512,6 @@ async fn download_file(
     stream_file(&state, &user.user, &id, &file_id, &meta, false)
         .await
         .map_err(Into::into)
-}
-
-/// The response that streams a stored file (shared with the pages).
-pub async fn stream_file(
-    state: &AppState,
-    user: &store::users::UserSummary,
-    id: &str,
-    file_id: &str,
-    meta: &RequestMeta,
-    inline: bool,
-) -> Result<Response, DocumentError> {
-    let (file, stream) = service::open_file(state, user, id, file_id, inline, meta).await?;
-    let body = streamed(stream.map(|r| {
-        r.map_err(|e| {
-            tracing::error!(error = %e, "stored file failed its check while streaming");
-            std::io::Error::other(e)
-        })
-    }));
-    let disposition = if inline && file.content_type.starts_with("image/") {
-        "inline"
-    } else {
-        "attachment"
-    };
-    Ok((
-        [
-            (header::CONTENT_TYPE, file.content_type.clone()),
-            (header::CONTENT_LENGTH, file.size.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                content_disposition(disposition, &file.name),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_owned()),
-        ],
-        body,
-    )
-        .into_response())
 }
 
 /// What happened to the document: added, changed, files, downloads, deletion, restoration.

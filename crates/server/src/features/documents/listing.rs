@@ -5,10 +5,33 @@ use std::collections::HashSet;
 use domain::documents::{Status, parse_date};
 use store::documents::Filter;
 
-use super::api::ListQuery;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
 use super::service::{self, Assessed, DocumentError};
 use crate::state::AppState;
 use store::users::UserSummary;
+
+/// The list as a query string asks for it (the page's filters and the API's parameters).
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// `active` (default), `archived` or `trashed`
+    pub state: Option<String>,
+    pub kind: Option<String>,
+    /// `expired`, `needs_replacement`, `expiring`, `valid` or `indefinite`
+    pub status: Option<String>,
+    pub tag: Option<String>,
+    /// Words to find in title, number, issuer, description and tags (any word form).
+    pub q: Option<String>,
+    /// Issued on or after, `YYYY-MM-DD`
+    pub issued_from: Option<String>,
+    pub issued_to: Option<String>,
+    /// `urgency` (default), `title`, `issued`, `added`
+    pub sort: Option<String>,
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
 
 pub const PER_PAGE: u32 = 20;
 

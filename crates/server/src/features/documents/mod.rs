@@ -6,6 +6,7 @@ pub mod cache;
 pub mod calendar;
 pub mod catalogue;
 pub mod demo;
+pub mod file_response;
 pub mod inspect;
 pub mod kinds_admin;
 pub mod listing;
