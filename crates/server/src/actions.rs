@@ -147,6 +147,45 @@ pub fn words(action: Action) -> (&'static str, &'static str) {
     }
 }
 
+/// The words on a document's own history, where the document goes without saying («Файл скачан»
+/// rather than «Скачан файл документа»); other actions keep their journal words.
+fn document_words(action: Action) -> (&'static str, &'static str) {
+    match action {
+        Action::DocumentCreated => ("Документ добавлен", "Document added"),
+        Action::DocumentChanged => ("Сведения изменены", "Details changed"),
+        Action::DocumentFileAdded => ("Файл добавлен", "File added"),
+        Action::DocumentFileReplaced => {
+            ("Загружена новая версия файла", "New file version uploaded")
+        }
+        Action::DocumentDownloaded => ("Файл скачан", "File downloaded"),
+        Action::DocumentViewed => ("Файл просмотрен", "File viewed"),
+        Action::DocumentDeleted => ("Перемещён в корзину", "Moved to the trash"),
+        Action::DocumentRestored => ("Восстановлен из корзины", "Restored from the trash"),
+        Action::DocumentArchived => ("Перемещён в архив", "Moved to the archive"),
+        Action::DocumentPurged => ("Удалён навсегда", "Deleted for good"),
+        other => words(other),
+    }
+}
+
+/// Who did it, when it was not the person: said after the action on a document's history.
+fn by_whom(actor: &str, lang: Lang) -> &'static str {
+    match actor {
+        "system" => lang.pick(" (автоматически)", " (automatically)"),
+        "officer" => lang.pick(" (сотрудник ведомства)", " (agency officer)"),
+        "operator" => lang.pick(" (оператор)", " (operator)"),
+        _ => "",
+    }
+}
+
+/// A line of a document's history: the action in the document's own words and who did it.
+pub fn on_document(code: &str, actor: &str, lang: Lang) -> String {
+    let Some(action) = Action::from_code(code) else {
+        return code.to_owned();
+    };
+    let (ru, en) = document_words(action);
+    format!("{}{}", lang.pick(ru, en), by_whom(actor, lang))
+}
+
 /// The words for a stored code in the language asked; a code no version wrote is shown as it is.
 pub fn label(code: &str, lang: Lang) -> String {
     match Action::from_code(code) {
@@ -190,5 +229,23 @@ mod tests {
             label("personal_data.exported", Lang::Ru),
             "Выгружены все данные (ZIP)"
         );
+    }
+
+    #[test]
+    fn a_documents_history_says_what_happened_in_its_own_words_and_who_did_it() {
+        assert_eq!(
+            on_document("document.downloaded", "citizen", Lang::Ru),
+            "Файл скачан"
+        );
+        assert_eq!(
+            on_document("document.archived", "system", Lang::En),
+            "Moved to the archive (automatically)"
+        );
+        assert_eq!(
+            on_document("reminder.sent", "system", Lang::Ru),
+            "Отправлено напоминание о сроке (автоматически)",
+            "other actions keep the journal's words"
+        );
+        assert_eq!(on_document("made.up", "citizen", Lang::Ru), "made.up");
     }
 }

@@ -480,7 +480,14 @@ pub fn keys() -> Vec<(String, serde_json::Value)> {
 }
 
 /// Variables with the prefix that belong to tools around Kabinet, not to its configuration.
-const FOREIGN_VARIABLES: &[&str] = &["config", "test_database_url", "test_s3_url", "log"];
+const FOREIGN_VARIABLES: &[&str] = &[
+    "config",
+    "test_database_url",
+    "test_s3_url",
+    "test_log",
+    "write_docs",
+    "log",
+];
 
 /// A configuration that cannot be used: which key, and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq)]

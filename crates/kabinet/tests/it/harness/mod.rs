@@ -74,6 +74,15 @@ impl TestDb {
     }
 }
 
+/// `KABINET_TEST_LOG=debug` (or any filter, `server=debug,sqlx=warn`) shows the applications'
+/// logs on standard error — meant for one test at a time (`cargo test -p kabinet --test it --
+/// name`); the cli and cluster tests' own processes log to their captured output anyway.
+fn show_logs_if_asked() {
+    if let Ok(filter) = std::env::var("KABINET_TEST_LOG") {
+        server::telemetry::init(server::config::LogFormat::Text, &filter);
+    }
+}
+
 pub fn start_time() -> Timestamp {
     "2026-03-02T06:00:00Z".parse().expect("valid timestamp")
 }
@@ -118,6 +127,7 @@ impl TestApp {
     }
 
     pub async fn spawn_with(options: Options) -> Self {
+        show_logs_if_asked();
         let (dir, url, is_postgres) = match options.share_with {
             Some((url, dir, pg)) => (dir, url, pg),
             None => {

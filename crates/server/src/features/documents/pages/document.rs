@@ -51,38 +51,6 @@ pub struct Event {
     pub ip: String,
 }
 
-fn event_text(action: &str, actor: &str, lang: Lang) -> String {
-    let Some(action) = Action::from_code(action) else {
-        return action.to_owned();
-    };
-    let (ru, en) = match action {
-        Action::DocumentCreated => ("Документ добавлен", "Document added"),
-        Action::DocumentChanged => ("Сведения изменены", "Details changed"),
-        Action::DocumentFileAdded => ("Файл добавлен", "File added"),
-        Action::DocumentFileReplaced => {
-            ("Загружена новая версия файла", "New file version uploaded")
-        }
-        Action::DocumentDownloaded => ("Файл скачан", "File downloaded"),
-        Action::DocumentViewed => ("Файл просмотрен", "File viewed"),
-        Action::DocumentDeleted => ("Перемещён в корзину", "Moved to the trash"),
-        Action::DocumentRestored => ("Восстановлен из корзины", "Restored from the trash"),
-        Action::DocumentArchived => ("Перемещён в архив", "Moved to the archive"),
-        Action::DocumentPurged => ("Удалён навсегда", "Deleted for good"),
-        other => crate::actions::words(other),
-    };
-    let who = match actor {
-        "system" => lang.pick(&" (автоматически)", &" (automatically)"),
-        "officer" => lang.pick(&" (сотрудник ведомства)", &" (agency officer)"),
-        "operator" => lang.pick(&" (оператор)", &" (operator)"),
-        _ => &"",
-    };
-    let what = match lang {
-        Lang::Ru => ru,
-        Lang::En => en,
-    };
-    format!("{what}{who}")
-}
-
 #[derive(Template, WebTemplate)]
 #[template(path = "features/documents/view.html")]
 pub(super) struct ViewPage {
@@ -251,7 +219,7 @@ async fn view_page(
             .iter()
             .map(|r| Event {
                 at: local_time::shown(r.at, &zone),
-                what: event_text(&r.action, &r.actor_kind, lang),
+                what: crate::actions::on_document(&r.action, &r.actor_kind, lang),
                 ip: r.ip.clone().unwrap_or_default(),
             })
             .collect(),

@@ -2,7 +2,6 @@
 //! uploads are ordinary multipart forms, the timeline is drawn on the server.
 
 use std::collections::HashMap;
-use store::audit::Action;
 
 use std::sync::Arc;
 
