@@ -3,6 +3,7 @@
 //! Everything that decides something about a citizen's data (validity of documents, check digits,
 //! statuses) lives here so that it can be tested at any date without a server.
 
+pub mod applications;
 pub mod clock;
 pub mod contact;
 pub mod documents;

@@ -121,7 +121,7 @@ async fn replan_with(
     .await
 }
 
-/// Re-plans every active document of a person (their date of birth or time zone changed).
+/// Re-plans every active document of a person (their choice of reminder days changed).
 pub async fn replan_all(
     conn: &mut AnyConnection,
     state: &AppState,
