@@ -121,6 +121,20 @@ for (const mode of ['desktop', 'keyboard', 'nojs', 'mobile']) {
         assert.equal(await page.getAttribute('html', 'lang'), 'ru');
       }));
 
+    test('a visitor finds a service by another form of the word and reads what it takes', () =>
+      journey(mode, 'services', async (page, act) => {
+        await page.goto(`${service.base}/services`);
+        await check(page, `${mode}-services`);
+        await act.fill('q', 'замену паспорта');
+        await act.press('Найти');
+        assert.match(await page.textContent('h2#results'), /Найдено: [1-9]/);
+        await check(page, `${mode}-services-found`);
+        await act.follow('Замена паспорта гражданина РФ');
+        assert.equal(await page.textContent('h1'), 'Замена паспорта гражданина РФ');
+        assert.match(await page.textContent('main'), /Госпошлина/);
+        await check(page, `${mode}-service`);
+      }));
+
     test('a citizen registers, confirms phone and e-mail, signs out and in again', () =>
       journey(mode, 'register', async (page, act) => {
         const phone = uniquePhone(mode);

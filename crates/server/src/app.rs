@@ -85,6 +85,7 @@ pub async fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Sta
     let db = Db::connect(config.database_url().expose(), &options).await?;
     db.migrate().await?;
     crate::features::documents::catalogue::seed(&db, clock.now()).await?;
+    crate::features::applications::catalogue::seed(&db, clock.now()).await?;
     let keys = Keys::new(master);
     let vault = store::objects::Vault::open(&config.storage_backend(), keys.files)?;
     tracing::debug!(store = ?vault, "document files");

@@ -373,6 +373,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0016_owner_scoped_search.sql"),
         include_str!("../migrations/postgres/0016_owner_scoped_search.sql"),
     ),
+    (
+        17,
+        "catalogue",
+        include_str!("../migrations/sqlite/0017_catalogue.sql"),
+        include_str!("../migrations/postgres/0017_catalogue.sql"),
+    ),
 ];
 
 fn migrator(dialect: Dialect) -> Migrator {

@@ -13,6 +13,7 @@
 //! values never reach the log.
 
 pub mod audit;
+pub mod catalogue;
 pub mod codes;
 pub mod consents;
 pub mod db;

@@ -26,6 +26,7 @@ mod recovery;
 mod s3;
 mod scoping;
 mod security;
+mod services;
 mod sessions;
 mod shell;
 mod sms_gateway;

@@ -1,6 +1,7 @@
 //! The features, one folder each: pages, API handlers, templates and texts together.
 
 pub mod accounts;
+pub mod applications;
 pub mod documents;
 pub mod home;
 pub mod legal;
@@ -73,6 +74,7 @@ pub fn all() -> Vec<Feature> {
         documents::feature(),
         notifications::feature(),
         security::feature(),
+        applications::feature(),
         home::feature(),
         legal::feature(),
         operator::feature(),
@@ -213,6 +215,7 @@ mod tree {
         &["documents"],
         &["accounts", "home", "operator"],
         &["security"],
+        &["applications"],
         &["profile"],
     ];
 
