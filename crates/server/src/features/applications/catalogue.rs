@@ -265,11 +265,17 @@ mod tests {
     #[test]
     fn a_word_matches_its_other_forms_and_its_beginning() {
         let stem = |w: &str| store::search::stems(w).remove(0);
-        assert!(same_word(&stem("Замена"), &stem("замену")), "the stemmer cuts these differently");
+        assert!(
+            same_word(&stem("Замена"), &stem("замену")),
+            "the stemmer cuts these differently"
+        );
         assert!(same_word(&stem("загранпаспорт"), &stem("загран")));
         assert!(same_word(&stem("паспорта"), &stem("паспортом")));
         assert!(!same_word(&stem("паспорт"), &stem("пенсия")));
-        assert!(!same_word("рф", "рфия"), "a two-letter stem does not begin longer words");
+        assert!(
+            !same_word("рф", "рфия"),
+            "a two-letter stem does not begin longer words"
+        );
     }
 
     #[test]
