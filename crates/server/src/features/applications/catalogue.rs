@@ -14,7 +14,6 @@ use crate::web::i18n::Lang;
 pub struct Entry {
     pub service: Service,
     pub popular: bool,
-    pub active: bool,
     pub form_version: i64,
     /// Stems of the name, the keywords and the summary, with their weights in a search.
     stems: Vec<(String, u8)>,
@@ -155,7 +154,6 @@ fn entry_of(row: &ServiceRow, form: &str) -> Option<Entry> {
     Some(Entry {
         service,
         popular: row.popular,
-        active: row.active,
         form_version: row.form_version,
         stems,
     })

@@ -177,9 +177,10 @@ async fn catalogue(
     let categories = catalogue
         .categories
         .iter()
-        .map(|c| {
+        .filter_map(|c| {
             let n = i64::try_from(catalogue.in_category(&c.code).count()).unwrap_or(0);
-            CategoryLine {
+            // A category with no active service is not offered.
+            (n > 0).then(|| CategoryLine {
                 code: c.code.clone(),
                 name: said(&c.name, lang),
                 count: match lang {
@@ -189,9 +190,8 @@ async fn catalogue(
                     ),
                     Lang::En => format!("{n} service{}", if n == 1 { "" } else { "s" }),
                 },
-            }
+            })
         })
-        .filter(|c| !c.count.starts_with('0'))
         .collect();
     Ok(CataloguePage {
         t: texts(lang),
