@@ -16,6 +16,7 @@ pub mod person;
 pub mod role;
 pub mod snils;
 pub mod totp;
+pub mod working_days;
 
 #[cfg(test)]
 mod properties;

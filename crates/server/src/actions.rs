@@ -10,6 +10,11 @@ use crate::web::i18n::Lang;
 pub fn words(action: Action) -> (&'static str, &'static str) {
     match action {
         Action::DocumentCreated => ("Добавлен документ", "Document added"),
+        Action::ApplicationStarted => ("Начато заявление", "Application started"),
+        Action::ApplicationDraftSaved => ("Сохранён черновик заявления", "Application draft saved"),
+        Action::ApplicationDraftDeleted => ("Удалён черновик заявления", "Application draft deleted"),
+        Action::ApplicationSubmitted => ("Подано заявление", "Application submitted"),
+        Action::ApplicationWithdrawn => ("Заявление отозвано", "Application withdrawn"),
         Action::DocumentChanged => ("Изменены сведения документа", "Document details changed"),
         Action::DocumentFileAdded => ("Добавлен файл документа", "Document file added"),
         Action::DocumentFileReplaced => {

@@ -176,6 +176,19 @@ pub async fn services(db: &Db) -> Result<Vec<ServiceRow>, StoreError> {
     Ok(rows.iter().map(service_of).collect::<Result<_, _>>()?)
 }
 
+/// One service, active or not (an application names its service for good).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn service(db: &Db, code: &str) -> Result<Option<ServiceRow>, StoreError> {
+    let row = sqlx::query(
+        "SELECT code, category_code, agency_code, details, popular, active, position, \
+         form_version FROM services WHERE code = $1",
+    )
+    .bind(code)
+    .fetch_optional(db.pool())
+    .await?;
+    Ok(row.as_ref().map(service_of).transpose()?)
+}
+
 /// A version of a service's form, as JSON.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn form(db: &Db, service_code: &str, version: i64) -> Result<Option<String>, StoreError> {

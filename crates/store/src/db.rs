@@ -379,6 +379,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0017_catalogue.sql"),
         include_str!("../migrations/postgres/0017_catalogue.sql"),
     ),
+    (
+        18,
+        "applications",
+        include_str!("../migrations/sqlite/0018_applications.sql"),
+        include_str!("../migrations/postgres/0018_applications.sql"),
+    ),
 ];
 
 fn migrator(dialect: Dialect) -> Migrator {

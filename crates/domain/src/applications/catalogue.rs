@@ -52,6 +52,17 @@ pub struct Term {
     pub counted: Days,
 }
 
+impl Term {
+    /// The last day of the term for an application received on `received` (counted from the
+    /// next day; a day off at the end moves it to the next working day).
+    pub fn due(self, received: jiff::civil::Date) -> jiff::civil::Date {
+        match self.counted {
+            Days::Working => crate::working_days::add_working_days(received, self.days),
+            Days::Calendar => crate::working_days::add_calendar_days(received, self.days),
+        }
+    }
+}
+
 /// What the citizen gets when the application is done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]

@@ -1,10 +1,20 @@
-//! Applications to agencies: the catalogue of services («Услуги») now; drafts, submission, the
-//! statuses, the dialog with the agency and the officer's queue are being built (issue 19, see
-//! docs/architecture.md «Applications»). The rules are in `domain::applications`.
+//! Applications to agencies: the catalogue of services («Услуги»), filling and submitting an
+//! application (drafts saved at every step, «Проверьте ответы», the simple signature), «Мои
+//! заявления» and each application's page. The dialog with the agency and the officer's queue
+//! are being built (issue 19, see docs/architecture.md «Applications»). The rules are in
+//! `domain::applications`.
 
 pub mod catalogue;
+mod controls;
+pub mod fill;
+pub mod mine;
 pub mod pages;
+mod prefill;
+pub mod service;
 
 pub fn feature() -> super::Feature {
-    super::Feature::new("applications").pages(pages::pages())
+    super::Feature::new("applications")
+        .pages(pages::pages())
+        .pages(fill::pages())
+        .pages(mine::pages())
 }

@@ -41,6 +41,10 @@ pub struct Texts {
     pub level: &'static str,
     pub needed: &'static str,
     pub steps: &'static str,
+    pub apply: &'static str,
+    pub sign_in_to_apply: &'static str,
+    pub draft_exists: &'static str,
+    pub resume: &'static str,
 }
 
 static RU: Texts = Texts {
@@ -62,6 +66,10 @@ static RU: Texts = Texts {
     level: "Учётная запись",
     needed: "Что понадобится",
     steps: "Шаги заявления",
+    apply: "Подать заявление",
+    sign_in_to_apply: "Войдите, чтобы подать заявление",
+    draft_exists: "У вас есть черновик этого заявления.",
+    resume: "Продолжить заполнение",
 };
 
 static EN: Texts = Texts {
@@ -83,6 +91,10 @@ static EN: Texts = Texts {
     level: "Account",
     needed: "What you will need",
     steps: "Steps of the application",
+    apply: "Apply",
+    sign_in_to_apply: "Sign in to apply",
+    draft_exists: "You have a draft of this application.",
+    resume: "Continue filling in",
 };
 
 fn texts(lang: Lang) -> &'static Texts {
@@ -250,6 +262,12 @@ struct ServicePage {
     level: &'static str,
     needed: Vec<String>,
     steps: Vec<String>,
+    signed_in: bool,
+    /// The citizen's latest draft of this service.
+    draft: Option<String>,
+    /// The citizen's identity level is below the service's.
+    level_low: bool,
+    level_message: &'static str,
 }
 
 async fn service(
@@ -258,6 +276,22 @@ async fn service(
     Path(code): Path<String>,
 ) -> Result<ServicePage, PageError> {
     let lang = page.lang;
+    let (draft, level_low) = match &page.user {
+        Some(user) => {
+            let filter = store::applications::Filter {
+                status: Some("draft".to_owned()),
+                service_code: Some(code.clone()),
+                ..Default::default()
+            };
+            let draft = store::applications::list(&state.db, &user.id, &filter, 1)
+                .await?
+                .into_iter()
+                .next()
+                .map(|d| d.id);
+            (draft, None)
+        }
+        None => (None, None::<bool>),
+    };
     let catalogue = Catalogue::load(&state.db).await?;
     let entry = catalogue.get(&code).ok_or(PageError::NotFound)?;
     let s = &entry.service;
@@ -288,8 +322,18 @@ async fn service(
         (Level::Standard, Lang::En) => "standard: passport and SNILS checked",
         (Level::Confirmed, Lang::En) => "confirmed",
     };
+    let level_low = match (&page.user, level_low) {
+        (Some(user), _) => store::users::profile(&state.db, &user.id)
+            .await?
+            .is_some_and(|p| !super::fill::level_enough(&p.identity_level, s.level)),
+        _ => false,
+    };
     Ok(ServicePage {
         t: texts(lang),
+        signed_in: page.user.is_some(),
+        draft,
+        level_low,
+        level_message: super::fill::LEVEL_TOO_LOW.get(lang),
         category_code: s.category.clone(),
         category: catalogue
             .category(&s.category)

@@ -3,7 +3,14 @@
 
 use super::*;
 
-fn field_text(err: FieldError, label_ru: &str, label_en: &str, example: Option<&str>) -> Text {
+/// What is wrong with a field, naming it, in both languages (the applications' forms say it the
+/// same way).
+pub fn field_text(
+    err: FieldError,
+    label_ru: &str,
+    label_en: &str,
+    example: Option<&str>,
+) -> Text {
     let ex_ru = example
         .map(|e| format!(", например {e}"))
         .unwrap_or_default();
@@ -42,7 +49,8 @@ fn field_text(err: FieldError, label_ru: &str, label_en: &str, example: Option<&
     }
 }
 
-fn error_code(err: FieldError) -> &'static str {
+/// The stable code of a field problem, for API clients.
+pub fn error_code(err: FieldError) -> &'static str {
     match err {
         FieldError::Required => "required",
         FieldError::TooLong => "too_long",

@@ -1,0 +1,621 @@
+//! The citizen's side of an application: a draft started from a service (prefilled), saved at
+//! every step, checked whole, signed with the password (and the second factor when it is on)
+//! and submitted — a number, the due date from the service's term, an immutable version with
+//! the answers and the attachments' SHA-256 and its digest in the audit chain, a notice. Later:
+//! withdrawing while not final.
+
+use std::collections::BTreeMap;
+
+use domain::applications::catalogue::Service;
+use domain::applications::form::{Answers, Form, Kind, Problem, Problems, Step};
+use domain::applications::number::ApplicationNumber;
+use domain::applications::status::{self, Event, Party, Status};
+use domain::documents::FieldError;
+use domain::notifications::Category;
+use jiff::{SignedDuration, Timestamp};
+use sha2::{Digest, Sha256};
+use sqlx::AnyConnection;
+use store::StoreError;
+use store::applications::{self as repo, ApplicationRow, AttachedFile, Choosable, NewDraft};
+use store::audit::{self, Action, Actor, Entry};
+use store::users::UserSummary;
+
+use super::catalogue::{Catalogue, Entry as ServiceEntry};
+use super::prefill::Sources;
+use crate::features::notifications::service::{Message, notify};
+use crate::features::security::service::{self as security, Confirming, SecurityError};
+use crate::state::AppState;
+use crate::web::context::RequestMeta;
+
+/// A draft is removed this long after its last change.
+pub const DRAFT_LIFETIME: SignedDuration = SignedDuration::from_hours(60 * 24);
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApplicationError {
+    /// No such application of this citizen, or no such service or step.
+    #[error("not found")]
+    NotFound,
+    /// The application is not a draft any more (submitted in another tab, or expired).
+    #[error("not a draft")]
+    NotDraft,
+    /// Someone changed it meanwhile (another tab).
+    #[error("changed meanwhile")]
+    Conflict,
+    /// Answers that do not pass the form's checks.
+    #[error("invalid answers")]
+    Invalid(Problems),
+    /// The simple signature failed: a wrong password or code.
+    #[error("the signature failed")]
+    Signature,
+    /// The move is not allowed from this status (the reason in the domain's words).
+    #[error("not allowed: {0:?}")]
+    NotAllowed(status::Refusal),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Security(SecurityError),
+}
+
+impl From<sqlx::Error> for ApplicationError {
+    fn from(e: sqlx::Error) -> Self {
+        ApplicationError::Store(e.into())
+    }
+}
+
+/// An application with the service and the form version it was filled against.
+pub struct Loaded {
+    pub row: ApplicationRow,
+    pub status: Status,
+    pub answers: Answers,
+    pub prefilled: Vec<String>,
+    pub form: Form,
+    pub service: Service,
+}
+
+impl Loaded {
+    pub fn is_draft(&self) -> bool {
+        self.status == Status::Draft
+    }
+
+    /// The steps shown for the answers so far.
+    pub fn steps(&self) -> Vec<&Step> {
+        self.form.shown_steps(&self.answers).collect()
+    }
+}
+
+fn answers_json(a: &Answers) -> String {
+    serde_json::to_string(a).unwrap_or_else(|_| "{}".to_owned())
+}
+
+fn entry(user: &UserSummary, action: Action, id: &str, meta: &RequestMeta) -> Entry {
+    Entry::new(Actor::of(user), action)
+        .object("application", id)
+        .subject(&user.id)
+        .from_request(meta.ip.clone(), None)
+}
+
+/// Starts a draft of a service, prefilled from the profile and documents. Returns its id.
+pub async fn start(
+    state: &AppState,
+    user: &UserSummary,
+    service_code: &str,
+    meta: &RequestMeta,
+) -> Result<String, ApplicationError> {
+    let catalogue = Catalogue::load(&state.db).await?;
+    let service: &ServiceEntry = catalogue
+        .get(service_code)
+        .ok_or(ApplicationError::NotFound)?;
+    let form = &service.service.form;
+    let sources = Sources::read(&state.db, &user.id, form).await?;
+    let (answers, prefilled) = sources.answers(form);
+    let id = store::new_id();
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    repo::insert_draft(
+        &mut tx,
+        &NewDraft {
+            id: &id,
+            owner_id: &user.id,
+            service_code,
+            agency_code: &service.service.agency,
+            form_version: service.form_version,
+            answers: &answers_json(&answers),
+            prefilled: &serde_json::to_string(&prefilled).unwrap_or_else(|_| "[]".into()),
+            expires_at: now + DRAFT_LIFETIME,
+        },
+        now,
+    )
+    .await?;
+    let e = entry(user, Action::ApplicationStarted, &id, meta).details(serde_json::json!({
+        "service": service_code,
+        "form_version": service.form_version,
+        "prefilled": prefilled.len(),
+    }));
+    audit::append(&mut tx, &e, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The citizen's application with its form version.
+pub async fn load(
+    state: &AppState,
+    owner_id: &str,
+    id: &str,
+) -> Result<Loaded, ApplicationError> {
+    let row = {
+        let mut conn = state.db.connection().await?;
+        repo::get(&mut conn, owner_id, id)
+            .await?
+            .ok_or(ApplicationError::NotFound)?
+    };
+    loaded(state, row).await
+}
+
+async fn loaded(state: &AppState, row: ApplicationRow) -> Result<Loaded, ApplicationError> {
+    let corrupt = |what: &str| StoreError::Corrupt(format!("application {}: {what}", row.id));
+    let form_json = store::catalogue::form(&state.db, &row.service_code, row.form_version)
+        .await?
+        .ok_or_else(|| corrupt("its form version is missing"))?;
+    let form: Form = serde_json::from_str(&form_json).map_err(|_| corrupt("form"))?;
+    let details = store::catalogue::service(&state.db, &row.service_code)
+        .await?
+        .ok_or_else(|| corrupt("its service is missing"))?;
+    let mut value: serde_json::Value =
+        serde_json::from_str(&details.details).map_err(|_| corrupt("service"))?;
+    value["form"] = serde_json::from_str(&form_json).map_err(|_| corrupt("form"))?;
+    let service: Service = serde_json::from_value(value).map_err(|_| corrupt("service"))?;
+    let answers: Answers = serde_json::from_str(&row.answers).map_err(|_| corrupt("answers"))?;
+    let prefilled: Vec<String> = serde_json::from_str(&row.prefilled).unwrap_or_default();
+    let status = Status::from_code(&row.status).ok_or_else(|| corrupt("status"))?;
+    Ok(Loaded {
+        row,
+        status,
+        answers,
+        prefilled,
+        form,
+        service,
+    })
+}
+
+/// The answer names a step owns: its fields, and every row of its groups.
+fn owns(step: &Step, name: &str) -> bool {
+    step.fields.iter().any(|f| {
+        name == f.name
+            || (matches!(f.kind, Kind::Group { .. })
+                && name
+                    .strip_prefix(f.name.as_str())
+                    .is_some_and(|rest| rest.starts_with('.')))
+    })
+}
+
+/// What a step's page shows after saving.
+pub enum Saved {
+    /// The step's answers pass; go on.
+    Passed,
+    /// Saved as typed, with the problems to show.
+    Problems(Problems),
+}
+
+/// Saves one step's answers into the draft — as typed, so nothing is lost, and in their normal
+/// form when they pass. Files must be the citizen's own current document files.
+pub async fn save_step(
+    state: &AppState,
+    user: &UserSummary,
+    app: &Loaded,
+    step: &Step,
+    typed: &Answers,
+    meta: &RequestMeta,
+) -> Result<Saved, ApplicationError> {
+    if !app.is_draft() {
+        return Err(ApplicationError::NotDraft);
+    }
+    let mut merged: Answers = app
+        .answers
+        .iter()
+        .filter(|(k, _)| !owns(step, k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let mine: Answers = typed
+        .iter()
+        .filter(|(k, v)| owns(step, k) && !v.trim().is_empty())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let mut with_typed = merged.clone();
+    with_typed.extend(mine.clone());
+    let outcome = match app.form.check_step(step, &with_typed) {
+        Ok(normal) => {
+            let problems = foreign_files(state, &user.id, step, &normal).await?;
+            if problems.is_empty() {
+                merged.extend(normal);
+                Saved::Passed
+            } else {
+                merged.extend(mine);
+                Saved::Problems(problems)
+            }
+        }
+        Err(problems) => {
+            merged.extend(mine);
+            Saved::Problems(problems)
+        }
+    };
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    let saved = repo::save_answers(
+        &mut tx,
+        &user.id,
+        &app.row.id,
+        app.row.version,
+        &answers_json(&merged),
+        now + DRAFT_LIFETIME,
+        now,
+    )
+    .await?;
+    if !saved {
+        return Err(ApplicationError::Conflict);
+    }
+    let e = entry(user, Action::ApplicationDraftSaved, &app.row.id, meta)
+        .details(serde_json::json!({ "step": step.id }));
+    audit::append(&mut tx, &e, now).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// The files fields of a step whose answers name files that are not the citizen's current
+/// document files.
+async fn foreign_files(
+    state: &AppState,
+    owner_id: &str,
+    step: &Step,
+    normal: &Answers,
+) -> Result<Problems, ApplicationError> {
+    let files_fields: Vec<&str> = step
+        .fields
+        .iter()
+        .filter(|f| matches!(f.kind, Kind::Files { .. }))
+        .map(|f| f.name.as_str())
+        .collect();
+    if files_fields.is_empty() {
+        return Ok(Problems::new());
+    }
+    let own = choosable(state, owner_id).await?;
+    Ok(files_fields
+        .into_iter()
+        .filter(|name| {
+            normal.get(*name).is_some_and(|ids| {
+                ids.split(',')
+                    .any(|id| !own.iter().any(|c| c.file_id == id.trim()))
+            })
+        })
+        .map(|name| (name.to_owned(), Problem::Field(FieldError::Choice)))
+        .collect())
+}
+
+/// The citizen's files a form can attach.
+pub async fn choosable(state: &AppState, owner_id: &str) -> Result<Vec<Choosable>, StoreError> {
+    let mut conn = state.db.connection().await?;
+    repo::choosable_files(&mut conn, owner_id).await
+}
+
+/// Removes a draft.
+pub async fn delete_draft(
+    state: &AppState,
+    user: &UserSummary,
+    id: &str,
+    meta: &RequestMeta,
+) -> Result<(), ApplicationError> {
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    if !repo::delete_draft(&mut tx, &user.id, id).await? {
+        return Err(ApplicationError::NotFound);
+    }
+    audit::append(
+        &mut tx,
+        &entry(user, Action::ApplicationDraftDeleted, id, meta),
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// What a submission gave.
+pub struct Submitted {
+    pub number: ApplicationNumber,
+    pub due_on: jiff::civil::Date,
+}
+
+/// The simple signature: the password and, when on, the second factor's code.
+pub struct Signature<'a> {
+    pub session_id: &'a str,
+    pub password: &'a str,
+    pub code: Option<&'a str>,
+}
+
+/// The files the answers name, with the SHA-256 the submission covers.
+fn attachments(
+    form: &Form,
+    answers: &Answers,
+    own: &[Choosable],
+) -> Result<Vec<AttachedFile>, Problems> {
+    let mut files = Vec::new();
+    let mut problems = Problems::new();
+    for step in form.shown_steps(answers) {
+        for field in &step.fields {
+            if !matches!(field.kind, Kind::Files { .. }) {
+                continue;
+            }
+            let Some(ids) = answers.get(&field.name) else {
+                continue;
+            };
+            for id in ids.split(',').map(str::trim).filter(|i| !i.is_empty()) {
+                match own.iter().find(|c| c.file_id == id) {
+                    Some(c) => files.push(AttachedFile {
+                        field: field.name.clone(),
+                        file_id: c.file_id.clone(),
+                        document_id: c.document_id.clone(),
+                        name: c.name.clone(),
+                        content_type: c.content_type.clone(),
+                        size: c.size,
+                        sha256: c.sha256.clone(),
+                    }),
+                    // The document was deleted or its file replaced since the step was saved.
+                    None => problems.push((field.name.clone(), Problem::Field(FieldError::Choice))),
+                }
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(files)
+    } else {
+        Err(problems)
+    }
+}
+
+/// The submitted version as canonical JSON (keys sorted, no spaces) and its SHA-256: what the
+/// citizen signed and the audit chain keeps.
+pub fn canonical(
+    service: &str,
+    form_version: i64,
+    answers: &Answers,
+    files: &[AttachedFile],
+) -> (String, String) {
+    let files: Vec<BTreeMap<&str, &str>> = files
+        .iter()
+        .map(|f| {
+            BTreeMap::from([
+                ("field", f.field.as_str()),
+                ("file_id", f.file_id.as_str()),
+                ("sha256", f.sha256.as_str()),
+            ])
+        })
+        .collect();
+    let value = serde_json::json!({
+        "service": service,
+        "form_version": form_version,
+        "answers": answers,
+        "files": files,
+    });
+    // serde_json keeps object keys sorted (no preserve_order feature), so this is canonical.
+    let text = value.to_string();
+    let digest = store::hex(&Sha256::digest(text.as_bytes()));
+    (text, digest)
+}
+
+/// Checks the whole draft, signs it and submits it: a new number, the due date, version 1 with
+/// the digest, the journal's first line, the audit record and the citizen's notice, in one
+/// transaction.
+pub async fn submit(
+    state: &AppState,
+    user: &UserSummary,
+    app: &Loaded,
+    signature: &Signature<'_>,
+    meta: &RequestMeta,
+) -> Result<Submitted, ApplicationError> {
+    status::next(app.status, Event::Submit, Party::Citizen)
+        .map_err(ApplicationError::NotAllowed)?;
+    let answers = app
+        .form
+        .check(&app.answers)
+        .map_err(ApplicationError::Invalid)?;
+    let own = choosable(state, &user.id).await?;
+    let files = attachments(&app.form, &answers, &own).map_err(ApplicationError::Invalid)?;
+    match security::confirm(
+        state,
+        user,
+        Confirming::Session(signature.session_id),
+        signature.password,
+        signature.code,
+        meta,
+    )
+    .await
+    {
+        Ok(()) => {}
+        Err(SecurityError::WrongCode | SecurityError::TooManyTries) => {
+            return Err(ApplicationError::Signature);
+        }
+        Err(e) => return Err(ApplicationError::Security(e)),
+    }
+    let (text, digest) = canonical(
+        &app.row.service_code,
+        app.row.form_version,
+        &answers,
+        &files,
+    );
+    let now = state.now();
+    let received = crate::local_time::today(now, &user.time_zone);
+    let profile = store::users::profile(&state.db, &user.id).await?;
+    let due_on = app.service.term.due(received);
+    // Nine random digits: a taken number (about one in a hundred million at a million
+    // applications) is drawn again.
+    for _ in 0..5 {
+        let number = ApplicationNumber::from_random(rand::random());
+        let mut tx = state.db.begin().await?;
+        if repo::number_taken(&mut tx, &number.plain()).await? {
+            continue;
+        }
+        let submitted = repo::submit(
+            &mut tx,
+            &user.id,
+            &app.row.id,
+            app.row.version,
+            &repo::Submission {
+                number: &number.plain(),
+                answers: &answers_json(&answers),
+                due_on: &due_on.to_string(),
+            },
+            now,
+        )
+        .await?;
+        if !submitted {
+            return Err(ApplicationError::Conflict);
+        }
+        repo::insert_version(&mut tx, &app.row.id, 1, &text, &digest, now).await?;
+        repo::insert_files(&mut tx, &app.row.id, 1, &files).await?;
+        repo::insert_event(
+            &mut tx,
+            &repo::NewEvent {
+                application_id: &app.row.id,
+                kind: "submitted",
+                status: Status::Accepted.code(),
+                party: "citizen",
+                actor_id: Some(&user.id),
+                agency_code: Some(&app.row.agency_code),
+                comment: None,
+                internal_note: None,
+            },
+            now,
+        )
+        .await?;
+        let e = entry(user, Action::ApplicationSubmitted, &app.row.id, meta).details(
+            serde_json::json!({
+                "number": number.to_string(),
+                "service": app.row.service_code,
+                "form_version": app.row.form_version,
+                "digest": digest,
+                "files": files.len(),
+                "signed_by": "password",
+            }),
+        );
+        audit::append(&mut tx, &e, now).await?;
+        tell_submitted(&mut tx, state, profile.as_ref(), app, &number, due_on, now).await?;
+        state.commit_and_wake(tx).await?;
+        return Ok(Submitted { number, due_on });
+    }
+    Err(ApplicationError::Store(StoreError::Corrupt(
+        "no free application number after five draws".to_owned(),
+    )))
+}
+
+async fn tell_submitted(
+    conn: &mut AnyConnection,
+    state: &AppState,
+    profile: Option<&store::users::Profile>,
+    app: &Loaded,
+    number: &ApplicationNumber,
+    due_on: jiff::civil::Date,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    let Some(profile) = profile else {
+        return Ok(());
+    };
+    let due = due_on.strftime("%d.%m.%Y").to_string();
+    let message = Message {
+        category: Category::Applications,
+        title_ru: format!("Заявление № {number} принято"),
+        title_en: format!("Application No. {number} accepted"),
+        body_ru: format!(
+            "«{}»: заявление зарегистрировано. Срок рассмотрения — до {due}. Мы сообщим, когда \
+             ведомство начнёт работу и когда будет результат.",
+            app.service.name.ru
+        ),
+        body_en: format!(
+            "“{}”: the application is registered. It will be handled by {due}. We will tell you \
+             when the agency starts and when the result is ready.",
+            app.service.name.en
+        ),
+        link: Some(format!("/applications/{}", app.row.id)),
+        list: None,
+    };
+    notify(
+        conn,
+        state,
+        profile,
+        &message,
+        &format!("application:{}:submitted", app.row.id),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
+/// Withdraws an application that is not final: the status, the journal, the audit record and a
+/// notice, in one transaction.
+pub async fn withdraw(
+    state: &AppState,
+    user: &UserSummary,
+    app: &Loaded,
+    meta: &RequestMeta,
+) -> Result<(), ApplicationError> {
+    let to = status::next(app.status, Event::Withdraw, Party::Citizen)
+        .map_err(ApplicationError::NotAllowed)?;
+    let now = state.now();
+    let profile = store::users::profile(&state.db, &user.id).await?;
+    let mut tx = state.db.begin().await?;
+    let moved = repo::set_status(
+        &mut tx,
+        &app.row.id,
+        app.row.version,
+        app.status.code(),
+        to.code(),
+        None,
+        now,
+    )
+    .await?;
+    if !moved {
+        return Err(ApplicationError::Conflict);
+    }
+    repo::insert_event(
+        &mut tx,
+        &repo::NewEvent {
+            application_id: &app.row.id,
+            kind: "withdrawn",
+            status: to.code(),
+            party: "citizen",
+            actor_id: Some(&user.id),
+            agency_code: Some(&app.row.agency_code),
+            comment: None,
+            internal_note: None,
+        },
+        now,
+    )
+    .await?;
+    let e = entry(user, Action::ApplicationWithdrawn, &app.row.id, meta)
+        .details(serde_json::json!({ "from": app.status.code() }));
+    audit::append(&mut tx, &e, now).await?;
+    if let Some(profile) = &profile {
+        let number = app.row.number.clone().unwrap_or_default();
+        let shown = ApplicationNumber::parse(&number)
+            .map(|n| n.to_string())
+            .unwrap_or(number);
+        let message = Message {
+            category: Category::Applications,
+            title_ru: format!("Заявление № {shown} отозвано"),
+            title_en: format!("Application No. {shown} withdrawn"),
+            body_ru: format!("«{}»: вы отозвали заявление.", app.service.name.ru),
+            body_en: format!("“{}”: you withdrew the application.", app.service.name.en),
+            link: Some(format!("/applications/{}", app.row.id)),
+            list: None,
+        };
+        notify(
+            &mut tx,
+            state,
+            profile,
+            &message,
+            &format!("application:{}:withdrawn", app.row.id),
+            now,
+        )
+        .await?;
+    }
+    state.commit_and_wake(tx).await?;
+    Ok(())
+}

@@ -1,0 +1,555 @@
+//! Applications: drafts and submitted applications, their immutable versions, the journal and
+//! the document files they reference. Every query of the citizen's side is scoped by the owner;
+//! no query of that side selects an event's internal note.
+
+use jiff::Timestamp;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use crate::db::Db;
+use crate::error::StoreError;
+use crate::{from_micros, micros};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApplicationRow {
+    pub id: String,
+    pub number: Option<String>,
+    pub owner_id: String,
+    pub service_code: String,
+    pub agency_code: String,
+    pub form_version: i64,
+    pub status: String,
+    /// JSON object: name → text.
+    pub answers: String,
+    /// JSON array of the prefilled answers' names.
+    pub prefilled: String,
+    pub submitted_at: Option<Timestamp>,
+    pub due_on: Option<String>,
+    pub assignee_id: Option<String>,
+    pub result_document_id: Option<String>,
+    pub outcome_note: Option<String>,
+    pub expires_at: Option<Timestamp>,
+    pub version: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+const COLUMNS: &str = "id, number, owner_id, service_code, agency_code, form_version, status, \
+     answers, prefilled, submitted_at, due_on, assignee_id, result_document_id, outcome_note, \
+     expires_at, version, created_at, updated_at";
+
+fn application_of(row: &AnyRow) -> Result<ApplicationRow, sqlx::Error> {
+    let at = |name: &str| -> Result<Option<Timestamp>, sqlx::Error> {
+        Ok(row.try_get::<Option<i64>, _>(name)?.map(from_micros))
+    };
+    Ok(ApplicationRow {
+        id: row.try_get("id")?,
+        number: row.try_get("number")?,
+        owner_id: row.try_get("owner_id")?,
+        service_code: row.try_get("service_code")?,
+        agency_code: row.try_get("agency_code")?,
+        form_version: row.try_get("form_version")?,
+        status: row.try_get("status")?,
+        answers: row.try_get("answers")?,
+        prefilled: row.try_get("prefilled")?,
+        submitted_at: at("submitted_at")?,
+        due_on: row.try_get("due_on")?,
+        assignee_id: row.try_get("assignee_id")?,
+        result_document_id: row.try_get("result_document_id")?,
+        outcome_note: row.try_get("outcome_note")?,
+        expires_at: at("expires_at")?,
+        version: row.try_get("version")?,
+        created_at: from_micros(row.try_get("created_at")?),
+        updated_at: from_micros(row.try_get("updated_at")?),
+    })
+}
+
+/// A new draft.
+pub struct NewDraft<'a> {
+    pub id: &'a str,
+    pub owner_id: &'a str,
+    pub service_code: &'a str,
+    pub agency_code: &'a str,
+    pub form_version: i64,
+    pub answers: &'a str,
+    pub prefilled: &'a str,
+    pub expires_at: Timestamp,
+}
+
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn insert_draft(
+    conn: &mut AnyConnection,
+    d: &NewDraft<'_>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO applications (id, owner_id, service_code, agency_code, form_version, \
+         status, answers, prefilled, expires_at, version, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, 1, $9, $9)",
+    )
+    .bind(d.id)
+    .bind(d.owner_id)
+    .bind(d.service_code)
+    .bind(d.agency_code)
+    .bind(d.form_version)
+    .bind(d.answers)
+    .bind(d.prefilled)
+    .bind(micros(d.expires_at))
+    .bind(micros(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The owner's application (any status).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn get(
+    conn: &mut AnyConnection,
+    owner_id: &str,
+    id: &str,
+) -> Result<Option<ApplicationRow>, StoreError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM applications WHERE id = $1 AND owner_id = $2"
+    )))
+    .bind(id)
+    .bind(owner_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.as_ref().map(application_of).transpose()?)
+}
+
+/// Saves a draft's answers if it is still a draft at `version`; moves its expiry. False when it
+/// is not this owner's draft any more or was changed meanwhile (another tab).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn save_answers(
+    conn: &mut AnyConnection,
+    owner_id: &str,
+    id: &str,
+    version: i64,
+    answers: &str,
+    expires_at: Timestamp,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let n = sqlx::query(
+        "UPDATE applications SET answers = $4, expires_at = $5, expiry_warned = 0, \
+         version = version + 1, updated_at = $6 \
+         WHERE id = $1 AND owner_id = $2 AND status = 'draft' AND version = $3",
+    )
+    .bind(id)
+    .bind(owner_id)
+    .bind(version)
+    .bind(answers)
+    .bind(micros(expires_at))
+    .bind(micros(now))
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// What a submission sets.
+pub struct Submission<'a> {
+    pub number: &'a str,
+    pub answers: &'a str,
+    pub due_on: &'a str,
+}
+
+/// Turns the owner's draft at `version` into an accepted application. False when it is no
+/// longer a draft at that version; a number already taken gives
+/// [`StoreError::UniqueViolation`] (the caller draws another).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn submit(
+    conn: &mut AnyConnection,
+    owner_id: &str,
+    id: &str,
+    version: i64,
+    s: &Submission<'_>,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let n = sqlx::query(
+        "UPDATE applications SET status = 'accepted', number = $4, answers = $5, due_on = $6, \
+         submitted_at = $7, expires_at = NULL, version = version + 1, updated_at = $7 \
+         WHERE id = $1 AND owner_id = $2 AND status = 'draft' AND version = $3",
+    )
+    .bind(id)
+    .bind(owner_id)
+    .bind(version)
+    .bind(s.number)
+    .bind(s.answers)
+    .bind(s.due_on)
+    .bind(micros(now))
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Whether an application has this number already.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn number_taken(conn: &mut AnyConnection, number: &str) -> Result<bool, StoreError> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM applications WHERE number = $1")
+        .bind(number)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(n > 0)
+}
+
+/// Moves an application from `from` to `to` if it is still there at `version` (a conditional
+/// update: of two officers or two tabs, one wins). `outcome_note` is kept when `None`.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn set_status(
+    conn: &mut AnyConnection,
+    id: &str,
+    version: i64,
+    from: &str,
+    to: &str,
+    outcome_note: Option<&str>,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let n = sqlx::query(
+        "UPDATE applications SET status = $4, outcome_note = COALESCE($5, outcome_note), \
+         version = version + 1, updated_at = $6 WHERE id = $1 AND version = $2 AND status = $3",
+    )
+    .bind(id)
+    .bind(version)
+    .bind(from)
+    .bind(to)
+    .bind(outcome_note)
+    .bind(micros(now))
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Removes the owner's draft; false when there is no such draft.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn delete_draft(
+    conn: &mut AnyConnection,
+    owner_id: &str,
+    id: &str,
+) -> Result<bool, StoreError> {
+    let n = sqlx::query(
+        "DELETE FROM applications WHERE id = $1 AND owner_id = $2 AND status = 'draft'",
+    )
+    .bind(id)
+    .bind(owner_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Which of the owner's applications a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct Filter {
+    pub status: Option<String>,
+    pub service_code: Option<String>,
+    /// The number without dashes.
+    pub number: Option<String>,
+    /// Submitted (or, for drafts, created) on or after, in microseconds.
+    pub from: Option<Timestamp>,
+    pub to: Option<Timestamp>,
+}
+
+/// The owner's applications matching the filter, the latest change first.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn list(
+    db: &Db,
+    owner_id: &str,
+    f: &Filter,
+    limit: i64,
+) -> Result<Vec<ApplicationRow>, StoreError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM applications WHERE owner_id = $1 \
+         AND ($2 IS NULL OR status = $2) AND ($3 IS NULL OR service_code = $3) \
+         AND ($4 IS NULL OR number = $4) \
+         AND ($5 IS NULL OR COALESCE(submitted_at, created_at) >= $5) \
+         AND ($6 IS NULL OR COALESCE(submitted_at, created_at) < $6) \
+         ORDER BY updated_at DESC, id DESC LIMIT $7"
+    )))
+    .bind(owner_id)
+    .bind(&f.status)
+    .bind(&f.service_code)
+    .bind(&f.number)
+    .bind(f.from.map(micros))
+    .bind(f.to.map(micros))
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(application_of).collect::<Result<_, _>>()?)
+}
+
+/// How many of the owner's applications wait for them: drafts and questions of the agency.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn waiting_for_owner(
+    conn: &mut AnyConnection,
+    owner_id: &str,
+) -> Result<(i64, i64), StoreError> {
+    let row = sqlx::query(
+        "SELECT COALESCE(SUM(CASE WHEN status = 'draft' THEN 1 ELSE 0 END), 0) AS drafts, \
+         COALESCE(SUM(CASE WHEN status = 'awaiting_citizen' THEN 1 ELSE 0 END), 0) AS asked \
+         FROM applications WHERE owner_id = $1 AND status IN ('draft', 'awaiting_citizen')",
+    )
+    .bind(owner_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((row.try_get("drafts")?, row.try_get("asked")?))
+}
+
+/// An immutable version of what was submitted.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn insert_version(
+    conn: &mut AnyConnection,
+    application_id: &str,
+    version: i64,
+    canonical: &str,
+    digest: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO application_versions (application_id, version, canonical, digest, \
+         created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(application_id)
+    .bind(version)
+    .bind(canonical)
+    .bind(digest)
+    .bind(micros(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionRow {
+    pub version: i64,
+    pub canonical: String,
+    pub digest: String,
+    pub created_at: Timestamp,
+}
+
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn versions(
+    conn: &mut AnyConnection,
+    application_id: &str,
+) -> Result<Vec<VersionRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT version, canonical, digest, created_at FROM application_versions \
+         WHERE application_id = $1 ORDER BY version",
+    )
+    .bind(application_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(VersionRow {
+                version: r.try_get("version")?,
+                canonical: r.try_get("canonical")?,
+                digest: r.try_get("digest")?,
+                created_at: from_micros(r.try_get("created_at")?),
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::from)
+}
+
+/// One line of the journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent<'a> {
+    pub application_id: &'a str,
+    pub kind: &'a str,
+    /// The status after it.
+    pub status: &'a str,
+    /// `citizen` or `agency`.
+    pub party: &'a str,
+    pub actor_id: Option<&'a str>,
+    pub agency_code: Option<&'a str>,
+    pub comment: Option<&'a str>,
+    pub internal_note: Option<&'a str>,
+}
+
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn insert_event(
+    conn: &mut AnyConnection,
+    e: &NewEvent<'_>,
+    now: Timestamp,
+) -> Result<String, StoreError> {
+    let id = crate::new_id();
+    sqlx::query(
+        "INSERT INTO application_events (id, application_id, at, kind, status, party, actor_id, \
+         agency_code, comment, internal_note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&id)
+    .bind(e.application_id)
+    .bind(micros(now))
+    .bind(e.kind)
+    .bind(e.status)
+    .bind(e.party)
+    .bind(e.actor_id)
+    .bind(e.agency_code)
+    .bind(e.comment)
+    .bind(e.internal_note)
+    .execute(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+/// A line of the journal as the citizen sees it: no internal note.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicEvent {
+    pub at: Timestamp,
+    pub kind: String,
+    pub status: String,
+    pub party: String,
+    pub agency_code: Option<String>,
+    pub comment: Option<String>,
+}
+
+/// The journal of the owner's application, oldest first.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn public_events(
+    conn: &mut AnyConnection,
+    owner_id: &str,
+    application_id: &str,
+) -> Result<Vec<PublicEvent>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT e.at, e.kind, e.status, e.party, e.agency_code, e.comment \
+         FROM application_events e JOIN applications a ON a.id = e.application_id \
+         WHERE e.application_id = $1 AND a.owner_id = $2 ORDER BY e.at, e.id",
+    )
+    .bind(application_id)
+    .bind(owner_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(PublicEvent {
+                at: from_micros(r.try_get("at")?),
+                kind: r.try_get("kind")?,
+                status: r.try_get("status")?,
+                party: r.try_get("party")?,
+                agency_code: r.try_get("agency_code")?,
+                comment: r.try_get("comment")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::from)
+}
+
+/// A document file an application refers to, with the SHA-256 its version's digest covers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachedFile {
+    pub field: String,
+    pub file_id: String,
+    pub document_id: String,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+}
+
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn insert_files(
+    conn: &mut AnyConnection,
+    application_id: &str,
+    version: i64,
+    files: &[AttachedFile],
+) -> Result<(), StoreError> {
+    for f in files {
+        sqlx::query(
+            "INSERT INTO application_files (application_id, version, field, file_id, \
+             document_id, name, content_type, size, sha256) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        )
+        .bind(application_id)
+        .bind(version)
+        .bind(&f.field)
+        .bind(&f.file_id)
+        .bind(&f.document_id)
+        .bind(&f.name)
+        .bind(&f.content_type)
+        .bind(f.size)
+        .bind(&f.sha256)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The files of an application's version.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn files(
+    conn: &mut AnyConnection,
+    application_id: &str,
+    version: i64,
+) -> Result<Vec<AttachedFile>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT field, file_id, document_id, name, content_type, size, sha256 \
+         FROM application_files WHERE application_id = $1 AND version = $2 \
+         ORDER BY field, name, file_id",
+    )
+    .bind(application_id)
+    .bind(version)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(attached_of).collect::<Result<_, _>>()
+}
+
+fn attached_of(r: &AnyRow) -> Result<AttachedFile, StoreError> {
+    Ok(AttachedFile {
+        field: r.try_get("field")?,
+        file_id: r.try_get("file_id")?,
+        document_id: r.try_get("document_id")?,
+        name: r.try_get("name")?,
+        content_type: r.try_get("content_type")?,
+        size: r.try_get("size")?,
+        sha256: r.try_get("sha256")?,
+    })
+}
+
+/// A current file of one of the owner's active documents, as a form offers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Choosable {
+    pub file_id: String,
+    pub document_id: String,
+    pub document_title: String,
+    pub kind_code: String,
+    pub name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+}
+
+/// The current files of the owner's active documents, by document (newest first).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn choosable_files(
+    conn: &mut AnyConnection,
+    owner_id: &str,
+) -> Result<Vec<Choosable>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT f.id AS file_id, d.id AS document_id, d.title, d.kind_code, f.name, \
+         f.content_type, f.size, f.sha256 FROM document_files f \
+         JOIN documents d ON d.id = f.document_id \
+         WHERE d.owner_id = $1 AND f.owner_id = $1 AND d.state = 'active' AND f.current = 1 \
+         ORDER BY d.created_at DESC, d.id, f.name, f.id LIMIT 500",
+    )
+    .bind(owner_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Choosable {
+                file_id: r.try_get("file_id")?,
+                document_id: r.try_get("document_id")?,
+                document_title: r.try_get("title")?,
+                kind_code: r.try_get("kind_code")?,
+                name: r.try_get("name")?,
+                content_type: r.try_get("content_type")?,
+                size: r.try_get("size")?,
+                sha256: r.try_get("sha256")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::from)
+}
