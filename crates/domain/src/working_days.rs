@@ -34,10 +34,12 @@ const HOLIDAYS: [(i8, i8); 14] = [
 /// Days off moved by the Government's yearly decree: (the weekend that became a working day,
 /// the working day that became a day off). 2026: Постановление Правительства РФ от 24.09.2025
 /// № 1466 — 3 January to 9 January, 4 January to 31 December.
-const MOVED: &[((i16, i8, i8), (i16, i8, i8))] =
-    &[((2026, 1, 3), (2026, 1, 9)), ((2026, 1, 4), (2026, 12, 31))];
+const MOVED: &[(Day, Day)] = &[((2026, 1, 3), (2026, 1, 9)), ((2026, 1, 4), (2026, 12, 31))];
 
-fn date((y, m, d): (i16, i8, i8)) -> Date {
+/// (year, month, day).
+type Day = (i16, i8, i8);
+
+fn date((y, m, d): Day) -> Date {
     Date::new(y, m, d).unwrap_or_default()
 }
 

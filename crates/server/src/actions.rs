@@ -12,7 +12,9 @@ pub fn words(action: Action) -> (&'static str, &'static str) {
         Action::DocumentCreated => ("Добавлен документ", "Document added"),
         Action::ApplicationStarted => ("Начато заявление", "Application started"),
         Action::ApplicationDraftSaved => ("Сохранён черновик заявления", "Application draft saved"),
-        Action::ApplicationDraftDeleted => ("Удалён черновик заявления", "Application draft deleted"),
+        Action::ApplicationDraftDeleted => {
+            ("Удалён черновик заявления", "Application draft deleted")
+        }
         Action::ApplicationSubmitted => ("Подано заявление", "Application submitted"),
         Action::ApplicationWithdrawn => ("Заявление отозвано", "Application withdrawn"),
         Action::DocumentChanged => ("Изменены сведения документа", "Document details changed"),

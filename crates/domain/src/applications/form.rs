@@ -318,7 +318,8 @@ fn group_rows(name: &str, answers: &Answers) -> Vec<usize> {
     rows
 }
 
-fn normal_form(kind: &Kind, raw: &str) -> Result<String, Problem> {
+/// An answer in its normal form for its kind, or what is wrong with it.
+pub fn normal_form(kind: &Kind, raw: &str) -> Result<String, Problem> {
     let format = |t: FieldType| t.normalise(raw, &[]).map_err(Problem::Field);
     match kind {
         Kind::Text => format(FieldType::Text),

@@ -316,6 +316,8 @@ mod tests {
             "/api/v1/auth/login",
             "/api/v1/auth/second-factor",
             "/api/v1/profile/deletion",
+            // Signing an application is typing the password again.
+            "/applications/abc/submit",
         ] {
             assert!(p.is_attempt(&Method::POST, path), "{path}");
         }
@@ -341,7 +343,8 @@ mod tests {
                 "/recover",
                 "/security/confirm",
                 "/api/v1/auth/",
-                "/api/v1/profile/deletion"
+                "/api/v1/profile/deletion",
+                "/applications/{id}/submit"
             ]
             .iter()
             .any(|door| path.starts_with(door))),

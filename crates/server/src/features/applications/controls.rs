@@ -73,10 +73,13 @@ pub struct Drawn<'a> {
 }
 
 impl Drawn<'_> {
+    /// The step's controls. A field that depends on an answer of the same step is drawn
+    /// anyway, its hint saying when it is needed: without a script the page cannot reveal it
+    /// when the answer is chosen, and the check drops it when it is not asked.
     pub fn step(&self, step: &Step) -> Vec<Control> {
         step.fields
             .iter()
-            .filter(|f| shown(f, "", self.answers))
+            .filter(|f| shown(f, "", self.answers) || depends_within(f, step))
             .map(|f| self.control(f, ""))
             .collect()
     }
@@ -114,7 +117,11 @@ impl Drawn<'_> {
         match &field.kind {
             Kind::LongText { .. } => c.control = "textarea",
             Kind::Choice { options } => {
-                c.control = if options.len() <= 5 { "radios" } else { "select" };
+                c.control = if options.len() <= 5 {
+                    "radios"
+                } else {
+                    "select"
+                };
                 c.options = options
                     .iter()
                     .map(|o| (o.code.clone(), said(&o.label, lang)))
@@ -160,6 +167,14 @@ impl Drawn<'_> {
     }
 }
 
+/// Whether a field's condition names another field of its own step.
+fn depends_within(field: &Field, step: &Step) -> bool {
+    field
+        .shown_when
+        .as_ref()
+        .is_some_and(|c| step.fields.iter().any(|f| f.name == c.field))
+}
+
 /// Whether a field is asked for the answers so far.
 fn shown(field: &Field, _prefix: &str, answers: &Answers) -> bool {
     field.shown_when.as_ref().is_none_or(|c| {
@@ -201,10 +216,19 @@ fn shown_for_typing(kind: &Kind, raw: &str) -> String {
 fn default_hint(kind: &Kind, lang: Lang) -> Option<String> {
     let (ru, en) = match kind {
         Kind::Date => ("Например, 15.03.1990", "For example, 15.03.1990"),
-        Kind::Snils => ("11 цифр, например 112-233-445 95", "11 digits, e.g. 112-233-445 95"),
+        Kind::Snils => (
+            "11 цифр, например 112-233-445 95",
+            "11 digits, e.g. 112-233-445 95",
+        ),
         Kind::Inn => ("12 цифр", "12 digits"),
-        Kind::Passport => ("Серия и номер, например 4510 123456", "Series and number, e.g. 4510 123456"),
-        Kind::Phone => ("Например, +7 900 123-45-67", "For example, +7 900 123-45-67"),
+        Kind::Passport => (
+            "Серия и номер, например 4510 123456",
+            "Series and number, e.g. 4510 123456",
+        ),
+        Kind::Phone => (
+            "Например, +7 900 123-45-67",
+            "For example, +7 900 123-45-67",
+        ),
         Kind::Money => ("В рублях, например 1 500,50", "In roubles, e.g. 1 500,50"),
         _ => return None,
     };
@@ -226,61 +250,35 @@ fn autocomplete(field: &Field) -> &'static str {
 
 /// What is wrong with an answer, naming the field.
 pub fn problem_text(problem: Problem, field: &Field, lang: Lang) -> String {
-    let (ru, en) = (field.label.ru.as_str(), field.label.en.as_str());
-    let text = match problem {
-        Problem::Field(err) => {
-            if matches!(field.kind, Kind::Files { .. })
-                && err == domain::documents::FieldError::Choice
-            {
-                return lang
-                    .pick(
-                        "Выбранный файл больше недоступен: выберите файл из «Моих документов» ещё раз",
-                        "The chosen file is no longer there: choose a file from My documents again",
-                    )
-                    .to_owned();
-            }
-            if matches!(field.kind, Kind::Checkbox)
-                && err == domain::documents::FieldError::Required
-            {
-                return format!(
-                    "{}: {}",
-                    said(&field.label, lang),
-                    lang.pick("отметьте, чтобы продолжить", "tick it to go on")
-                );
-            }
-            field_text(err, ru, en, example(&field.kind))
+    use domain::documents::FieldError;
+    let (ru, en) = match (problem, &field.kind) {
+        (Problem::Field(FieldError::Choice), Kind::Files { .. }) => {
+            return lang
+                .pick(
+                    "Выбранный файл больше недоступен: выберите файл из «Моих документов» ещё раз",
+                    "The chosen file is no longer there: choose a file from My documents again",
+                )
+                .to_owned();
+        }
+        (Problem::Field(FieldError::Required), Kind::Checkbox) => {
+            ("отметьте, чтобы продолжить", "tick it to go on")
+        }
+        (Problem::Field(err), _) => {
+            return field_text(err, &field.label.ru, &field.label.en, example(&field.kind))
                 .get(lang)
-                .to_owned()
+                .to_owned();
         }
-        Problem::Phone => {
-            return format!(
-                "{}: {}",
-                said(&field.label, lang),
-                lang.pick(
-                    "введите номер мобильного телефона, например +7 900 123-45-67",
-                    "enter a mobile number, e.g. +7 900 123-45-67"
-                )
-            );
-        }
-        Problem::Money => {
-            return format!(
-                "{}: {}",
-                said(&field.label, lang),
-                lang.pick(
-                    "введите сумму в рублях, например 1 500,50",
-                    "enter an amount in roubles, e.g. 1 500,50"
-                )
-            );
-        }
-        Problem::TooMany => {
-            return format!(
-                "{}: {}",
-                said(&field.label, lang),
-                lang.pick("выбрано больше, чем можно", "more than allowed")
-            );
-        }
+        (Problem::Phone, _) => (
+            "введите номер мобильного телефона, например +7 900 123-45-67",
+            "enter a mobile number, e.g. +7 900 123-45-67",
+        ),
+        (Problem::Money, _) => (
+            "введите сумму в рублях, например 1 500,50",
+            "enter an amount in roubles, e.g. 1 500,50",
+        ),
+        (Problem::TooMany, _) => ("выбрано больше, чем можно", "more than allowed"),
     };
-    text
+    format!("{}: {}", said(&field.label, lang), lang.pick(ru, en))
 }
 
 fn example(kind: &Kind) -> Option<&'static str> {

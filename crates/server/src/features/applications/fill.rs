@@ -257,12 +257,12 @@ fn draw_step(
     // A problem of the group itself (too many rows, none given) points at its first input.
     for (name, problem) in problems {
         if let Some(field) = step.fields.iter().find(|f| f.name == *name)
-            && matches!(
-                field.kind,
-                domain::applications::form::Kind::Group { .. }
-            )
+            && matches!(field.kind, domain::applications::form::Kind::Group { .. })
         {
-            errors.push(format!("{name}.0.{}", first_inner(field)), &problem_text(*problem, field, lang));
+            errors.push(
+                format!("{name}.0.{}", first_inner(field)),
+                &problem_text(*problem, field, lang),
+            );
         }
     }
     StepPage {
@@ -312,7 +312,16 @@ async fn step_page(
     let step = shown_step(&app, &step)?;
     let files = service::choosable(&state, &user.user().id).await?;
     let from_check = q.back.as_deref() == Some("check");
-    Ok(draw_step(&app, step, &app.answers, &Vec::new(), &files, from_check, page).into_response())
+    Ok(draw_step(
+        &app,
+        step,
+        &app.answers,
+        &Vec::new(),
+        &files,
+        from_check,
+        page,
+    )
+    .into_response())
 }
 
 /// The fields of a posted step: repeated names (a files field's boxes) are joined by commas.
@@ -362,7 +371,15 @@ async fn step_submit(
         Err(ApplicationError::Conflict) => {
             let fresh = service::load(&state, &user.user().id, &id).await?;
             let step = shown_step(&fresh, &step_id)?;
-            let mut body = draw_step(&fresh, step, &fresh.answers, &Vec::new(), &files, from_check, page);
+            let mut body = draw_step(
+                &fresh,
+                step,
+                &fresh.answers,
+                &Vec::new(),
+                &files,
+                from_check,
+                page,
+            );
             body.conflict = true;
             return Ok((StatusCode::CONFLICT, body).into_response());
         }
@@ -448,7 +465,10 @@ async fn check_view(
                     Some(f) => problem_text(problem, inner_field(f, &name).unwrap_or(f), lang),
                     None => name.clone(),
                 };
-                missing.push((format!("/applications/{}/steps/{}?back=check", app.row.id, s.id), text));
+                missing.push((
+                    format!("/applications/{}/steps/{}?back=check", app.row.id, s.id),
+                    text,
+                ));
             }
         }
     }
@@ -522,7 +542,10 @@ async fn submit(
     }
     let mut errors = FormErrors::default();
     if form.password.is_empty() {
-        errors.push("password", lang.pick("Введите пароль от кабинета", "Enter your cabinet password"));
+        errors.push(
+            "password",
+            lang.pick("Введите пароль от кабинета", "Enter your cabinet password"),
+        );
     }
     if errors.is_empty() {
         let signature = Signature {

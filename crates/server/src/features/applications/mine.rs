@@ -194,7 +194,11 @@ fn line(row: &ApplicationRow, catalogue: &Catalogue, tz: &str, lang: Lang) -> Li
         if status.is_final() {
             submitted
         } else {
-            format!("{submitted} · {} {}", t.due, show_day(row.due_on.as_deref()))
+            format!(
+                "{submitted} · {} {}",
+                t.due,
+                show_day(row.due_on.as_deref())
+            )
         }
     };
     Line {
@@ -252,7 +256,12 @@ async fn list(
     let lang = page.lang;
     let me = user.user();
     let catalogue = Catalogue::load(&state.db).await?;
-    let clean = |v: &Option<String>| v.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    let clean = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
     let status = clean(&q.status).filter(|s| Status::from_code(s).is_some());
     let service_code = clean(&q.service).filter(|s| catalogue.get(s).is_some());
     let number_typed = clean(&q.number).unwrap_or_default();
@@ -303,8 +312,12 @@ async fn list(
             .collect(),
         status: status.unwrap_or_default(),
         service: service_code.unwrap_or_default(),
-        from: from_day.map(|d| d.strftime("%d.%m.%Y").to_string()).unwrap_or_default(),
-        to: to_day.map(|d| d.strftime("%d.%m.%Y").to_string()).unwrap_or_default(),
+        from: from_day
+            .map(|d| d.strftime("%d.%m.%Y").to_string())
+            .unwrap_or_default(),
+        to: to_day
+            .map(|d| d.strftime("%d.%m.%Y").to_string())
+            .unwrap_or_default(),
         number: number_typed,
         number_error,
         deleted: q.deleted.is_some(),
@@ -380,7 +393,10 @@ async fn view(
         .iter()
         .map(|e| JournalLine {
             when: local_time::shown(e.at, &me.time_zone),
-            status: status_tag(Status::from_code(&e.status).unwrap_or(Status::Accepted), lang),
+            status: status_tag(
+                Status::from_code(&e.status).unwrap_or(Status::Accepted),
+                lang,
+            ),
             who: match e.party.as_str() {
                 "citizen" => lang.pick("Вы", "You").to_owned(),
                 _ => agency.clone(),
@@ -402,9 +418,11 @@ async fn view(
             answers: shown_answers(s, &app.answers, &name_of, lang),
         })
         .collect();
-    let can_withdraw = domain::applications::status::next(app.status, Event::Withdraw, Party::Citizen).is_ok();
+    let can_withdraw =
+        domain::applications::status::next(app.status, Event::Withdraw, Party::Citizen).is_ok();
     let row_line = line(&app.row, &catalogue, &me.time_zone, lang);
-    let just_submitted = q.submitted.as_deref() == app.row.number.as_deref() && q.submitted.is_some();
+    let just_submitted =
+        q.submitted.as_deref() == app.row.number.as_deref() && q.submitted.is_some();
     Ok(ApplicationPage {
         t: texts(lang),
         service: said(&app.service.name, lang),
@@ -419,7 +437,10 @@ async fn view(
             .iter()
             .map(|f| format!("{} (SHA-256 {})", f.name, &f.sha256))
             .collect(),
-        digest: versions.last().map(|v| v.digest.clone()).unwrap_or_default(),
+        digest: versions
+            .last()
+            .map(|v| v.digest.clone())
+            .unwrap_or_default(),
         can_withdraw,
         just_submitted,
         withdrawn: q.withdrawn.is_some(),

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use domain::applications::form::{Answers, Field, Form, Kind};
+use domain::applications::form::{Answers, Field, Form, Kind, normal_form};
 use store::documents::{DocumentRow, Filter};
 use store::users::Profile;
 use store::{Db, StoreError};
@@ -74,6 +74,9 @@ impl Sources {
                 continue;
             };
             if let Some(value) = self.value(source, &field.kind).filter(|v| !v.is_empty()) {
+                // In the form's own normal form (a SNILS with its dashes); a value the form
+                // would refuse is kept as it is, for the citizen to see and correct.
+                let value = normal_form(&field.kind, &value).unwrap_or(value);
                 answers.insert(field.name.clone(), value);
                 names.push(field.name.clone());
             }
@@ -91,13 +94,8 @@ impl Sources {
                     Kind::Files { max } => *max,
                     _ => 0,
                 };
-                (!ids.is_empty()).then(|| {
-                    ids.iter()
-                        .take(max)
-                        .cloned()
-                        .collect::<Vec<_>>()
-                        .join(",")
-                })
+                (!ids.is_empty())
+                    .then(|| ids.iter().take(max).cloned().collect::<Vec<_>>().join(","))
             }
             ["document", kind_code, field] => {
                 let doc = self.documents.get(*kind_code)?.as_ref()?;

@@ -137,11 +137,7 @@ pub async fn start(
 }
 
 /// The citizen's application with its form version.
-pub async fn load(
-    state: &AppState,
-    owner_id: &str,
-    id: &str,
-) -> Result<Loaded, ApplicationError> {
+pub async fn load(state: &AppState, owner_id: &str, id: &str) -> Result<Loaded, ApplicationError> {
     let row = {
         let mut conn = state.db.connection().await?;
         repo::get(&mut conn, owner_id, id)

@@ -5,12 +5,7 @@ use super::*;
 
 /// What is wrong with a field, naming it, in both languages (the applications' forms say it the
 /// same way).
-pub fn field_text(
-    err: FieldError,
-    label_ru: &str,
-    label_en: &str,
-    example: Option<&str>,
-) -> Text {
+pub fn field_text(err: FieldError, label_ru: &str, label_en: &str, example: Option<&str>) -> Text {
     let ex_ru = example
         .map(|e| format!(", например {e}"))
         .unwrap_or_default();
