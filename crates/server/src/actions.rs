@@ -17,6 +17,34 @@ pub fn words(action: Action) -> (&'static str, &'static str) {
         }
         Action::ApplicationSubmitted => ("Подано заявление", "Application submitted"),
         Action::ApplicationWithdrawn => ("Заявление отозвано", "Application withdrawn"),
+        Action::ApplicationViewed => (
+            "Ведомство просмотрело заявление",
+            "The agency viewed the application",
+        ),
+        Action::ApplicationTaken => (
+            "Заявление взято на рассмотрение",
+            "Application taken for review",
+        ),
+        Action::ApplicationAsked => ("Ведомство запросило уточнение", "The agency asked for more"),
+        Action::ApplicationAnswered => ("Ответ на запрос ведомства", "Answer to the agency"),
+        Action::ApplicationCompleted => ("Заявление исполнено", "Application completed"),
+        Action::ApplicationRejected => ("В заявлении отказано", "Application rejected"),
+        Action::ApplicationNoted => (
+            "Служебная заметка к заявлению",
+            "Internal note on an application",
+        ),
+        Action::ApplicationFileOpened => (
+            "Ведомство открыло файл заявления",
+            "The agency opened a file of the application",
+        ),
+        Action::AgencyMemberAdded => (
+            "Сотрудник добавлен в ведомство",
+            "Officer added to an agency",
+        ),
+        Action::AgencyMemberRemoved => (
+            "Сотрудник исключён из ведомства",
+            "Officer removed from an agency",
+        ),
         Action::DocumentChanged => ("Изменены сведения документа", "Document details changed"),
         Action::DocumentFileAdded => ("Добавлен файл документа", "Document file added"),
         Action::DocumentFileReplaced => {

@@ -553,3 +553,363 @@ pub async fn choosable_files(
         .collect::<Result<_, sqlx::Error>>()
         .map_err(StoreError::from)
 }
+
+// --- The agency's side ------------------------------------------------------------------------
+// Every query names the agencies the officer works for; an application of another agency is
+// not found.
+
+/// The agencies an officer works for.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn member_agencies(
+    conn: &mut AnyConnection,
+    user_id: &str,
+) -> Result<Vec<String>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT agency_code FROM agency_members WHERE user_id = $1 ORDER BY agency_code",
+    )
+    .bind(user_id)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// Makes an officer a member of an agency; false when they were one already.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn add_member(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    agency_code: &str,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let n = sqlx::query(
+        "INSERT INTO agency_members (user_id, agency_code, added_at) VALUES ($1, $2, $3) \
+         ON CONFLICT (user_id, agency_code) DO NOTHING",
+    )
+    .bind(user_id)
+    .bind(agency_code)
+    .bind(micros(now))
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn remove_member(
+    conn: &mut AnyConnection,
+    user_id: &str,
+    agency_code: &str,
+) -> Result<bool, StoreError> {
+    let n = sqlx::query("DELETE FROM agency_members WHERE user_id = $1 AND agency_code = $2")
+        .bind(user_id)
+        .bind(agency_code)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    Ok(n == 1)
+}
+
+/// An agency's member as the operator's list shows them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Member {
+    pub user_id: String,
+    pub agency_code: String,
+    pub surname: String,
+    pub given_name: String,
+    pub email: Option<String>,
+}
+
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn members(db: &Db) -> Result<Vec<Member>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT m.user_id, m.agency_code, u.surname, u.given_name, u.email \
+         FROM agency_members m JOIN users u ON u.id = m.user_id \
+         ORDER BY m.agency_code, u.surname, u.given_name, m.user_id",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Member {
+                user_id: r.try_get("user_id")?,
+                agency_code: r.try_get("agency_code")?,
+                surname: r.try_get("surname")?,
+                given_name: r.try_get("given_name")?,
+                email: r.try_get("email")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::from)
+}
+
+/// Which of an agency's applications the queue shows.
+#[derive(Debug, Clone)]
+pub struct QueueFilter {
+    pub agency_code: String,
+    pub status: String,
+    pub service_code: Option<String>,
+    /// Only those taken by this officer.
+    pub assignee_id: Option<String>,
+    /// Only those nobody took.
+    pub unassigned: bool,
+    /// The page after this (due_on, id).
+    pub after: Option<(String, String)>,
+}
+
+/// A page of the queue, the earliest due first (overdue ones lead), by keyset.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn queue(
+    db: &Db,
+    f: &QueueFilter,
+    limit: i64,
+) -> Result<Vec<ApplicationRow>, StoreError> {
+    let (after_due, after_id) = f
+        .after
+        .clone()
+        .map_or((None, None), |(d, i)| (Some(d), Some(i)));
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM applications WHERE agency_code = $1 AND status = $2 \
+         AND ($3 IS NULL OR service_code = $3) AND ($4 IS NULL OR assignee_id = $4) \
+         AND ($5 = 0 OR assignee_id IS NULL) \
+         AND ($6 IS NULL OR due_on > $6 OR (due_on = $6 AND id > $7)) \
+         ORDER BY due_on, id LIMIT $8"
+    )))
+    .bind(&f.agency_code)
+    .bind(&f.status)
+    .bind(&f.service_code)
+    .bind(&f.assignee_id)
+    .bind(i64::from(f.unassigned))
+    .bind(after_due)
+    .bind(after_id)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(application_of).collect::<Result<_, _>>()?)
+}
+
+/// How many applications of an agency are in each open status.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn queue_counts(db: &Db, agency_code: &str) -> Result<Vec<(String, i64)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT status, COUNT(*) AS n FROM applications WHERE agency_code = $1 \
+         AND status IN ('accepted', 'in_review', 'awaiting_citizen') GROUP BY status",
+    )
+    .bind(agency_code)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("status")?, r.try_get("n")?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::from)
+}
+
+/// A submitted application of one of these agencies (a draft is the citizen's alone).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn get_for_agencies(
+    conn: &mut AnyConnection,
+    agencies: &[String],
+    id: &str,
+) -> Result<Option<ApplicationRow>, StoreError> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM applications WHERE id = $1 AND status <> 'draft'"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let row = row.as_ref().map(application_of).transpose()?;
+    Ok(row.filter(|r| agencies.contains(&r.agency_code)))
+}
+
+/// The officer takes an accepted application nobody took: one of two officers wins.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn take(
+    conn: &mut AnyConnection,
+    id: &str,
+    version: i64,
+    officer_id: &str,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let n = sqlx::query(
+        "UPDATE applications SET status = 'in_review', assignee_id = $3, version = version + 1, \
+         updated_at = $4 WHERE id = $1 AND version = $2 AND status = 'accepted' \
+         AND assignee_id IS NULL",
+    )
+    .bind(id)
+    .bind(version)
+    .bind(officer_id)
+    .bind(micros(now))
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// The agency's move of an application its officer holds, with the result document when done.
+#[tracing::instrument(level = "debug", skip_all)]
+#[allow(clippy::too_many_arguments)]
+pub async fn agency_move(
+    conn: &mut AnyConnection,
+    id: &str,
+    version: i64,
+    officer_id: &str,
+    from: &str,
+    to: &str,
+    outcome_note: Option<&str>,
+    result_document_id: Option<&str>,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let n = sqlx::query(
+        "UPDATE applications SET status = $5, outcome_note = COALESCE($6, outcome_note), \
+         result_document_id = COALESCE($7, result_document_id), version = version + 1, \
+         updated_at = $8 WHERE id = $1 AND version = $2 AND assignee_id = $3 AND status = $4",
+    )
+    .bind(id)
+    .bind(version)
+    .bind(officer_id)
+    .bind(from)
+    .bind(to)
+    .bind(outcome_note)
+    .bind(result_document_id)
+    .bind(micros(now))
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// A line of the journal as the agency sees it, the internal note included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgencyEvent {
+    pub at: Timestamp,
+    pub kind: String,
+    pub status: String,
+    pub party: String,
+    pub actor_id: Option<String>,
+    pub comment: Option<String>,
+    pub internal_note: Option<String>,
+}
+
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn agency_events(
+    conn: &mut AnyConnection,
+    application_id: &str,
+) -> Result<Vec<AgencyEvent>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT at, kind, status, party, actor_id, comment, internal_note \
+         FROM application_events WHERE application_id = $1 ORDER BY at, id",
+    )
+    .bind(application_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(AgencyEvent {
+                at: from_micros(r.try_get("at")?),
+                kind: r.try_get("kind")?,
+                status: r.try_get("status")?,
+                party: r.try_get("party")?,
+                actor_id: r.try_get("actor_id")?,
+                comment: r.try_get("comment")?,
+                internal_note: r.try_get("internal_note")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::from)
+}
+
+/// Whether the officer already viewed the application today (a view is told once a day).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn viewed_since(
+    conn: &mut AnyConnection,
+    application_id: &str,
+    officer_id: &str,
+    since: Timestamp,
+) -> Result<bool, StoreError> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM application_events WHERE application_id = $1 AND kind = 'viewed' \
+         AND actor_id = $2 AND at >= $3",
+    )
+    .bind(application_id)
+    .bind(officer_id)
+    .bind(micros(since))
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(n > 0)
+}
+
+/// A message of the dialog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageRow {
+    pub id: String,
+    pub at: Timestamp,
+    pub party: String,
+    pub author_id: Option<String>,
+    pub body: String,
+}
+
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn insert_message(
+    conn: &mut AnyConnection,
+    application_id: &str,
+    party: &str,
+    author_id: &str,
+    body: &str,
+    now: Timestamp,
+) -> Result<String, StoreError> {
+    let id = crate::new_id();
+    sqlx::query(
+        "INSERT INTO application_messages (id, application_id, at, party, author_id, body) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&id)
+    .bind(application_id)
+    .bind(micros(now))
+    .bind(party)
+    .bind(author_id)
+    .bind(body)
+    .execute(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
+/// The dialog of an application, oldest first (the caller has checked who may read it).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn messages(
+    conn: &mut AnyConnection,
+    application_id: &str,
+) -> Result<Vec<MessageRow>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, at, party, author_id, body FROM application_messages \
+         WHERE application_id = $1 ORDER BY at, id",
+    )
+    .bind(application_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(MessageRow {
+                id: r.try_get("id")?,
+                at: from_micros(r.try_get("at")?),
+                party: r.try_get("party")?,
+                author_id: r.try_get("author_id")?,
+                body: r.try_get("body")?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::from)
+}
+
+/// Every file an application refers to, in any version or message.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn all_files(
+    conn: &mut AnyConnection,
+    application_id: &str,
+) -> Result<Vec<AttachedFile>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT DISTINCT field, file_id, document_id, name, content_type, size, sha256 \
+         FROM application_files WHERE application_id = $1 ORDER BY field, name, file_id",
+    )
+    .bind(application_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(attached_of).collect::<Result<_, _>>()
+}

@@ -385,6 +385,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0018_applications.sql"),
         include_str!("../migrations/postgres/0018_applications.sql"),
     ),
+    (
+        19,
+        "agency_work",
+        include_str!("../migrations/sqlite/0019_agency_work.sql"),
+        include_str!("../migrations/postgres/0019_agency_work.sql"),
+    ),
 ];
 
 fn migrator(dialect: Dialect) -> Migrator {

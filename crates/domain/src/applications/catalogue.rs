@@ -67,8 +67,13 @@ impl Term {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Outcome {
-    /// A document of this kind arrives in «Мои документы».
-    Document { kind: String },
+    /// A document of this kind arrives in «Мои документы»; with `replaces`, it archives the
+    /// person's documents of the kind it replaces (a new passport, a new licence).
+    Document {
+        kind: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        replaces: bool,
+    },
     /// An answer from the agency (an appeal's reply, a decision).
     Answer,
 }
@@ -296,7 +301,8 @@ mod tests {
         assert_eq!(
             s.outcome,
             Outcome::Document {
-                kind: "passport_rf".into()
+                kind: "passport_rf".into(),
+                replaces: true,
             }
         );
         assert!(s.needs_visit);
@@ -328,7 +334,7 @@ mod tests {
     fn services_that_issue_identity_documents_need_more_than_a_simplified_account() {
         let seed = seed();
         for s in &seed.services {
-            if let Outcome::Document { kind } = &s.outcome
+            if let Outcome::Document { kind, .. } = &s.outcome
                 && ["passport_rf", "foreign_passport", "driving_licence"].contains(&kind.as_str())
             {
                 assert_ne!(s.level, Level::Simplified, "{}", s.code);
@@ -393,7 +399,7 @@ mod tests {
             );
         }
         for s in &seed.services {
-            if let Outcome::Document { kind } = &s.outcome {
+            if let Outcome::Document { kind, .. } = &s.outcome {
                 assert!(
                     DOCUMENT_KINDS.iter().any(|(k, _)| k == kind),
                     "{}: {kind}",

@@ -73,7 +73,7 @@ async fn the_catalogue_finds_services_by_word_forms_and_says_what_each_costs_tak
         "the fee"
     );
     assert!(page.contains(&term(passport.term, Lang::Ru)), "the term");
-    let Outcome::Document { kind } = &passport.outcome else {
+    let Outcome::Document { kind, .. } = &passport.outcome else {
         panic!("a passport is the result")
     };
     let (_, kinds) = app

@@ -42,6 +42,7 @@ impl From<ApplicationError> for PageError {
     fn from(e: ApplicationError) -> Self {
         match e {
             ApplicationError::NotFound => PageError::NotFound,
+            ApplicationError::Forbidden => PageError::Forbidden,
             ApplicationError::Store(e) => e.into(),
             ApplicationError::Security(e) => e.into(),
             other => PageError::internal(other),

@@ -8,6 +8,7 @@ pub mod catalogue;
 mod controls;
 pub mod fill;
 pub mod mine;
+pub mod office;
 pub mod pages;
 mod prefill;
 pub mod service;

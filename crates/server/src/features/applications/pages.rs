@@ -297,7 +297,7 @@ async fn service(
     let s = &entry.service;
     let pick = |w| said(w, lang);
     let outcome = match &s.outcome {
-        Outcome::Document { kind } => {
+        Outcome::Document { kind, .. } => {
             let (_, kinds) = state.caches.catalogue(&state.db).await?;
             let name = kinds
                 .get(kind)

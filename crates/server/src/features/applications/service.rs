@@ -50,6 +50,21 @@ pub enum ApplicationError {
     /// The move is not allowed from this status (the reason in the domain's words).
     #[error("not allowed: {0:?}")]
     NotAllowed(status::Refusal),
+    /// Not an officer of an agency.
+    #[error("forbidden")]
+    Forbidden,
+    /// A move without the words or the result it needs.
+    #[error("incomplete: {0:?}")]
+    Incomplete(super::office::Missing),
+    /// The result document does not pass the document's checks.
+    #[error("the result document is invalid")]
+    Result(Vec<crate::features::documents::service::Problem>),
+    /// A message longer than allowed.
+    #[error("too long")]
+    TooLong,
+    /// A file that is not one of the citizen's current document files.
+    #[error("not the citizen's file")]
+    ForeignFile,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -144,10 +159,11 @@ pub async fn load(state: &AppState, owner_id: &str, id: &str) -> Result<Loaded, 
             .await?
             .ok_or(ApplicationError::NotFound)?
     };
-    loaded(state, row).await
+    loaded_row(state, row).await
 }
 
-async fn loaded(state: &AppState, row: ApplicationRow) -> Result<Loaded, ApplicationError> {
+/// An application row with its service and form version.
+pub async fn loaded_row(state: &AppState, row: ApplicationRow) -> Result<Loaded, ApplicationError> {
     let corrupt = |what: &str| StoreError::Corrupt(format!("application {}: {what}", row.id));
     let form_json = store::catalogue::form(&state.db, &row.service_code, row.form_version)
         .await?

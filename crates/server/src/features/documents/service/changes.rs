@@ -358,3 +358,68 @@ fn entry(user: &UserSummary, action: Action, document_id: &str, meta: &RequestMe
         .subject(&user.id)
         .from_request(meta.ip.clone(), None)
 }
+
+/// A document an agency issues to the person as the result of an application, recorded in the
+/// caller's transaction (the application's completion): checked like a document the person
+/// adds, with the person's reminders planned. With `replaces`, the person's other active
+/// documents of the kind move to the archive («заменён»), as a new passport replaces the old.
+/// Returns its id and the ids archived.
+pub async fn issue(
+    conn: &mut sqlx::AnyConnection,
+    state: &AppState,
+    owner: &Profile,
+    input: &DocumentInput,
+    by: &Actor,
+    application_id: &str,
+    replaces: bool,
+) -> Result<(String, Vec<String>), DocumentError> {
+    let catalogue = Catalogue::load(&state.db).await?;
+    let Some(kind) = catalogue.get(&input.kind).filter(|k| k.active) else {
+        return Err(DocumentError::NotFound);
+    };
+    let checked = check(kind, input, owner, today(state, &owner.time_zone))
+        .map_err(DocumentError::Invalid)?;
+    let now = state.now();
+    let mut archived = Vec::new();
+    if replaces {
+        let filter = repo::Filter {
+            state: "active".to_owned(),
+            kind: Some(kind.code.clone()),
+            ..repo::Filter::default()
+        };
+        for old in repo::list(&state.db, &owner.id, &filter).await? {
+            if repo::set_state(
+                conn,
+                &owner.id,
+                &old.id,
+                &["active"],
+                "archived",
+                Some("replaced"),
+                now,
+            )
+            .await?
+            {
+                let e = Entry::new(by.clone(), Action::DocumentArchived)
+                    .object("document", &old.id)
+                    .subject(&owner.id)
+                    .details(serde_json::json!({
+                        "reason": "replaced", "application": application_id
+                    }));
+                audit::append(conn, &e, now).await?;
+                store::notifications::replan(conn, &owner.id, &old.id, None, &[], &[]).await?;
+                archived.push(old.id);
+            }
+        }
+    }
+    let id = store::new_id();
+    repo::insert(conn, state.db.dialect(), &id, &owner.id, &checked.data, now).await?;
+    let e = Entry::new(by.clone(), Action::DocumentCreated)
+        .object("document", &id)
+        .subject(&owner.id)
+        .details(serde_json::json!({
+            "kind": kind.code, "files": 0, "issued_by_application": application_id
+        }));
+    audit::append(conn, &e, now).await?;
+    reminders::replan(conn, state, owner, &id).await?;
+    Ok((id, archived))
+}
