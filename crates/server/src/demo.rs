@@ -80,6 +80,19 @@ async fn furnish_citizen(state: &AppState, id: &str) -> Result<(), ProvisionErro
     Ok(())
 }
 
+/// The agencies the demo officer works for: the passport service's and the appeals' (so the
+/// demo shows an officer who sees two agencies' queues and no other).
+pub const DEMO_OFFICER_AGENCIES: [&str; 2] = ["mvd", "municipality"];
+
+async fn seat_officer(state: &AppState, id: &str) -> Result<(), ProvisionError> {
+    let mut tx = state.db.begin().await?;
+    for agency in DEMO_OFFICER_AGENCIES {
+        store::applications::add_member(&mut tx, id, agency, state.now()).await?;
+    }
+    tx.commit().await.map_err(store::StoreError::from)?;
+    Ok(())
+}
+
 /// Seeds the demo accounts (idempotent) and returns what to print.
 pub async fn seed(state: &AppState) -> Result<Vec<(AccountSpec, bool)>, ProvisionError> {
     let mut out = Vec::new();
@@ -89,6 +102,11 @@ pub async fn seed(state: &AppState) -> Result<Vec<(AccountSpec, bool)>, Provisio
             && spec.role == Role::Citizen
         {
             furnish_citizen(state, id).await?;
+        }
+        if let Some(id) = &created
+            && spec.role == Role::Officer
+        {
+            seat_officer(state, id).await?;
         }
         out.push((spec, created.is_some()));
     }

@@ -189,6 +189,34 @@ pub async fn service(db: &Db, code: &str) -> Result<Option<ServiceRow>, StoreErr
     Ok(row.as_ref().map(service_of).transpose()?)
 }
 
+/// The active service whose result replaces a document of this kind (the registry's «Продлить»
+/// on a passport leads to «Замена паспорта»): its code and names.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn replacing_service(
+    db: &Db,
+    kind_code: &str,
+) -> Result<Option<(String, String, String)>, StoreError> {
+    let rows =
+        sqlx::query("SELECT code, details FROM services WHERE active = 1 ORDER BY position, code")
+            .fetch_all(db.pool())
+            .await?;
+    for row in rows {
+        let details: String = row.try_get("details")?;
+        let Ok(v) = serde_json::from_str::<serde_json::Value>(&details) else {
+            continue;
+        };
+        let outcome = &v["outcome"];
+        if outcome["type"] == "document"
+            && outcome["kind"] == kind_code
+            && outcome["replaces"] == true
+        {
+            let name = |lang: &str| v["name"][lang].as_str().unwrap_or_default().to_owned();
+            return Ok(Some((row.try_get("code")?, name("ru"), name("en"))));
+        }
+    }
+    Ok(None)
+}
+
 /// A version of a service's form, as JSON.
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn form(db: &Db, service_code: &str, version: i64) -> Result<Option<String>, StoreError> {

@@ -14,7 +14,7 @@ use crate::harness::{
 
 /// A citizen whose profile has what the passport service needs (standard level), with a
 /// passport and a photo in «Мои документы». Returns the API and the photo's file id.
-async fn citizen_with_passport<'a>(
+pub(crate) async fn citizen_with_passport<'a>(
     app: &'a TestApp,
     phone: &str,
     email: &str,
@@ -29,7 +29,7 @@ async fn citizen_with_passport<'a>(
             reqwest::Method::PATCH,
             "/api/v1/profile",
             Some(serde_json::json!({
-                "snils": "11223344595", "passport_series": "5720", "passport_number": "123456",
+                "snils": "12345678964", "passport_series": "5720", "passport_number": "123456",
                 "passport_issued_on": "2020-06-01", "passport_issuer": "ГУ МВД России по Пермскому краю",
                 "passport_division_code": "590-001", "birth_date": "2006-05-01", "sex": "female",
                 "place_of_birth": "г. Пермь",
@@ -60,7 +60,7 @@ async fn citizen_with_passport<'a>(
     (api, files[0]["id"].as_str().expect("file id").to_owned())
 }
 
-fn location(r: &reqwest::Response) -> String {
+pub(crate) fn location(r: &reqwest::Response) -> String {
     r.headers()
         .get("location")
         .and_then(|l| l.to_str().ok())
@@ -69,7 +69,7 @@ fn location(r: &reqwest::Response) -> String {
 }
 
 /// Follows the redirects of a page (GET) to where they end.
-async fn landing(app: &TestApp, mut path: String) -> (String, String) {
+pub(crate) async fn landing(app: &TestApp, mut path: String) -> (String, String) {
     for _ in 0..5 {
         let r = app.get(&path).await;
         if r.status() == 303 {
@@ -83,7 +83,11 @@ async fn landing(app: &TestApp, mut path: String) -> (String, String) {
 }
 
 /// Posts a step's answers with the page's CSRF token; returns the response.
-async fn post_step(app: &TestApp, path: &str, answers: &[(&str, &str)]) -> reqwest::Response {
+pub(crate) async fn post_step(
+    app: &TestApp,
+    path: &str,
+    answers: &[(&str, &str)],
+) -> reqwest::Response {
     let (_, html) = app.get_text(path).await;
     let token = csrf_token(&html);
     let mut form: Vec<(&str, &str)> = vec![("_csrf", &token)];
@@ -91,7 +95,7 @@ async fn post_step(app: &TestApp, path: &str, answers: &[(&str, &str)]) -> reqwe
     app.post_form(path, &form).await
 }
 
-async fn start_passport_draft(app: &TestApp) -> String {
+pub(crate) async fn start_passport_draft(app: &TestApp) -> String {
     let (status, service) = app.get_text("/services/passport_replacement").await;
     assert_eq!(status, 200);
     assert!(service.contains("Подать заявление"), "{service}");
@@ -149,7 +153,7 @@ async fn a_citizen_fills_a_prefilled_passport_replacement_step_by_step_signs_and
         html.contains("value=\"01.05.2006\""),
         "the date as people type it"
     );
-    assert!(html.contains("value=\"112-233-445 95\""));
+    assert!(html.contains("value=\"123-456-789 64\""));
     assert!(html.contains("заполнено из профиля"));
     assert!(
         html.contains(&format!("href=\"/applications/{id}/steps/reason\"")),
@@ -166,7 +170,7 @@ async fn a_citizen_fills_a_prefilled_passport_replacement_step_by_step_signs_and
             ("birth_date", "01.05.2006"),
             ("sex", "female"),
             ("place_of_birth", "город Пермь Пермского края"),
-            ("snils", "112-233-445 96"),
+            ("snils", "123-456-789 65"),
         ],
     )
     .await;
@@ -175,7 +179,7 @@ async fn a_citizen_fills_a_prefilled_passport_replacement_step_by_step_signs_and
     assert!(html.contains("контрольное число не сходится"), "{html}");
     assert!(html.contains("value=\"город Пермь Пермского края\""));
     assert!(
-        html.contains("value=\"112-233-445 96\""),
+        html.contains("value=\"123-456-789 65\""),
         "the typed value stays"
     );
 
@@ -189,7 +193,7 @@ async fn a_citizen_fills_a_prefilled_passport_replacement_step_by_step_signs_and
             ("birth_date", "01.05.2006"),
             ("sex", "female"),
             ("place_of_birth", "город Пермь Пермского края"),
-            ("snils", "11223344595"),
+            ("snils", "12345678964"),
         ],
     )
     .await;
@@ -351,7 +355,7 @@ async fn a_citizen_fills_a_prefilled_passport_replacement_step_by_step_signs_and
         store::hex(&Sha256::digest(v.canonical.as_bytes()))
     );
     let canonical: serde_json::Value = serde_json::from_str(&v.canonical).expect("json");
-    assert_eq!(canonical["answers"]["snils"], "112-233-445 95");
+    assert_eq!(canonical["answers"]["snils"], "123-456-789 64");
     assert_eq!(canonical["answers"]["reason"], "age_20");
     assert!(
         canonical["answers"].get("lost_on").is_none(),
@@ -449,7 +453,7 @@ async fn a_citizen_fills_a_prefilled_passport_replacement_step_by_step_signs_and
     );
 }
 
-async fn row_owner(app: &TestApp, id: &str) -> String {
+pub(crate) async fn row_owner(app: &TestApp, id: &str) -> String {
     let mut conn = app.state.db.connection().await.expect("db");
     sqlx::query_scalar::<_, String>("SELECT owner_id FROM applications WHERE id = $1")
         .bind(id)
@@ -586,4 +590,68 @@ async fn a_simplified_account_is_told_how_to_reach_the_level_a_service_needs() {
     // An appeal needs only a registered account.
     let (_, appeal) = app.get_text("/services/appeal").await;
     assert!(appeal.contains("/services/appeal/apply"));
+}
+
+/// A passport replacement at 20, filled and signed through the pages with this photo: its id
+/// and number.
+pub(crate) async fn submitted_passport(app: &TestApp, photo: &str) -> (String, ApplicationNumber) {
+    let id = start_passport_draft(app).await;
+    let steps: [(&str, Vec<(&str, &str)>); 6] = [
+        ("reason", vec![("reason", "age_20")]),
+        (
+            "person",
+            vec![
+                ("surname", "Петрова"),
+                ("given_name", "Анна"),
+                ("birth_date", "01.05.2006"),
+                ("sex", "female"),
+                ("place_of_birth", "г. Пермь"),
+                ("snils", "12345678964"),
+            ],
+        ),
+        (
+            "current_passport",
+            vec![
+                ("passport_number", "57 20 123456"),
+                ("passport_issued_on", "01.06.2020"),
+                ("passport_issuer", "ГУ МВД России по Пермскому краю"),
+                ("passport_division_code", "590-001"),
+            ],
+        ),
+        (
+            "address",
+            vec![
+                (
+                    "registration_address",
+                    "614000, Пермский край, Пермь, ул. Ленина, 5, 12",
+                ),
+                ("phone", "+79120000399"),
+            ],
+        ),
+        ("photo_and_children", vec![("photo", photo)]),
+        ("consent", vec![("data_correct", "yes"), ("agree", "yes")]),
+    ];
+    for (step, answers) in steps {
+        let r = post_step(app, &format!("/applications/{id}/steps/{step}"), &answers).await;
+        assert_eq!(
+            r.status(),
+            303,
+            "{step}: {}",
+            r.text().await.unwrap_or_default()
+        );
+    }
+    let (_, html) = app.get_text(&format!("/applications/{id}/check")).await;
+    let r = app
+        .post_form(
+            &format!("/applications/{id}/submit"),
+            &[("_csrf", &csrf_token(&html)), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status(), 303);
+    let plain = location(&r)
+        .rsplit('=')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    (id, ApplicationNumber::parse(&plain).expect("number"))
 }

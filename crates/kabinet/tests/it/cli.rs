@@ -506,16 +506,21 @@ async fn a_crash_in_the_middle_of_an_upload_leaves_nothing_after_a_restart() {
 }
 
 /// An SMS gateway that holds its first request for a minute and answers the rest at once.
+/// The phone whose SMS the hanging gateway counts.
+const WATCHED_PHONE: &str = "79120000901";
+
 async fn gateway_that_hangs_once() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let hits = std::sync::Arc::new(AtomicUsize::new(0));
     let counted = hits.clone();
     let app = axum::Router::new().route(
         "/send",
-        axum::routing::post(move || {
+        axum::routing::post(move |body: String| {
             let counted = counted.clone();
             async move {
-                if counted.fetch_add(1, Ordering::SeqCst) == 0 {
+                // Only the registration's code counts: the demo citizen's deadline reminders go
+                // out by SMS too, on days that depend on today's date.
+                if body.contains(WATCHED_PHONE) && counted.fetch_add(1, Ordering::SeqCst) == 0 {
                     tokio::time::sleep(Duration::from_secs(60)).await;
                 }
                 "ok"

@@ -19,6 +19,7 @@ mod legal;
 mod links;
 mod migrations;
 mod notifications;
+mod office;
 mod passkeys;
 mod profile;
 mod profile_sources;

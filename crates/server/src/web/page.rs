@@ -59,6 +59,12 @@ impl PageCtx {
 
     /// `aria-current="page"` belongs on the navigation link of the page being shown.
     /// Whether the signed-in person runs the service (the header shows the operator's pages).
+    pub fn is_officer(&self) -> bool {
+        self.user
+            .as_ref()
+            .is_some_and(|u| u.role == domain::Role::Officer)
+    }
+
     pub fn is_operator(&self) -> bool {
         self.user
             .as_ref()
@@ -94,7 +100,7 @@ impl PageCtx {
     }
 
     /// The operator's pages, for the menu on each of them (the sandbox among them).
-    pub fn operator_menu(&self) -> [(&'static str, &'static str); 8] {
+    pub fn operator_menu(&self) -> [(&'static str, &'static str); 9] {
         let pick = |ru, en| self.lang.pick(ru, en);
         [
             ("/operator", pick("Обзор", "Overview")),
@@ -106,6 +112,7 @@ impl PageCtx {
                 pick("Восстановление доступа", "Access recovery"),
             ),
             ("/operator/kinds", pick("Виды документов", "Document kinds")),
+            ("/operator/agencies", pick("Ведомства", "Agencies")),
             ("/operator/bulletins", pick("Рассылки", "Mailings")),
             ("/operator/audit", self.t.nav_journal),
         ]

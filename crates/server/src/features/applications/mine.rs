@@ -30,6 +30,7 @@ pub fn pages() -> Routes {
         .route("/applications", get(list))
         .route("/applications/{id}", get(view))
         .route("/applications/{id}/withdraw", post(withdraw))
+        .route("/applications/{id}/answer", post(answer))
 }
 
 pub struct Texts {
@@ -63,6 +64,16 @@ pub struct Texts {
     pub submitted_banner: &'static str,
     pub digest: &'static str,
     pub bad_number: &'static str,
+    pub answered: &'static str,
+    pub errors_heading: &'static str,
+    pub asked: &'static str,
+    pub your_answer: &'static str,
+    pub attach: &'static str,
+    pub add_document: &'static str,
+    pub send_answer: &'static str,
+    pub outcome: &'static str,
+    pub open_result: &'static str,
+    pub dialog: &'static str,
 }
 
 static RU: Texts = Texts {
@@ -96,6 +107,16 @@ static RU: Texts = Texts {
     submitted_banner: "Заявление отправлено. Его номер",
     digest: "Контрольная сумма SHA-256 подписанных сведений",
     bad_number: "Номер заявления — 10 цифр, например 1234-5678-90; проверьте цифры",
+    answered: "Ответ отправлен в ведомство. Заявление снова на рассмотрении.",
+    errors_heading: "Исправьте ошибки",
+    asked: "Ведомство просит уточнить",
+    your_answer: "Ваш ответ",
+    attach: "Приложить файлы из «Моих документов»",
+    add_document: "Добавить документ в «Мои документы»",
+    send_answer: "Отправить ответ",
+    outcome: "Решение ведомства",
+    open_result: "Открыть новый документ",
+    dialog: "Переписка с ведомством",
 };
 
 static EN: Texts = Texts {
@@ -129,6 +150,16 @@ static EN: Texts = Texts {
     submitted_banner: "The application is sent. Its number is",
     digest: "SHA-256 of the signed details",
     bad_number: "An application number is 10 digits, e.g. 1234-5678-90; check the digits",
+    answered: "The answer is sent to the agency. The application is in review again.",
+    errors_heading: "There is a problem",
+    asked: "The agency asks for more",
+    your_answer: "Your answer",
+    attach: "Attach files from My documents",
+    add_document: "Add a document to My documents",
+    send_answer: "Send the answer",
+    outcome: "The agency's decision",
+    open_result: "Open the new document",
+    dialog: "Messages with the agency",
 };
 
 fn texts(lang: Lang) -> &'static Texts {
@@ -328,8 +359,8 @@ async fn list(
 /// A line of the journal.
 pub struct JournalLine {
     pub when: String,
+    pub what: String,
     pub status: StatusTag,
-    pub who: String,
     pub comment: Option<String>,
 }
 
@@ -357,12 +388,30 @@ struct ApplicationPage {
     can_withdraw: bool,
     just_submitted: bool,
     withdrawn: bool,
+    dialog: Vec<Said>,
+    /// What the agency asked, while it waits for the citizen.
+    asked: Option<String>,
+    files_to_choose: Vec<(String, String)>,
+    answer_error: Option<&'static str>,
+    answer_text: String,
+    answered: bool,
+    outcome_note: Option<String>,
+    result_document: Option<String>,
+}
+
+/// A message of the dialog as the citizen sees it.
+pub struct Said {
+    pub when: String,
+    pub who: String,
+    pub body: String,
+    pub files: Vec<String>,
 }
 
 #[derive(Deserialize, Default)]
 struct ViewQuery {
     submitted: Option<String>,
     withdrawn: Option<String>,
+    answered: Option<String>,
 }
 
 async fn view(
@@ -372,12 +421,30 @@ async fn view(
     Path(id): Path<String>,
     Query(q): Query<ViewQuery>,
 ) -> Result<Response, PageError> {
-    let lang = page.lang;
-    let me = user.user();
-    let app = service::load(&state, &me.id, &id).await?;
+    let app = service::load(&state, &user.user().id, &id).await?;
     if app.is_draft() {
         return Ok(Redirect::to(&format!("/applications/{id}/resume")).into_response());
     }
+    Ok(
+        application_page(&state, &user, app, &q, None, String::new(), page)
+            .await?
+            .into_response(),
+    )
+}
+
+async fn application_page(
+    state: &AppState,
+    user: &SignedIn,
+    app: service::Loaded,
+    q: &ViewQuery,
+    answer_error: Option<&'static str>,
+    answer_text: String,
+    page: PageCtx,
+) -> Result<ApplicationPage, PageError> {
+    let state = state.clone();
+    let lang = page.lang;
+    let me = user.user();
+    let id = app.row.id.clone();
     let catalogue = Catalogue::load(&state.db).await?;
     let agency = catalogue
         .agency(&app.row.agency_code)
@@ -388,19 +455,48 @@ async fn view(
     let versions = repo::versions(&mut conn, &id).await?;
     let latest = versions.last().map_or(1, |v| v.version);
     let attached = repo::files(&mut conn, &id, latest).await?;
+    let everything = repo::all_files(&mut conn, &id).await?;
+    let messages = repo::messages(&mut conn, &id).await?;
     drop(conn);
+    let dialog: Vec<Said> = messages
+        .iter()
+        .map(|m| Said {
+            when: local_time::shown(m.at, &me.time_zone),
+            who: match m.party.as_str() {
+                "citizen" => lang.pick("Вы", "You").to_owned(),
+                _ => agency.clone(),
+            },
+            body: m.body.clone(),
+            files: everything
+                .iter()
+                .filter(|f| f.field == format!("message:{}", m.id))
+                .map(|f| f.name.clone())
+                .collect(),
+        })
+        .collect();
+    let waiting = app.status == Status::AwaitingCitizen;
+    let asked = waiting
+        .then(|| messages.iter().rev().find(|m| m.party == "agency"))
+        .flatten()
+        .map(|m| m.body.clone());
+    let files_to_choose = if waiting {
+        service::choosable(&state, &me.id)
+            .await?
+            .into_iter()
+            .map(|c| (c.file_id, format!("{} — {}", c.document_title, c.name)))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let journal = events
         .iter()
         .map(|e| JournalLine {
+            what: journal_words(&e.kind, &agency, lang),
             when: local_time::shown(e.at, &me.time_zone),
             status: status_tag(
                 Status::from_code(&e.status).unwrap_or(Status::Accepted),
                 lang,
             ),
-            who: match e.party.as_str() {
-                "citizen" => lang.pick("Вы", "You").to_owned(),
-                _ => agency.clone(),
-            },
             comment: e.comment.clone(),
         })
         .collect();
@@ -424,6 +520,14 @@ async fn view(
     let just_submitted =
         q.submitted.as_deref() == app.row.number.as_deref() && q.submitted.is_some();
     Ok(ApplicationPage {
+        dialog,
+        asked,
+        files_to_choose,
+        answer_error,
+        answer_text,
+        answered: q.answered.is_some(),
+        outcome_note: app.row.outcome_note.clone(),
+        result_document: app.row.result_document_id.clone(),
         t: texts(lang),
         service: said(&app.service.name, lang),
         service_code: app.row.service_code.clone(),
@@ -446,8 +550,87 @@ async fn view(
         withdrawn: q.withdrawn.is_some(),
         id,
         page,
+    })
+}
+
+/// The citizen's answer to the agency: words and files from «Мои документы» (boxes of one
+/// name, so the form is read as pairs).
+async fn answer(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    user: SignedIn,
+    page: PageCtx,
+    Path(id): Path<String>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let text: String = pairs
+        .iter()
+        .filter(|(k, _)| k == "text")
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let files: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| k == "files")
+        .map(|(_, v)| v.clone())
+        .collect();
+    let lang = page.lang;
+    let error = match super::office::answer(&state, user.user(), &id, &text, &files, &meta).await {
+        Ok(()) => {
+            return Ok(Redirect::to(&format!("/applications/{id}?answered=1")).into_response());
+        }
+        Err(ApplicationError::Incomplete(_)) => lang.pick(
+            "Напишите ответ или выберите файлы",
+            "Write an answer or choose files",
+        ),
+        Err(ApplicationError::TooLong) => lang.pick(
+            "Ответ слишком длинный: не больше 5000 знаков",
+            "The answer is too long: 5000 characters at most",
+        ),
+        Err(ApplicationError::ForeignFile) => lang.pick(
+            "Выбранный файл больше недоступен: выберите ещё раз",
+            "A chosen file is no longer there: choose again",
+        ),
+        Err(ApplicationError::NotAllowed(_) | ApplicationError::Conflict) => {
+            return Ok(Redirect::to(&format!("/applications/{id}")).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let app = service::load(&state, &user.user().id, &id).await?;
+    let body = application_page(
+        &state,
+        &user,
+        app,
+        &ViewQuery::default(),
+        Some(error),
+        text,
+        page,
+    )
+    .await?;
+    Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+}
+
+/// A journal line in the citizen's words: «МВД России просмотрело ваше заявление».
+fn journal_words(kind: &str, agency: &str, lang: Lang) -> String {
+    match (kind, lang) {
+        ("submitted", Lang::Ru) => "Вы подали заявление".to_owned(),
+        ("submitted", Lang::En) => "You submitted the application".to_owned(),
+        ("viewed", Lang::Ru) => format!("{agency}: просмотрело ваше заявление"),
+        ("viewed", Lang::En) => format!("{agency} viewed your application"),
+        ("taken", Lang::Ru) => format!("{agency}: заявление взято на рассмотрение"),
+        ("taken", Lang::En) => format!("{agency} started on it"),
+        ("asked", Lang::Ru) => format!("{agency}: нужно уточнение"),
+        ("asked", Lang::En) => format!("{agency} asks for more"),
+        ("answered", Lang::Ru) => "Вы ответили на запрос".to_owned(),
+        ("answered", Lang::En) => "You answered".to_owned(),
+        ("completed", Lang::Ru) => format!("{agency}: исполнено"),
+        ("completed", Lang::En) => format!("{agency}: done"),
+        ("rejected", Lang::Ru) => format!("{agency}: отказано"),
+        ("rejected", Lang::En) => format!("{agency}: refused"),
+        ("withdrawn", Lang::Ru) => "Вы отозвали заявление".to_owned(),
+        ("withdrawn", Lang::En) => "You withdrew the application".to_owned(),
+        (_, Lang::Ru) => "Изменение".to_owned(),
+        (_, Lang::En) => "A change".to_owned(),
     }
-    .into_response())
 }
 
 #[derive(Deserialize)]

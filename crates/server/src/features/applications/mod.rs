@@ -4,11 +4,13 @@
 //! are being built (issue 19, see docs/architecture.md «Applications»). The rules are in
 //! `domain::applications`.
 
+mod agencies_admin;
 pub mod catalogue;
 mod controls;
 pub mod fill;
 pub mod mine;
 pub mod office;
+pub mod office_pages;
 pub mod pages;
 mod prefill;
 pub mod service;
@@ -18,4 +20,6 @@ pub fn feature() -> super::Feature {
         .pages(pages::pages())
         .pages(fill::pages())
         .pages(mine::pages())
+        .pages(office_pages::pages())
+        .pages(agencies_admin::pages())
 }

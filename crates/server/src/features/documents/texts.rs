@@ -145,6 +145,7 @@ pub struct Texts {
     pub from_ip: &'static str,
     pub indefinitely: &'static str,
     pub renew_not_online: &'static str,
+    pub renew_online: &'static str,
     pub no: &'static str,
 }
 
@@ -292,7 +293,8 @@ pub static RU: Texts = Texts {
     yes: "да",
     from_ip: "Откуда (IP)",
     indefinitely: "Бессрочно",
-    renew_not_online: "Подать заявление на замену через кабинет пока нельзя: это появится вместе с заявлениями. Здесь — что нужно сделать самому.",
+    renew_not_online: "Для этого документа заявления через кабинет нет. Здесь — что нужно сделать самому.",
+    renew_online: "Подать заявление онлайн",
     no: "нет",
 };
 
@@ -440,7 +442,8 @@ pub static EN: Texts = Texts {
     yes: "yes",
     from_ip: "From (IP)",
     indefinitely: "No expiry",
-    renew_not_online: "Applying for a replacement through the cabinet is not possible yet: it comes with applications. Here is what to do yourself.",
+    renew_not_online: "There is no application for this document in the cabinet. Here is what to do yourself.",
+    renew_online: "Apply online",
     no: "no",
 };
 

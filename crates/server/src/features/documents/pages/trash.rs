@@ -68,6 +68,8 @@ pub(super) struct RenewPage {
     kind_code: String,
     status: StatusView,
     steps: Vec<String>,
+    /// The service that replaces the document online: its code and name.
+    service: Option<(String, String)>,
 }
 
 pub(super) async fn renew(
@@ -85,8 +87,12 @@ pub(super) async fn renew(
     let a = assessor.assess(doc);
     let kind = a.kind.clone().ok_or(PageError::NotFound)?;
     let lang = page.lang;
+    let service = store::catalogue::replacing_service(&state.db, &kind.code)
+        .await?
+        .map(|(code, ru, en)| (code, if lang == Lang::Ru { ru } else { en }));
     Ok(RenewPage {
         t: texts(lang),
+        service,
         id: a.doc.id.clone(),
         title: a.shown_title(lang),
         kind_code: kind.code.clone(),
