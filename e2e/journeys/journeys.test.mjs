@@ -93,6 +93,73 @@ function uniquePhone(mode) {
   return `+7912${base}${String(Date.now() % 10000).padStart(4, '0')}${String(counter).padStart(2, '0')}`;
 }
 
+/** A valid SNILS of random digits (its check number by the Pension Fund's rule). */
+function randomSnils() {
+  const digits = Array.from({ length: 9 }, (_, i) => (i === 0 ? 2 + Math.floor(Math.random() * 7) : Math.floor(Math.random() * 10)));
+  let sum = digits.reduce((acc, d, i) => acc + d * (9 - i), 0);
+  let check = sum < 100 ? sum : sum === 100 || sum === 101 ? 0 : sum % 101;
+  if (check === 100) check = 0;
+  return digits.join('') + String(check).padStart(2, '0');
+}
+
+/** The JSON API as a script calls it. */
+async function api(method, path, token, body) {
+  const r = await fetch(`${service.base}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+/**
+ * A citizen made through the API (registration with the SMS code from the sandbox outbox, a
+ * profile with passport and SNILS, a passport in «Мои документы» with a photo): their phone.
+ */
+async function citizenWithPassport(mode) {
+  const phone = uniquePhone(mode);
+  const started = await api('POST', '/api/v1/auth/register', null, {
+    surname: 'Лебедева', given_name: 'Ирина', phone, email: `apply-${mode}-${counter}@example.ru`,
+    password: PASSWORD, consent_user_agreement: true, consent_personal_data: true,
+  });
+  const code = await smsCode(phone);
+  const { token } = await api('POST', '/api/v1/auth/confirm-phone', null, {
+    registration_id: started.registration_id, code, device_name: 'e2e',
+  });
+  await api('PATCH', '/api/v1/profile', token, {
+    snils: randomSnils(), passport_series: '4510', passport_number: String(100000 + counter * 7 + { desktop: 1, keyboard: 2, nojs: 3, mobile: 4 }[mode]),
+    passport_issued_on: '2016-03-10', passport_issuer: 'ГУ МВД России по г. Москве', passport_division_code: '770-001',
+    birth_date: '1996-02-20', sex: 'female', place_of_birth: 'г. Москва',
+    reg_region: 'Москва', reg_city: 'Москва', reg_street: 'ул. Тверская', reg_house: '7', reg_flat: '15', reg_postcode: '125009', actual_same: true,
+  });
+  const doc = await api('POST', '/api/v1/documents', token, {
+    kind: 'passport_rf', number: '45 16 123456', issuer: 'ГУ МВД России по г. Москве', issued_on: '2016-03-10',
+    fields: { surname: 'Лебедева', given_name: 'Ирина', birth_date: '1996-02-20', division_code: '770-001' },
+  });
+  const form = new FormData();
+  form.append('file', new Blob([png(350, 450)], { type: 'image/png' }), 'фото 35x45.png');
+  const r = await fetch(`${service.base}/api/v1/documents/${doc.id}/files`, {
+    method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form,
+  });
+  if (r.status !== 201) throw new Error(`upload: ${r.status} ${await r.text()}`);
+  return phone;
+}
+
+async function signIn(page, act, login, password) {
+  await page.goto(`${service.base}/login`);
+  await act.fill('login', login);
+  await act.fill('password', password);
+  await act.press('Войти');
+}
+
+/** Today in Moscow as ДД.ММ.ГГГГ. */
+function todayInMoscow() {
+  const parts = new Intl.DateTimeFormat('ru-RU', { timeZone: 'Europe/Moscow', day: '2-digit', month: '2-digit', year: 'numeric' }).format(new Date());
+  return parts;
+}
+
 async function journey(mode, name, body) {
   const context = await browser.newContext(modes[mode]);
   const page = await context.newPage();
@@ -133,6 +200,98 @@ for (const mode of ['desktop', 'keyboard', 'nojs', 'mobile']) {
         assert.equal(await page.textContent('h1'), 'Замена паспорта гражданина РФ');
         assert.match(await page.textContent('main'), /Госпошлина/);
         await check(page, `${mode}-service`);
+      }));
+
+    test('a citizen replaces a passport online; the officer asks for a better photo and issues the new one', () =>
+      journey(mode, 'application', async (page, act) => {
+        const phone = await citizenWithPassport(mode);
+        await signIn(page, act, phone, PASSWORD);
+        await page.goto(`${service.base}/registry`);
+        await page.goto(`${service.base}/services/passport_replacement`);
+        await check(page, `${mode}-apply-service`);
+        await act.press('Подать заявление');
+        assert.match(page.url(), /\/steps\/reason$/);
+        await act.press('Продолжить');
+        assert.ok(await page.locator('.error-summary').isVisible(), 'nothing chosen: the summary says so');
+        await check(page, `${mode}-apply-reason-error`);
+        await act.check('reason');
+        await act.press('Продолжить');
+        assert.match(page.url(), /\/steps\/person$/);
+        assert.equal(await page.inputValue('[name="surname"]'), 'Лебедева', 'prefilled from the profile');
+        await check(page, `${mode}-apply-person`);
+        await act.press('Продолжить');
+        await check(page, `${mode}-apply-current-passport`);
+        await act.press('Продолжить');
+        await act.press('Продолжить');
+        assert.match(page.url(), /\/steps\/photo_and_children$/);
+        await check(page, `${mode}-apply-photo`);
+        await act.check('photo');
+        await act.press('Продолжить');
+        await act.check('data_correct');
+        await act.check('agree');
+        await act.press('Продолжить');
+        assert.match(page.url(), /\/check$/);
+        assert.match(await page.textContent('main'), /фото 35x45\.png/);
+        await check(page, `${mode}-apply-check`);
+        await act.fill('password', PASSWORD);
+        await act.press('Подписать и отправить');
+        const plain = new URL(page.url()).searchParams.get('submitted');
+        assert.match(plain, /^\d{10}$/);
+        const number = `${plain.slice(0, 4)}-${plain.slice(4, 8)}-${plain.slice(8)}`;
+        assert.match(await page.textContent('main'), new RegExp(number));
+        await check(page, `${mode}-apply-submitted`);
+        const application = new URL(page.url()).pathname;
+
+        // The officer, in a browser of their own.
+        const officerContext = await browser.newContext(modes[mode]);
+        const desk = await officerContext.newPage();
+        const officer = actor(desk, mode === 'keyboard');
+        try {
+          await signIn(desk, officer, 'officer@demo.kabinet.test', 'Demo-Officer-2026');
+          await desk.goto(`${service.base}/office?agency=mvd`);
+          await check(desk, `${mode}-office-queue`);
+          await officer.follow(number);
+          await check(desk, `${mode}-office-application`);
+          await officer.press('Взять в работу');
+          await officer.fill('what', 'Пришлите фотографию лучшего качества');
+          await officer.press('Запросить');
+          assert.match(await desk.textContent('main'), /Ожидает уточнения/);
+        } finally {
+          await officerContext.close().catch(() => {});
+        }
+
+        // The citizen answers with the photo again.
+        await page.goto(`${service.base}${application}`);
+        assert.match(await page.textContent('main'), /Пришлите фотографию лучшего качества/);
+        await check(page, `${mode}-apply-asked`);
+        await act.fill('text', 'Прикладываю фото получше');
+        await act.check('files');
+        await act.press('Отправить ответ');
+        assert.match(await page.textContent('main'), /Ответ отправлен/);
+
+        const againContext = await browser.newContext(modes[mode]);
+        const desk2 = await againContext.newPage();
+        const officer2 = actor(desk2, mode === 'keyboard');
+        try {
+          await signIn(desk2, officer2, 'officer@demo.kabinet.test', 'Demo-Officer-2026');
+          await desk2.goto(`${service.base}/office/applications/${application.split('/').pop()}`);
+          await officer2.fill('number', `45 26 ${String(200000 + counter).padStart(6, '0')}`);
+          await officer2.fill('issued_on', todayInMoscow());
+          await officer2.fill('issuer', 'ГУ МВД России по г. Москве');
+          await officer2.fill('field_division_code', '770-001');
+          await officer2.press('Исполнить');
+          assert.match(await desk2.textContent('main'), /Готово/);
+        } finally {
+          await againContext.close().catch(() => {});
+        }
+
+        await page.goto(`${service.base}${application}`);
+        assert.match(await page.textContent('main'), /Готово/);
+        await check(page, `${mode}-apply-done`);
+        await act.press('Открыть новый документ');
+        assert.match(await page.textContent('main'), /45 26/);
+        await page.goto(`${service.base}/applications`);
+        await check(page, `${mode}-applications`);
       }));
 
     test('a citizen registers, confirms phone and e-mail, signs out and in again', () =>
