@@ -98,6 +98,9 @@ enum RoleArg {
 enum AdminCommand {
     /// Create an operator account; prints a generated password unless --password-stdin
     CreateOperator(CreateOperator),
+    /// Create an agency officer's account, a member of the agencies named; prints a generated
+    /// password unless --password-stdin
+    CreateOfficer(CreateOfficer),
     /// The audit log
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -118,6 +121,16 @@ struct CreateOperator {
     /// Read the password from standard input instead of generating one
     #[arg(long)]
     password_stdin: bool,
+}
+
+#[derive(Args)]
+struct CreateOfficer {
+    #[command(flatten)]
+    person: CreateOperator,
+    /// An agency the officer works for (its code: mvd, gibdd, fns, sfr, zags, rosreestr, foms,
+    /// municipality…); repeat for several
+    #[arg(long = "agency", required = true, value_name = "CODE")]
+    agencies: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -212,7 +225,11 @@ async fn run(command: Command, config: Config) -> Result<(), Failure> {
         }
         Command::Admin(AdminCommand::CreateOperator(args)) => {
             let state = open(config).await?;
-            create_operator(&state, args).await
+            create_staff(&state, args, Role::Operator).await.map(|_| ())
+        }
+        Command::Admin(AdminCommand::CreateOfficer(args)) => {
+            let state = open(config).await?;
+            create_officer(&state, args).await
         }
         Command::Admin(AdminCommand::Audit(AuditCommand::Verify)) => {
             let state = open(config).await?;
@@ -381,7 +398,49 @@ async fn seed_demo(state: &AppState) -> Result<(), Failure> {
     Ok(())
 }
 
-async fn create_operator(state: &AppState, args: CreateOperator) -> Result<(), Failure> {
+/// An officer's account and their agencies, checked before anything is created.
+async fn create_officer(state: &AppState, args: CreateOfficer) -> Result<(), Failure> {
+    let known: Vec<String> = store::catalogue::agencies(&state.db)
+        .await
+        .map_err(|e| Failure::Run(e.to_string()))?
+        .into_iter()
+        .map(|a| a.code)
+        .collect();
+    if let Some(unknown) = args.agencies.iter().find(|a| !known.contains(a)) {
+        return Err(Failure::Usage(format!(
+            "no agency {unknown:?}; the agencies are: {}",
+            known.join(", ")
+        )));
+    }
+    let id = create_staff(state, args.person, Role::Officer).await?;
+    let now = state.now();
+    let run = |e: store::StoreError| Failure::Run(e.to_string());
+    let mut tx = state.db.begin().await.map_err(run)?;
+    for agency in &args.agencies {
+        store::applications::add_member(&mut tx, &id, agency, now)
+            .await
+            .map_err(run)?;
+        let entry = store::audit::Entry::new(
+            store::audit::Actor::System,
+            store::audit::Action::AgencyMemberAdded,
+        )
+        .object("agency", agency)
+        .subject(&id);
+        store::audit::append(&mut tx, &entry, now)
+            .await
+            .map_err(run)?;
+    }
+    tx.commit().await.map_err(|e| Failure::Run(e.to_string()))?;
+    println!("works for: {}", args.agencies.join(", "));
+    Ok(())
+}
+
+/// Creates a staff account of this role; returns its id.
+async fn create_staff(
+    state: &AppState,
+    args: CreateOperator,
+    role: Role,
+) -> Result<String, Failure> {
     let (password, generated) = if args.password_stdin {
         let mut input = String::new();
         std::io::stdin().read_to_string(&mut input).map_err(|e| {
@@ -392,7 +451,7 @@ async fn create_operator(state: &AppState, args: CreateOperator) -> Result<(), F
         (server::keys::random_token()[..20].to_owned(), true)
     };
     let spec = AccountSpec {
-        role: Role::Operator,
+        role,
         surname: args.surname,
         given_name: args.given_name,
         patronymic: args.patronymic,
@@ -402,12 +461,12 @@ async fn create_operator(state: &AppState, args: CreateOperator) -> Result<(), F
     };
     match provision::create(state, &spec, false).await {
         Ok(Some(id)) => {
-            println!("operator {} created (id {id})", spec.email.trim());
+            println!("{role} {} created (id {id})", spec.email.trim());
             if generated {
                 println!("password: {password}");
                 println!("It is shown only now: store it in a password manager.");
             }
-            Ok(())
+            Ok(id)
         }
         Ok(None) => Err(Failure::Run("the account exists already".to_owned())),
         Err(err @ (provision::ProvisionError::Store(_) | provision::ProvisionError::Hash(_))) => {

@@ -105,6 +105,7 @@ pub async fn open(config: Config, clock: Arc<dyn Clock>) -> Result<AppState, Sta
     Ok(AppState {
         webauthn,
         caches: Arc::default(),
+        services: Arc::default(),
         deadlines: Arc::new(crate::features::documents::reminders::RegistryDeadlines),
         geoip: Arc::new(geoip),
         limiter: Arc::default(),

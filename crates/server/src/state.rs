@@ -29,6 +29,8 @@ pub struct AppState {
     pub limiter: Arc<crate::web::limits::Limiter>,
     /// Per-node caches of the documents pages (see `features::documents::cache`).
     pub caches: Arc<crate::features::documents::cache::Caches>,
+    /// This node's copy of the catalogue of services (see `applications::catalogue::Kept`).
+    pub services: Arc<crate::features::applications::catalogue::Kept>,
     /// The registry's side of the reminder-days choice (see `notifications::reminder_days`).
     pub deadlines: Arc<dyn crate::features::notifications::reminder_days::Deadlines>,
     /// The WebAuthn relying party; None when the public address is not a domain name.

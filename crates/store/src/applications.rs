@@ -913,3 +913,82 @@ pub async fn all_files(
     .await?;
     rows.iter().map(attached_of).collect::<Result<_, _>>()
 }
+
+// --- Drafts' expiry -------------------------------------------------------------------------
+
+/// A draft the sweep looks at: whose, of which service, until when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpiringDraft {
+    pub id: String,
+    pub owner_id: String,
+    pub service_code: String,
+    pub expires_at: Timestamp,
+}
+
+fn expiring_of(r: &AnyRow) -> Result<ExpiringDraft, sqlx::Error> {
+    Ok(ExpiringDraft {
+        id: r.try_get("id")?,
+        owner_id: r.try_get("owner_id")?,
+        service_code: r.try_get("service_code")?,
+        expires_at: from_micros(r.try_get("expires_at")?),
+    })
+}
+
+/// Drafts that expire before `before` (expired ones when `before` is now); with `unwarned`,
+/// only those whose owner was not warned yet.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn drafts_expiring(
+    db: &Db,
+    before: Timestamp,
+    unwarned: bool,
+    limit: i64,
+) -> Result<Vec<ExpiringDraft>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, owner_id, service_code, expires_at FROM applications \
+         WHERE status = 'draft' AND expires_at < $1 AND ($2 = 0 OR expiry_warned = 0) \
+         ORDER BY expires_at, id LIMIT $3",
+    )
+    .bind(micros(before))
+    .bind(i64::from(unwarned))
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    Ok(rows.iter().map(expiring_of).collect::<Result<_, _>>()?)
+}
+
+/// Marks a draft's owner as warned, if the draft still expires then (not saved meanwhile).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn mark_expiry_warned(
+    conn: &mut AnyConnection,
+    id: &str,
+    expires_at: Timestamp,
+) -> Result<bool, StoreError> {
+    let n = sqlx::query(
+        "UPDATE applications SET expiry_warned = 1 WHERE id = $1 AND status = 'draft' \
+         AND expires_at = $2 AND expiry_warned = 0",
+    )
+    .bind(id)
+    .bind(micros(expires_at))
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Removes a draft that has expired (and was not saved meanwhile).
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn delete_expired_draft(
+    conn: &mut AnyConnection,
+    id: &str,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let n = sqlx::query(
+        "DELETE FROM applications WHERE id = $1 AND status = 'draft' AND expires_at < $2",
+    )
+    .bind(id)
+    .bind(micros(now))
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}

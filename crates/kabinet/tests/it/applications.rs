@@ -530,6 +530,9 @@ async fn a_draft_is_listed_resumed_where_it_stopped_and_deleted() {
     assert!(mine.contains("Черновик"), "{mine}");
     assert!(mine.contains("Черновик хранится до"));
     assert!(mine.contains(&format!("/applications/{id}/resume")));
+    // The home page lists it under «Требует внимания».
+    let (_, home) = app.get_text("/").await;
+    assert!(home.contains("1 черновик заявления не отправлен"), "{home}");
     // The service's page offers to go on with it.
     let (_, service) = app.get_text("/services/passport_replacement").await;
     assert!(service.contains(&format!("/applications/{id}/resume")));
@@ -654,4 +657,93 @@ pub(crate) async fn submitted_passport(app: &TestApp, photo: &str) -> (String, A
         .unwrap_or_default()
         .to_owned();
     (id, ApplicationNumber::parse(&plain).expect("number"))
+}
+
+#[tokio::test]
+async fn an_untouched_draft_is_announced_a_week_before_and_removed_after_sixty_days() {
+    use jiff::SignedDuration;
+    use server::features::applications::drafts::sweep;
+    let app = TestApp::spawn().await;
+    citizen_with_passport(&app, "+79120000306", "expiry@example.ru").await;
+    let id = start_passport_draft(&app).await;
+    let day = SignedDuration::from_hours(24);
+
+    app.clock.advance(day * 50);
+    assert_eq!(
+        sweep(&app.state).await.expect("sweep"),
+        (0, 0),
+        "nothing due yet"
+    );
+    app.clock.advance(day * 4);
+    assert_eq!(
+        sweep(&app.state).await.expect("sweep"),
+        (1, 0),
+        "told a week before"
+    );
+    assert_eq!(sweep(&app.state).await.expect("sweep"), (0, 0), "told once");
+    // Weeks later the session has ended: the citizen signs in again.
+    sign_in_again(&app, "+79120000306").await;
+    let (_, inbox) = app.get_text("/notifications").await;
+    assert!(inbox.contains("Черновик заявления будет удалён"), "{inbox}");
+
+    // Saving a step keeps it 60 more days, and the warning is due again then.
+    let r = post_step(
+        &app,
+        &format!("/applications/{id}/steps/reason"),
+        &[("reason", "age_45")],
+    )
+    .await;
+    assert_eq!(r.status(), 303);
+    app.clock.advance(day * 10);
+    assert_eq!(
+        sweep(&app.state).await.expect("sweep"),
+        (0, 0),
+        "saved: not expiring"
+    );
+    app.clock.advance(day * 51);
+    assert_eq!(
+        sweep(&app.state).await.expect("sweep"),
+        (0, 1),
+        "removed after 60 days"
+    );
+    sign_in_again(&app, "+79120000306").await;
+    assert_eq!(
+        app.get(&format!("/applications/{id}/resume"))
+            .await
+            .status(),
+        404
+    );
+    let (records, _) = store::audit::search(
+        &app.state.db,
+        &store::audit::Search {
+            subject_id: None,
+            actor_id: None,
+            action_prefix: Some("application.draft_deleted"),
+            ip: None,
+            object_id: Some(&id),
+            from: None,
+            to: None,
+        },
+        10,
+        0,
+    )
+    .await
+    .expect("audit");
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].actor_kind, "system");
+}
+
+async fn sign_in_again(app: &TestApp, login: &str) {
+    let (_, html) = app.get_text("/login").await;
+    let r = app
+        .post_form(
+            "/login",
+            &[
+                ("_csrf", &csrf_token(&html)),
+                ("login", login),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 303, "signed in again");
 }

@@ -226,12 +226,50 @@ fn migrate_demo_and_admin_commands_work_and_are_idempotent() {
     assert!(generated.status.success());
     assert!(stdout(&generated).contains("password: "));
 
+    // An officer works for the agencies named; a code that is no agency is refused before
+    // anything is created, naming the agencies there are.
+    let officer = |agency: &str, email: &str| {
+        run(
+            &dir,
+            &[
+                "admin",
+                "create-officer",
+                "--email",
+                email,
+                "--surname",
+                "Сидоров",
+                "--given-name",
+                "Олег",
+                "--agency",
+                "mvd",
+                "--agency",
+                agency,
+            ],
+        )
+    };
+    let unknown = officer("police", "officer1@example.ru");
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        stderr(&unknown).contains("municipality"),
+        "{}",
+        stderr(&unknown)
+    );
+    let seated = officer("municipality", "officer1@example.ru");
+    assert!(seated.status.success(), "{}", stderr(&seated));
+    assert!(stdout(&seated).contains("officer officer1@example.ru created"));
+    assert!(stdout(&seated).contains("works for: mvd, municipality"));
+    assert_eq!(
+        officer("municipality", "officer1@example.ru").status.code(),
+        Some(2),
+        "the account exists"
+    );
+
     let verify = run(&dir, &["admin", "audit", "verify"]);
     assert!(verify.status.success(), "{}", stderr(&verify));
-    // Three accounts, two operators created by hand, six demo documents, the demo profile
-    // filled from her passport and SNILS.
+    // Three accounts, two operators and an officer created by hand (the officer's account and
+    // its two agencies), six demo documents, the demo profile filled from her passport and SNILS.
     assert!(
-        stdout(&verify).contains("13 records"),
+        stdout(&verify).contains("16 records"),
         "{}",
         stdout(&verify)
     );

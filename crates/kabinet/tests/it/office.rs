@@ -214,6 +214,11 @@ async fn an_officer_asks_for_a_better_photo_and_completes_the_passport_which_rep
         !mine.contains("Проверить по базе"),
         "the internal note never reaches the citizen"
     );
+    let (_, home) = app.get_text("/").await;
+    assert!(
+        home.contains("Ведомство ждёт ответа: Замена паспорта"),
+        "the home asks the citizen to answer: {home}"
+    );
 
     // The citizen answers with a new photo from «Мои документы».
     let (_, docs) = api

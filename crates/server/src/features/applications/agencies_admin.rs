@@ -62,7 +62,7 @@ async fn page_of(
     page: PageCtx,
 ) -> Result<AgenciesPage, PageError> {
     let lang = page.lang;
-    let catalogue = Catalogue::load(&state.db).await?;
+    let catalogue = Catalogue::current(state).await?;
     let members = repo::members(&state.db).await?;
     Ok(AgenciesPage {
         ru: lang == Lang::Ru,
@@ -127,7 +127,7 @@ async fn add(
 ) -> Result<Response, PageError> {
     let operator = Operator::check(user)?;
     let lang = page.lang;
-    let catalogue = Catalogue::load(&state.db).await?;
+    let catalogue = Catalogue::current(&state).await?;
     let mut errors = FormErrors::default();
     if catalogue.agency(&form.agency).is_none() {
         errors.push(

@@ -34,7 +34,52 @@ fn words(ru: &str, en: &str) -> domain::applications::form::Words {
     }
 }
 
+/// How long a node trusts its copy of the catalogue: the catalogue changes only when an operator
+/// edits it, and a search must not read the database (the service pages are the busiest).
+pub const CATALOGUE_FOR: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// A node's copy of the catalogue and until when it is trusted.
+#[derive(Default)]
+pub struct Kept(std::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<Catalogue>)>>);
+
+impl Kept {
+    /// Drops the copy (after an edit on this node), so the next request reads the store.
+    pub fn forget(&self) {
+        *self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+    }
+}
+
 impl Catalogue {
+    /// The catalogue as this node keeps it, read again after [`CATALOGUE_FOR`].
+    pub async fn current(
+        state: &crate::state::AppState,
+    ) -> Result<std::sync::Arc<Self>, StoreError> {
+        let now = std::time::Instant::now();
+        {
+            let kept = state
+                .services
+                .0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some((until, catalogue)) = kept.as_ref()
+                && now < *until
+            {
+                return Ok(catalogue.clone());
+            }
+        }
+        let fresh = std::sync::Arc::new(Self::load(&state.db).await?);
+        *state
+            .services
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            Some((now + CATALOGUE_FOR, fresh.clone()));
+        Ok(fresh)
+    }
+
     pub async fn load(db: &Db) -> Result<Self, StoreError> {
         let agencies = repo::agencies(db)
             .await?

@@ -158,7 +158,7 @@ async fn start(
     user: SignedIn,
     Path(code): Path<String>,
 ) -> Result<Response, PageError> {
-    let catalogue = super::catalogue::Catalogue::load(&state.db).await?;
+    let catalogue = super::catalogue::Catalogue::current(&state).await?;
     let entry = catalogue.get(&code).ok_or(PageError::NotFound)?;
     let profile = store::users::profile(&state.db, &user.user().id)
         .await?

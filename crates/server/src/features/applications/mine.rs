@@ -286,7 +286,7 @@ async fn list(
 ) -> Result<ListPage, PageError> {
     let lang = page.lang;
     let me = user.user();
-    let catalogue = Catalogue::load(&state.db).await?;
+    let catalogue = Catalogue::current(&state).await?;
     let clean = |v: &Option<String>| {
         v.as_deref()
             .map(str::trim)
@@ -445,7 +445,7 @@ async fn application_page(
     let lang = page.lang;
     let me = user.user();
     let id = app.row.id.clone();
-    let catalogue = Catalogue::load(&state.db).await?;
+    let catalogue = Catalogue::current(&state).await?;
     let agency = catalogue
         .agency(&app.row.agency_code)
         .map(|a| said(&a.name, lang))

@@ -5,8 +5,10 @@
 //! `domain::applications`.
 
 mod agencies_admin;
+mod attention;
 pub mod catalogue;
 mod controls;
+pub mod drafts;
 pub mod fill;
 pub mod mine;
 pub mod office;
@@ -17,6 +19,11 @@ pub mod service;
 
 pub fn feature() -> super::Feature {
     super::Feature::new("applications")
+        .attention(attention::source)
+        .job(
+            crate::worker::Job::new(drafts::DRAFTS_JOB, drafts::drafts_job)
+                .every(crate::worker::Every::Hour),
+        )
         .pages(pages::pages())
         .pages(fill::pages())
         .pages(mine::pages())

@@ -119,7 +119,7 @@ async fn queue(
     let officer = officer_of(&state, &user).await?;
     let lang = page.lang;
     let me = user.user();
-    let catalogue = Catalogue::load(&state.db).await?;
+    let catalogue = Catalogue::current(&state).await?;
     let agency = q
         .agency
         .filter(|a| officer.agencies.contains(a))

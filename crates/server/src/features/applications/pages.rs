@@ -166,7 +166,7 @@ async fn catalogue(
     Query(search): Query<SearchQuery>,
 ) -> Result<CataloguePage, PageError> {
     let lang = page.lang;
-    let catalogue = Catalogue::load(&state.db).await?;
+    let catalogue = Catalogue::current(&state).await?;
     let query: String = search.q.unwrap_or_default().chars().take(200).collect();
     let searched = !query.trim().is_empty();
     let found: Vec<Line> = if searched {
@@ -236,7 +236,7 @@ async fn category(
     Path(code): Path<String>,
 ) -> Result<CategoryPage, PageError> {
     let lang = page.lang;
-    let catalogue = Catalogue::load(&state.db).await?;
+    let catalogue = Catalogue::current(&state).await?;
     let category = catalogue.category(&code).ok_or(PageError::NotFound)?;
     Ok(CategoryPage {
         t: texts(lang),
@@ -292,7 +292,7 @@ async fn service(
         }
         None => (None, None::<bool>),
     };
-    let catalogue = Catalogue::load(&state.db).await?;
+    let catalogue = Catalogue::current(&state).await?;
     let entry = catalogue.get(&code).ok_or(PageError::NotFound)?;
     let s = &entry.service;
     let pick = |w| said(w, lang);

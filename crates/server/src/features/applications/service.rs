@@ -116,7 +116,7 @@ pub async fn start(
     service_code: &str,
     meta: &RequestMeta,
 ) -> Result<String, ApplicationError> {
-    let catalogue = Catalogue::load(&state.db).await?;
+    let catalogue = Catalogue::current(state).await?;
     let service: &ServiceEntry = catalogue
         .get(service_code)
         .ok_or(ApplicationError::NotFound)?;
