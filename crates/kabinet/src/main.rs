@@ -101,6 +101,8 @@ enum AdminCommand {
     /// Create an agency officer's account, a member of the agencies named; prints a generated
     /// password unless --password-stdin
     CreateOfficer(CreateOfficer),
+    /// Issue an API key for an agency's own system; prints the key (shown only this once)
+    CreateAgencyKey(CreateAgencyKey),
     /// The audit log
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -131,6 +133,16 @@ struct CreateOfficer {
     /// municipality…); repeat for several
     #[arg(long = "agency", required = true, value_name = "CODE")]
     agencies: Vec<String>,
+}
+
+#[derive(Args)]
+struct CreateAgencyKey {
+    /// The agency's code (mvd, gibdd, fns, sfr, zags, rosreestr, foms, municipality…)
+    #[arg(long, value_name = "CODE")]
+    agency: String,
+    /// Which system uses the key, as the operator's page lists it
+    #[arg(long)]
+    name: String,
 }
 
 #[derive(Subcommand)]
@@ -230,6 +242,10 @@ async fn run(command: Command, config: Config) -> Result<(), Failure> {
         Command::Admin(AdminCommand::CreateOfficer(args)) => {
             let state = open(config).await?;
             create_officer(&state, args).await
+        }
+        Command::Admin(AdminCommand::CreateAgencyKey(args)) => {
+            let state = open(config).await?;
+            create_agency_key(&state, args).await
         }
         Command::Admin(AdminCommand::Audit(AuditCommand::Verify)) => {
             let state = open(config).await?;
@@ -398,20 +414,46 @@ async fn seed_demo(state: &AppState) -> Result<(), Failure> {
     Ok(())
 }
 
-/// An officer's account and their agencies, checked before anything is created.
-async fn create_officer(state: &AppState, args: CreateOfficer) -> Result<(), Failure> {
+/// Checks that the agency codes exist; the error names the ones that do.
+async fn known_agencies(state: &AppState, codes: &[String]) -> Result<(), Failure> {
     let known: Vec<String> = store::catalogue::agencies(&state.db)
         .await
         .map_err(|e| Failure::Run(e.to_string()))?
         .into_iter()
         .map(|a| a.code)
         .collect();
-    if let Some(unknown) = args.agencies.iter().find(|a| !known.contains(a)) {
-        return Err(Failure::Usage(format!(
+    match codes.iter().find(|a| !known.contains(a)) {
+        Some(unknown) => Err(Failure::Usage(format!(
             "no agency {unknown:?}; the agencies are: {}",
             known.join(", ")
-        )));
+        ))),
+        None => Ok(()),
     }
+}
+
+/// An agency key for the agency's system, printed once.
+async fn create_agency_key(state: &AppState, args: CreateAgencyKey) -> Result<(), Failure> {
+    known_agencies(state, std::slice::from_ref(&args.agency)).await?;
+    let name = args.name.trim();
+    if name.is_empty() {
+        return Err(Failure::Usage("--name must name the system".into()));
+    }
+    let key = server::features::applications::systems::create_key(
+        state,
+        &args.agency,
+        name,
+        store::audit::Actor::Console,
+        None,
+    )
+    .await
+    .map_err(|e| Failure::Run(e.to_string()))?;
+    println!("{key}");
+    Ok(())
+}
+
+/// An officer's account and their agencies, checked before anything is created.
+async fn create_officer(state: &AppState, args: CreateOfficer) -> Result<(), Failure> {
+    known_agencies(state, &args.agencies).await?;
     let id = create_staff(state, args.person, Role::Officer).await?;
     let now = state.now();
     let run = |e: store::StoreError| Failure::Run(e.to_string());

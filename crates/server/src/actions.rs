@@ -45,6 +45,16 @@ pub fn words(action: Action) -> (&'static str, &'static str) {
             "Сотрудник исключён из ведомства",
             "Officer removed from an agency",
         ),
+        Action::AgencyKeyCreated => ("Выпущен ключ API ведомства", "Agency API key issued"),
+        Action::AgencyKeyRevoked => ("Отозван ключ API ведомства", "Agency API key revoked"),
+        Action::AgencyWebhookSet => (
+            "Задан адрес уведомлений ведомства",
+            "Agency webhook endpoint set",
+        ),
+        Action::AgencyWebhookRemoved => (
+            "Удалён адрес уведомлений ведомства",
+            "Agency webhook endpoint removed",
+        ),
         Action::DocumentChanged => ("Изменены сведения документа", "Document details changed"),
         Action::DocumentFileAdded => ("Добавлен файл документа", "Document file added"),
         Action::DocumentFileReplaced => {
@@ -207,6 +217,7 @@ fn by_whom(actor: &str, lang: Lang) -> &'static str {
     match actor {
         "system" => lang.pick(" (автоматически)", " (automatically)"),
         "officer" => lang.pick(" (сотрудник ведомства)", " (agency officer)"),
+        "agency_system" => lang.pick(" (система ведомства)", " (the agency's system)"),
         "operator" => lang.pick(" (оператор)", " (operator)"),
         _ => "",
     }

@@ -173,6 +173,35 @@ pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0_u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// Seals a small secret that must be read back (an authenticator's seed, a webhook's signing
+/// secret): AES-256-GCM under `key` with a random nonce, base64 of nonce ‖ ciphertext.
+pub fn seal(key: &[u8; 32], secret: &[u8]) -> String {
+    use aes_gcm::aead::{Aead, Nonce};
+    let cipher = aes_gcm::Aes256Gcm::new(&aes_gcm::Key::<aes_gcm::Aes256Gcm>::from(*key));
+    let mut nonce = [0_u8; 12];
+    rand::fill(&mut nonce);
+    let sealed = cipher
+        .encrypt(&Nonce::<aes_gcm::Aes256Gcm>::from(nonce), secret)
+        .unwrap_or_default();
+    let mut out = nonce.to_vec();
+    out.extend_from_slice(&sealed);
+    base64::engine::general_purpose::STANDARD_NO_PAD.encode(out)
+}
+
+/// The secret [`seal`] sealed, or `None` when it was sealed under another key or altered.
+pub fn unseal(key: &[u8; 32], sealed: &str) -> Option<Vec<u8>> {
+    use aes_gcm::aead::{Aead, Nonce};
+    let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+        .decode(sealed)
+        .ok()?;
+    let (nonce, body) = bytes.split_at_checked(12)?;
+    let nonce: [u8; 12] = nonce.try_into().ok()?;
+    let cipher = aes_gcm::Aes256Gcm::new(&aes_gcm::Key::<aes_gcm::Aes256Gcm>::from(*key));
+    cipher
+        .decrypt(&Nonce::<aes_gcm::Aes256Gcm>::from(nonce), body)
+        .ok()
+}
+
 /// A random token for cookies and links: 32 bytes, base64url.
 pub fn random_token() -> String {
     let mut bytes = [0_u8; 32];

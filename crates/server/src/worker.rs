@@ -20,6 +20,9 @@ pub enum JobError {
     /// Worth another try later (network down, server busy).
     #[error("{0}")]
     Retry(String),
+    /// Worth another try after this long (a protocol with its own retry schedule).
+    #[error("{1}")]
+    RetryAfter(SignedDuration, String),
     /// Will never work (malformed payload): straight to the dead-letter list.
     #[error("{0}")]
     Permanent(String),
@@ -254,7 +257,11 @@ pub async fn run_one(state: &AppState, registry: &Registry, job: ClaimedJob) {
         }),
         Err(err) => {
             let permanent = matches!(err, JobError::Permanent(_));
-            jobs::fail(&state.db, &job, &err.to_string(), permanent, now)
+            let after = match err {
+                JobError::RetryAfter(after, _) => Some(*after),
+                _ => None,
+            };
+            jobs::fail(&state.db, &job, &err.to_string(), permanent, after, now)
                 .await
                 .map(|outcome| match outcome {
                     FailOutcome::RetryAt(at) => tracing::warn!(

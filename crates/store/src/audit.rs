@@ -32,6 +32,10 @@ pub enum Actor {
     Anonymous,
     /// The command line on the server (`kabinet admin …`).
     Console,
+    /// An agency's own system, calling the API with the agency key of this id.
+    AgencySystem {
+        key_id: String,
+    },
 }
 
 impl Actor {
@@ -49,12 +53,14 @@ impl Actor {
             Actor::System => "system",
             Actor::Anonymous => "anonymous",
             Actor::Console => "console",
+            Actor::AgencySystem { .. } => "agency_system",
         }
     }
 
     fn id(&self) -> Option<&str> {
         match self {
             Actor::User { id, .. } => Some(id),
+            Actor::AgencySystem { key_id } => Some(key_id),
             _ => None,
         }
     }
@@ -100,6 +106,10 @@ actions! {
     AccountErased = "account.erased",
     AgencyMemberAdded = "agency.member_added",
     AgencyMemberRemoved = "agency.member_removed",
+    AgencyKeyCreated = "agency.key_created",
+    AgencyKeyRevoked = "agency.key_revoked",
+    AgencyWebhookSet = "agency.webhook_set",
+    AgencyWebhookRemoved = "agency.webhook_removed",
     ApplicationAnswered = "application.answered",
     ApplicationAsked = "application.asked",
     ApplicationCompleted = "application.completed",

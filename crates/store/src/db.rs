@@ -391,6 +391,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0019_agency_work.sql"),
         include_str!("../migrations/postgres/0019_agency_work.sql"),
     ),
+    (
+        20,
+        "agency_systems",
+        include_str!("../migrations/sqlite/0020_agency_systems.sql"),
+        include_str!("../migrations/postgres/0020_agency_systems.sql"),
+    ),
 ];
 
 fn migrator(dialect: Dialect) -> Migrator {

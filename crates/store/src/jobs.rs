@@ -200,20 +200,22 @@ pub enum FailOutcome {
     LeaseLost,
 }
 
-/// Records a failed run: retried after a backoff, or dead once its attempts are used up (or at
-/// once when `permanent`).
+/// Records a failed run: retried after a backoff (or after `retry_in`, when the job's protocol
+/// has its own schedule), or dead once its attempts are used up (or at once when `permanent`).
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn fail(
     db: &Db,
     job: &ClaimedJob,
     error: &str,
     permanent: bool,
+    retry_in: Option<SignedDuration>,
     now: Timestamp,
 ) -> Result<FailOutcome, StoreError> {
     let outcome = if permanent || job.attempt >= job.max_attempts {
         FailOutcome::Dead
     } else {
-        FailOutcome::RetryAt(now.checked_add(backoff(job.attempt)).unwrap_or(now))
+        let wait = retry_in.unwrap_or_else(|| backoff(job.attempt));
+        FailOutcome::RetryAt(now.checked_add(wait).unwrap_or(now))
     };
     let (next_state, run_at) = match outcome {
         FailOutcome::RetryAt(at) => (state::PENDING, at),

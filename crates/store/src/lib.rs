@@ -12,6 +12,7 @@
 //! runs in a `debug` span named after the function, with no fields: the statement is known,
 //! values never reach the log.
 
+pub mod agency_systems;
 pub mod applications;
 pub mod audit;
 pub mod catalogue;

@@ -143,7 +143,7 @@ async fn failures_back_off_then_go_to_the_dead_letter_state_and_can_be_retried()
         .expect("claim")
         .expect("due");
     assert_eq!((claimed.id.as_str(), claimed.attempt), (id.as_str(), 1));
-    let outcome = jobs::fail(db, &claimed, "SMTP refused", false, app.state.now())
+    let outcome = jobs::fail(db, &claimed, "SMTP refused", false, None, app.state.now())
         .await
         .expect("fail");
     assert_eq!(
@@ -169,7 +169,7 @@ async fn failures_back_off_then_go_to_the_dead_letter_state_and_can_be_retried()
         .expect("claim")
         .expect("due again");
     assert_eq!(second.attempt, 2);
-    jobs::fail(db, &second, "SMTP refused", false, app.state.now())
+    jobs::fail(db, &second, "SMTP refused", false, None, app.state.now())
         .await
         .expect("fail");
     app.clock.advance(SignedDuration::from_secs(20));
@@ -178,7 +178,7 @@ async fn failures_back_off_then_go_to_the_dead_letter_state_and_can_be_retried()
         .expect("claim")
         .expect("due");
     assert_eq!(third.attempt, 3);
-    let outcome = jobs::fail(db, &third, "SMTP refused", false, app.state.now())
+    let outcome = jobs::fail(db, &third, "SMTP refused", false, None, app.state.now())
         .await
         .expect("fail");
     assert_eq!(outcome, jobs::FailOutcome::Dead);

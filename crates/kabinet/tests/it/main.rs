@@ -3,6 +3,7 @@
 //! in a temporary folder, or a fresh PostgreSQL schema when `KABINET_TEST_DATABASE_URL` is set.
 
 mod accounts;
+mod agency_api;
 mod applications;
 mod audit;
 mod backup;

@@ -12,7 +12,7 @@ use crate::harness::{
     TestApp, app_with_smtp, client, confirm_email, csrf_token, eventually, scan_pdf,
 };
 
-async fn signed_in(app: &TestApp, login: &str, password: &str) -> TestApp {
+pub(crate) async fn signed_in(app: &TestApp, login: &str, password: &str) -> TestApp {
     let browser = app.with_client(client());
     let (_, html) = browser.get_text("/login").await;
     let r = browser
@@ -30,7 +30,7 @@ async fn signed_in(app: &TestApp, login: &str, password: &str) -> TestApp {
 }
 
 /// Posts a form of a page with the page's token.
-async fn post_on(
+pub(crate) async fn post_on(
     who: &TestApp,
     page: &str,
     action: &str,

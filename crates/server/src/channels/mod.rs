@@ -33,7 +33,7 @@ pub struct Channels {
     pub mail: Mailer,
     /// The server's web push identity.
     pub vapid: push::Vapid,
-    /// For push services (no redirects: an address is used as given).
+    /// For push services and agencies' webhooks (no redirects: an address is used as given).
     pub http: reqwest::Client,
 }
 
@@ -268,8 +268,12 @@ async fn record(
     let Some(id) = delivery else { return };
     let (status, error) = match result {
         Ok(()) => ("sent", None),
-        Err(JobError::Retry(e)) if attempt < max_attempts => ("retrying", Some(e.as_str())),
-        Err(JobError::Retry(e) | JobError::Permanent(e)) => ("failed", Some(e.as_str())),
+        Err(JobError::Retry(e) | JobError::RetryAfter(_, e)) if attempt < max_attempts => {
+            ("retrying", Some(e.as_str()))
+        }
+        Err(JobError::Retry(e) | JobError::RetryAfter(_, e) | JobError::Permanent(e)) => {
+            ("failed", Some(e.as_str()))
+        }
     };
     if let Err(e) =
         store::notifications::record_attempt(&state.db, id, status, error, state.now()).await

@@ -177,6 +177,19 @@ impl utoipa::Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+        // An agency's system: a key the operator makes for one agency, sent the same way.
+        components.add_security_scheme(
+            "agency_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "An agency key (made at /operator/agencies/{code}/systems or with \
+                         `kabinet admin create-agency-key`); it sees its agency's applications only",
+                    ))
+                    .build(),
+            ),
+        );
     }
 }
 

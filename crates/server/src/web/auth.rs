@@ -77,6 +77,26 @@ const NO_TOKEN: Msg = Msg::new(
     "Authentication required: send the token in the Authorization: Bearer header.",
 );
 
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+fn unauthorized() -> Response {
+    let mut response =
+        ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", NO_TOKEN).into_response();
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static("Bearer"),
+    );
+    response
+}
+
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = Response;
 
@@ -84,27 +104,34 @@ impl FromRequestParts<AppState> for ApiUser {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .filter(|t| !t.is_empty());
-        let unauthorized = || {
-            let mut response =
-                ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", NO_TOKEN).into_response();
-            response.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static("Bearer"),
-            );
-            response
-        };
-        let Some(token) = token else {
+        let Some(token) = bearer(parts) else {
             return Err(unauthorized());
         };
         match store::tokens::authenticate(&state.db, &keys::token_hash(token), state.now()).await {
             Ok(Some((token_id, user))) => Ok(ApiUser { token_id, user }),
+            Ok(None) => Err(unauthorized()),
+            Err(err) => Err(ApiError::internal(err).into_response()),
+        }
+    }
+}
+
+/// An agency's system, from `Authorization: Bearer <agency key>`: a key the operator made for one
+/// agency. A citizen's token is not an agency key, nor the other way round.
+pub struct AgencySystem(pub store::agency_systems::AgencyKey);
+
+impl FromRequestParts<AppState> for AgencySystem {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Some(token) = bearer(parts) else {
+            return Err(unauthorized());
+        };
+        let hash = keys::token_hash(token);
+        match store::agency_systems::authenticate(&state.db, &hash, state.now()).await {
+            Ok(Some(key)) => Ok(AgencySystem(key)),
             Ok(None) => Err(unauthorized()),
             Err(err) => Err(ApiError::internal(err).into_response()),
         }

@@ -202,14 +202,6 @@ fn show_day(iso: Option<&str>) -> String {
         .unwrap_or_default()
 }
 
-fn shown_number(row: &ApplicationRow) -> String {
-    row.number
-        .as_deref()
-        .and_then(|n| ApplicationNumber::parse(n).ok())
-        .map(|n| n.to_string())
-        .unwrap_or_default()
-}
-
 fn line(row: &ApplicationRow, catalogue: &Catalogue, tz: &str, lang: Lang) -> Line {
     let t = texts(lang);
     let status = Status::from_code(&row.status).unwrap_or(Status::Draft);
@@ -238,7 +230,7 @@ fn line(row: &ApplicationRow, catalogue: &Catalogue, tz: &str, lang: Lang) -> Li
             .get(&row.service_code)
             .map(|e| said(&e.service.name, lang))
             .unwrap_or_else(|| row.service_code.clone()),
-        number: shown_number(row),
+        number: super::service::shown_number(row),
         status: status_tag(status, lang),
         is_draft: status == Status::Draft,
         dates,

@@ -5,6 +5,7 @@
 //! `domain::applications`.
 
 mod agencies_admin;
+pub mod agency_api;
 mod attention;
 pub mod catalogue;
 mod controls;
@@ -16,6 +17,8 @@ pub mod office_pages;
 pub mod pages;
 mod prefill;
 pub mod service;
+pub mod systems;
+pub mod webhooks;
 
 pub fn feature() -> super::Feature {
     super::Feature::new("applications")
@@ -24,9 +27,15 @@ pub fn feature() -> super::Feature {
             crate::worker::Job::new(drafts::DRAFTS_JOB, drafts::drafts_job)
                 .every(crate::worker::Every::Hour),
         )
+        .job(crate::worker::Job::new(
+            webhooks::WEBHOOK_JOB,
+            webhooks::deliver_job,
+        ))
+        .api(agency_api::api())
         .pages(pages::pages())
         .pages(fill::pages())
         .pages(mine::pages())
         .pages(office_pages::pages())
         .pages(agencies_admin::pages())
+        .pages(systems::pages())
 }

@@ -8,7 +8,6 @@
 
 use domain::Role;
 use domain::applications::catalogue::Outcome;
-use domain::applications::number::ApplicationNumber;
 use domain::applications::status::{self, Event, Party, Status};
 use domain::notifications::Category;
 use jiff::{SignedDuration, Timestamp};
@@ -24,18 +23,19 @@ use crate::features::notifications::service::{Message, notify};
 use crate::state::AppState;
 use crate::web::context::RequestMeta;
 
-/// An officer with the agencies they work for.
-pub struct Officer<'a> {
-    pub user: &'a UserSummary,
+/// Who works an application for an agency: an officer (a person, with the agencies they work
+/// for) or an agency's own system (an API key, with its one agency).
+pub struct Officer {
+    /// The officer's user id, or the agency key's id: who holds an application, who wrote a line.
+    pub id: String,
+    pub actor: Actor,
     pub agencies: Vec<String>,
+    pub time_zone: String,
 }
 
 /// The signed-in officer, or [`ApplicationError::Forbidden`] for anyone else (an officer of no
 /// agency included).
-pub async fn officer<'a>(
-    state: &AppState,
-    user: &'a UserSummary,
-) -> Result<Officer<'a>, ApplicationError> {
+pub async fn officer(state: &AppState, user: &UserSummary) -> Result<Officer, ApplicationError> {
     if user.role != Role::Officer {
         return Err(ApplicationError::Forbidden);
     }
@@ -44,11 +44,28 @@ pub async fn officer<'a>(
     if agencies.is_empty() {
         return Err(ApplicationError::Forbidden);
     }
-    Ok(Officer { user, agencies })
+    Ok(Officer {
+        id: user.id.clone(),
+        actor: Actor::of(user),
+        agencies,
+        time_zone: user.time_zone.clone(),
+    })
 }
 
-fn entry(officer: &Officer<'_>, action: Action, app: &Loaded, meta: &RequestMeta) -> Entry {
-    Entry::new(Actor::of(officer.user), action)
+/// The agency's system calling with this key: it sees its agency's applications only.
+pub fn system(key: &store::agency_systems::AgencyKey) -> Officer {
+    Officer {
+        id: key.id.clone(),
+        actor: Actor::AgencySystem {
+            key_id: key.id.clone(),
+        },
+        agencies: vec![key.agency_code.clone()],
+        time_zone: crate::local_time::DEFAULT_ZONE.to_owned(),
+    }
+}
+
+fn entry(officer: &Officer, action: Action, app: &Loaded, meta: &RequestMeta) -> Entry {
+    Entry::new(officer.actor.clone(), action)
         .object("application", &app.row.id)
         .subject(&app.row.owner_id)
         .from_request(meta.ip.clone(), None)
@@ -64,19 +81,11 @@ fn with(mut e: Entry, extra: serde_json::Value) -> Entry {
     e
 }
 
-/// The number as it is read out.
-pub fn shown_number(app: &Loaded) -> String {
-    let plain = app.row.number.clone().unwrap_or_default();
-    ApplicationNumber::parse(&plain)
-        .map(|n| n.to_string())
-        .unwrap_or(plain)
-}
-
 /// Opens an application of the officer's agencies: the view is audited every time and told
 /// in the citizen's journal once a day per officer.
 pub async fn open(
     state: &AppState,
-    officer: &Officer<'_>,
+    officer: &Officer,
     id: &str,
     meta: &RequestMeta,
 ) -> Result<Loaded, ApplicationError> {
@@ -96,7 +105,7 @@ pub async fn open(
     )
     .await?;
     let day_ago = now - SignedDuration::from_hours(24);
-    if !repo::viewed_since(&mut tx, id, &officer.user.id, day_ago).await? {
+    if !repo::viewed_since(&mut tx, id, &officer.id, day_ago).await? {
         repo::insert_event(
             &mut tx,
             &repo::NewEvent {
@@ -104,7 +113,7 @@ pub async fn open(
                 kind: "viewed",
                 status: app.status.code(),
                 party: "agency",
-                actor_id: Some(&officer.user.id),
+                actor_id: Some(&officer.id),
                 agency_code: Some(&app.row.agency_code),
                 comment: None,
                 internal_note: None,
@@ -120,7 +129,7 @@ pub async fn open(
 /// The application of the officer's agencies, read without recording a view (after a move).
 pub async fn peek(
     state: &AppState,
-    officer: &Officer<'_>,
+    officer: &Officer,
     id: &str,
 ) -> Result<Loaded, ApplicationError> {
     let row = {
@@ -185,6 +194,9 @@ impl Move<'_> {
     }
 }
 
+/// The longest message, comment or note, in characters.
+pub const MAX_WORDS: usize = 5000;
+
 /// Why a move's words are refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Missing {
@@ -198,7 +210,7 @@ pub enum Missing {
 /// hold it). The result document of a completion is issued in the same transaction.
 pub async fn make(
     state: &AppState,
-    officer: &Officer<'_>,
+    officer: &Officer,
     app: &Loaded,
     step: Move<'_>,
     internal_note: Option<&str>,
@@ -210,6 +222,10 @@ pub async fn make(
         && words.trim().is_empty()
     {
         return Err(ApplicationError::Incomplete(Missing::Words));
+    }
+    let too_long = |t: &str| t.chars().count() > MAX_WORDS;
+    if step.comment().is_some_and(too_long) || internal_note.is_some_and(too_long) {
+        return Err(ApplicationError::TooLong);
     }
     let gives_document = matches!(app.service.outcome, Outcome::Document { .. });
     if let Move::Complete { result: None, .. } = &step
@@ -240,7 +256,7 @@ pub async fn make(
             state,
             &owner,
             &input,
-            &Actor::of(officer.user),
+            &officer.actor,
             &app.row.id,
             *replaces,
         )
@@ -254,9 +270,7 @@ pub async fn make(
         archived = old;
     }
     let moved = match step {
-        Move::Take => {
-            repo::take(&mut tx, &app.row.id, app.row.version, &officer.user.id, now).await?
-        }
+        Move::Take => repo::take(&mut tx, &app.row.id, app.row.version, &officer.id, now).await?,
         _ => {
             let outcome_note = match &step {
                 Move::Reject { reason } => Some(reason.trim()),
@@ -267,7 +281,7 @@ pub async fn make(
                 &mut tx,
                 &app.row.id,
                 app.row.version,
-                &officer.user.id,
+                &officer.id,
                 app.status.code(),
                 to.code(),
                 outcome_note,
@@ -289,7 +303,7 @@ pub async fn make(
             kind: step.kind(),
             status: to.code(),
             party: "agency",
-            actor_id: Some(&officer.user.id),
+            actor_id: Some(&officer.id),
             agency_code: Some(&app.row.agency_code),
             comment,
             internal_note: note,
@@ -302,7 +316,7 @@ pub async fn make(
             &mut tx,
             &app.row.id,
             "agency",
-            &officer.user.id,
+            &officer.id,
             what.trim(),
             now,
         )
@@ -324,7 +338,7 @@ pub async fn make(
 /// An internal note: the agency's own, never shown to the citizen.
 pub async fn note(
     state: &AppState,
-    officer: &Officer<'_>,
+    officer: &Officer,
     app: &Loaded,
     text: &str,
     meta: &RequestMeta,
@@ -332,6 +346,9 @@ pub async fn note(
     let text = text.trim();
     if text.is_empty() {
         return Err(ApplicationError::Incomplete(Missing::Words));
+    }
+    if text.chars().count() > MAX_WORDS {
+        return Err(ApplicationError::TooLong);
     }
     let now = state.now();
     let mut tx = state.db.begin().await?;
@@ -342,7 +359,7 @@ pub async fn note(
             kind: "note",
             status: app.status.code(),
             party: "agency",
-            actor_id: Some(&officer.user.id),
+            actor_id: Some(&officer.id),
             agency_code: Some(&app.row.agency_code),
             comment: None,
             internal_note: Some(text),
@@ -369,7 +386,7 @@ async fn tell_citizen(
     to: Status,
     now: Timestamp,
 ) -> Result<(), StoreError> {
-    let number = shown_number(app);
+    let number = app.shown_number();
     let (ru, en) = (&app.service.name.ru, &app.service.name.en);
     let (title_ru, title_en, body_ru, body_en) = match step {
         Move::Take => (
@@ -438,7 +455,7 @@ async fn tell_citizen(
 /// A file the application refers to, for the officer: only files of this application.
 pub async fn file(
     state: &AppState,
-    officer: &Officer<'_>,
+    officer: &Officer,
     app: &Loaded,
     file_id: &str,
     meta: &RequestMeta,
@@ -487,7 +504,7 @@ pub async fn answer(
     if text.is_empty() && file_ids.is_empty() {
         return Err(ApplicationError::Incomplete(Missing::Words));
     }
-    if text.chars().count() > 5000 {
+    if text.chars().count() > MAX_WORDS {
         return Err(ApplicationError::TooLong);
     }
     let own = choosable(state, &user.id).await?;
@@ -559,8 +576,18 @@ pub async fn answer(
             "files": files.iter().map(|f| serde_json::json!({"file": f.file_id, "sha256": f.sha256})).collect::<Vec<_>>()
         }));
     audit::append(&mut tx, &e, now).await?;
+    let mut data = app.webhook_data();
+    data["message_id"] = serde_json::Value::from(message_id.clone());
+    super::webhooks::announce(
+        &mut tx,
+        &app.row.agency_code,
+        super::webhooks::Event::Message,
+        data,
+        now,
+    )
+    .await?;
     if let Some(officer) = &officer {
-        let number = shown_number(&app);
+        let number = app.shown_number();
         let message = Message {
             category: Category::Applications,
             title_ru: format!("Ответ по заявлению № {number}"),

@@ -100,7 +100,7 @@ struct QueuePage {
     next: Option<String>,
 }
 
-async fn officer_of<'a>(state: &AppState, user: &'a SignedIn) -> Result<Officer<'a>, PageError> {
+async fn officer_of(state: &AppState, user: &SignedIn) -> Result<Officer, PageError> {
     Ok(office::officer(state, user.user()).await?)
 }
 
@@ -160,12 +160,7 @@ async fn queue(
         .iter()
         .map(|r| QueueLine {
             id: r.id.clone(),
-            number: r
-                .number
-                .as_deref()
-                .and_then(|n| domain::applications::number::ApplicationNumber::parse(n).ok())
-                .map(|n| n.to_string())
-                .unwrap_or_default(),
+            number: super::service::shown_number(r),
             service: catalogue
                 .get(&r.service_code)
                 .map(|e| said(&e.service.name, lang))
@@ -178,6 +173,9 @@ async fn queue(
             overdue: !status.is_final() && r.due_on.as_deref().is_some_and(|d| d < today.as_str()),
             assignee: match &r.assignee_id {
                 Some(a) if *a == me.id => lang.pick("вы", "you").to_owned(),
+                Some(a) if a.starts_with(store::agency_systems::KEY_ID_PREFIX) => lang
+                    .pick("система ведомства", "the agency's system")
+                    .to_owned(),
                 Some(_) => lang.pick("другой сотрудник", "another officer").to_owned(),
                 None => lang.pick("свободно", "free").to_owned(),
             },
@@ -306,15 +304,14 @@ struct MoveForm {
 
 async fn application_page(
     state: &AppState,
-    officer: &Officer<'_>,
+    officer: &Officer,
     app: &Loaded,
     typed: Option<&MoveForm>,
     errors: FormErrors,
     page: PageCtx,
 ) -> Result<ApplicationPage, PageError> {
     let lang = page.lang;
-    let me = officer.user;
-    let tz = &me.time_zone;
+    let tz = &officer.time_zone;
     let id = app.row.id.clone();
     let mut conn = state.db.connection().await?;
     let files = repo::all_files(&mut conn, &id).await?;
@@ -370,7 +367,7 @@ async fn application_page(
             note: e.internal_note.clone(),
         })
         .collect();
-    let mine = app.row.assignee_id.as_deref() == Some(me.id.as_str());
+    let mine = app.row.assignee_id.as_deref() == Some(officer.id.as_str());
     let allowed = domain::applications::status::allowed(app.status, Party::Agency);
     let (result_kind, result_fields) = result_form(state, app, typed, lang).await?;
     let a = &app.answers;
@@ -382,7 +379,7 @@ async fn application_page(
         .join(" ");
     Ok(ApplicationPage {
         ru: lang == Lang::Ru,
-        number: office::shown_number(app),
+        number: app.shown_number(),
         service: said(&app.service.name, lang),
         applicant,
         status: status_tag(app.status, lang),

@@ -22,6 +22,7 @@ use store::users::UserSummary;
 
 use super::catalogue::{Catalogue, Entry as ServiceEntry};
 use super::prefill::Sources;
+use super::webhooks;
 use crate::features::notifications::service::{Message, notify};
 use crate::features::security::service::{self as security, Confirming, SecurityError};
 use crate::state::AppState;
@@ -87,7 +88,30 @@ pub struct Loaded {
     pub service: Service,
 }
 
+/// An application's number as it is read out (`123-456-789 0`); empty for a draft.
+pub fn shown_number(row: &ApplicationRow) -> String {
+    row.number
+        .as_deref()
+        .and_then(|n| ApplicationNumber::parse(n).ok())
+        .map(|n| n.to_string())
+        .unwrap_or_default()
+}
+
 impl Loaded {
+    /// The number as it is read out.
+    pub fn shown_number(&self) -> String {
+        shown_number(&self.row)
+    }
+
+    /// What an agency's webhook says about the application: which one, never what it holds.
+    pub fn webhook_data(&self) -> serde_json::Value {
+        serde_json::json!({
+            "application_id": self.row.id,
+            "number": self.row.number,
+            "service": self.row.service_code,
+        })
+    }
+
     pub fn is_draft(&self) -> bool {
         self.status == Status::Draft
     }
@@ -509,6 +533,16 @@ pub async fn submit(
             }),
         );
         audit::append(&mut tx, &e, now).await?;
+        let mut data = app.webhook_data();
+        data["number"] = serde_json::Value::from(number.plain());
+        webhooks::announce(
+            &mut tx,
+            &app.row.agency_code,
+            webhooks::Event::Submitted,
+            data,
+            now,
+        )
+        .await?;
         tell_submitted(&mut tx, state, profile.as_ref(), app, &number, due_on, now).await?;
         state.commit_and_wake(tx).await?;
         return Ok(Submitted { number, due_on });
@@ -604,11 +638,16 @@ pub async fn withdraw(
     let e = entry(user, Action::ApplicationWithdrawn, &app.row.id, meta)
         .details(serde_json::json!({ "from": app.status.code() }));
     audit::append(&mut tx, &e, now).await?;
+    webhooks::announce(
+        &mut tx,
+        &app.row.agency_code,
+        webhooks::Event::Withdrawn,
+        app.webhook_data(),
+        now,
+    )
+    .await?;
     if let Some(profile) = &profile {
-        let number = app.row.number.clone().unwrap_or_default();
-        let shown = ApplicationNumber::parse(&number)
-            .map(|n| n.to_string())
-            .unwrap_or(number);
+        let shown = app.shown_number();
         let message = Message {
             category: Category::Applications,
             title_ru: format!("Заявление № {shown} отозвано"),

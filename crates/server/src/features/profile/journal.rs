@@ -49,6 +49,7 @@ fn who(r: &Record, subject: &str, lang: Lang) -> &'static str {
     match (r.actor_kind.as_str(), r.actor_id.as_deref()) {
         (_, Some(id)) if id == subject => lang.pick("вы", "you"),
         ("officer", _) => lang.pick("сотрудник ведомства", "agency officer"),
+        ("agency_system", _) => lang.pick("система ведомства", "the agency's system"),
         ("operator", _) => lang.pick("оператор", "operator"),
         ("system", _) => lang.pick("автоматически", "automatically"),
         ("anonymous", _) => lang.pick("до входа", "before sign-in"),

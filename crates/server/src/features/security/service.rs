@@ -5,9 +5,6 @@
 //! Every change is one transaction with its audit record and its announcement (a security
 //! notification, which the person cannot turn off on every channel at once).
 
-use aes_gcm::aead::{Aead, KeyInit, Nonce};
-use aes_gcm::{Aes256Gcm, Key};
-use base64::Engine;
 use domain::totp;
 use jiff::{SignedDuration, Timestamp};
 use sqlx::AnyConnection;
@@ -70,25 +67,11 @@ impl From<sqlx::Error> for SecurityError {
 // --- Sealing the authenticator secret ------------------------------------------------------
 
 fn seal(state: &AppState, secret: &[u8]) -> String {
-    let cipher = Aes256Gcm::new(&Key::<Aes256Gcm>::from(state.keys.secrets));
-    let mut nonce = [0_u8; 12];
-    rand::fill(&mut nonce);
-    let sealed = cipher
-        .encrypt(&Nonce::<Aes256Gcm>::from(nonce), secret)
-        .unwrap_or_default();
-    let mut out = nonce.to_vec();
-    out.extend_from_slice(&sealed);
-    base64::engine::general_purpose::STANDARD_NO_PAD.encode(out)
+    crate::keys::seal(&state.keys.secrets, secret)
 }
 
 fn unseal(state: &AppState, sealed: &str) -> Option<Vec<u8>> {
-    let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
-        .decode(sealed)
-        .ok()?;
-    let (nonce, body) = bytes.split_at_checked(12)?;
-    let nonce: [u8; 12] = nonce.try_into().ok()?;
-    let cipher = Aes256Gcm::new(&Key::<Aes256Gcm>::from(state.keys.secrets));
-    cipher.decrypt(&Nonce::<Aes256Gcm>::from(nonce), body).ok()
+    crate::keys::unseal(&state.keys.secrets, sealed)
 }
 
 fn unix(now: Timestamp) -> i64 {
