@@ -73,11 +73,13 @@ pub async fn insert_key(
     Ok(id)
 }
 
-/// Every key, the newest first (revoked ones too: the operator sees what existed).
+/// The agency's keys, the newest first (revoked ones too: the operator sees what existed).
 #[tracing::instrument(level = "debug", skip_all)]
-pub async fn keys(db: &Db) -> Result<Vec<AgencyKey>, StoreError> {
-    let sql = format!("SELECT {KEY_COLUMNS} ORDER BY created_at DESC, id DESC");
+pub async fn keys(db: &Db, agency_code: &str) -> Result<Vec<AgencyKey>, StoreError> {
+    let sql =
+        format!("SELECT {KEY_COLUMNS} WHERE agency_code = $1 ORDER BY created_at DESC, id DESC");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(agency_code)
         .fetch_all(db.pool())
         .await?;
     rows.iter().map(key_of).collect()

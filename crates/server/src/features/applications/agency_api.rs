@@ -7,10 +7,9 @@
 
 use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use domain::applications::status::Status;
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use store::applications::{self as repo, QueueFilter};
 use utoipa::{IntoParams, ToSchema};
@@ -23,7 +22,6 @@ use crate::features::documents::service::DocumentInput;
 use crate::state::AppState;
 use crate::web::auth::AgencySystem;
 use crate::web::context::RequestMeta;
-use crate::web::download::{content_disposition, streamed};
 use crate::web::errors::{ApiError, ErrorBody};
 use crate::web::i18n::Msg;
 use crate::web::json::JsonBody;
@@ -355,20 +353,7 @@ async fn file(
     let officer = office::system(&key.0);
     let app = office::peek(&state, &officer, &id).await?;
     let (file, stream) = office::file(&state, &officer, &app, &file_id, &meta).await?;
-    let body = streamed(stream.map(|r| r.map_err(std::io::Error::other)));
-    Ok((
-        [
-            (header::CONTENT_TYPE, file.content_type.clone()),
-            (header::CONTENT_LENGTH, file.size.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                content_disposition("attachment", &file.name),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_owned()),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(office::file_response(&file, stream))
 }
 
 #[derive(Deserialize, ToSchema)]

@@ -452,6 +452,30 @@ async fn tell_citizen(
     Ok(())
 }
 
+/// A file of an application as it is downloaded: streamed, its name kept, never cached.
+pub fn file_response(
+    file: &store::documents::FileRow,
+    stream: store::objects::PlainStream,
+) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    use futures_util::StreamExt;
+    let body = crate::web::download::streamed(stream.map(|r| r.map_err(std::io::Error::other)));
+    (
+        [
+            (header::CONTENT_TYPE, file.content_type.clone()),
+            (header::CONTENT_LENGTH, file.size.to_string()),
+            (
+                header::CONTENT_DISPOSITION,
+                crate::web::download::content_disposition("attachment", &file.name),
+            ),
+            (header::CACHE_CONTROL, "private, no-store".to_owned()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 /// A file the application refers to, for the officer: only files of this application.
 pub async fn file(
     state: &AppState,

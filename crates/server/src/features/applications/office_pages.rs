@@ -7,12 +7,11 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use domain::applications::catalogue::Outcome;
 use domain::applications::status::{Event, Party, Status};
-use futures_util::StreamExt;
 use serde::Deserialize;
 use store::applications::{self as repo, QueueFilter};
 
@@ -26,7 +25,6 @@ use crate::local_time;
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::context::RequestMeta;
-use crate::web::download::{content_disposition, streamed};
 use crate::web::errors::PageError;
 use crate::web::forms::FormErrors;
 use crate::web::i18n::Lang;
@@ -718,18 +716,5 @@ async fn file(
     let officer = officer_of(&state, &user).await?;
     let app = office::peek(&state, &officer, &id).await?;
     let (file, stream) = office::file(&state, &officer, &app, &file_id, &meta).await?;
-    let body = streamed(stream.map(|r| r.map_err(std::io::Error::other)));
-    Ok((
-        [
-            (header::CONTENT_TYPE, file.content_type.clone()),
-            (header::CONTENT_LENGTH, file.size.to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                content_disposition("attachment", &file.name),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_owned()),
-        ],
-        body,
-    )
-        .into_response())
+    Ok(office::file_response(&file, stream))
 }

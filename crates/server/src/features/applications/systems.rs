@@ -56,14 +56,8 @@ pub async fn create_key(
     ip: Option<String>,
 ) -> Result<String, StoreError> {
     let token = format!("{KEY_PREFIX}{}", keys::random_token());
-    let hint: String = token
-        .chars()
-        .rev()
-        .take(4)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
+    // The token is ASCII (base64url), so its last four bytes are its last four characters.
+    let hint = token[token.len() - 4..].to_owned();
     let now = state.now();
     let created_by = match &actor {
         Actor::User { id, .. } => Some(id.clone()),
@@ -183,10 +177,9 @@ async fn page_of(
     let catalogue = Catalogue::current(state).await?;
     let agency = catalogue.agency(code).ok_or(PageError::NotFound)?;
     let tz = local_time::DEFAULT_ZONE;
-    let keys = repo::keys(&state.db)
+    let keys = repo::keys(&state.db, code)
         .await?
         .into_iter()
-        .filter(|k| k.agency_code == code)
         .map(|k| KeyLine {
             name: k.name,
             hint: k.hint,
