@@ -27,6 +27,20 @@ pub fn words(action: Action) -> (&'static str, &'static str) {
         ),
         Action::ApplicationAsked => ("Ведомство запросило уточнение", "The agency asked for more"),
         Action::ApplicationAnswered => ("Ответ на запрос ведомства", "Answer to the agency"),
+        Action::ApplicationCorrectionSaved => (
+            "Сохранено исправление ответов заявления",
+            "Correction of an application saved",
+        ),
+        Action::ApplicationCorrected => (
+            "Подписана исправленная версия заявления",
+            "Corrected version of an application signed",
+        ),
+        Action::ApplicationTemplateSaved => {
+            ("Сохранён шаблон заявления", "Application template saved")
+        }
+        Action::ApplicationTemplateDeleted => {
+            ("Удалён шаблон заявления", "Application template deleted")
+        }
         Action::ApplicationCompleted => ("Заявление исполнено", "Application completed"),
         Action::ApplicationRejected => ("В заявлении отказано", "Application rejected"),
         Action::ApplicationNoted => (

@@ -29,6 +29,9 @@ pub struct ApplicationRow {
     pub result_document_id: Option<String>,
     pub outcome_note: Option<String>,
     pub expires_at: Option<Timestamp>,
+    /// JSON object of the answers being corrected while the agency waits; the submitted ones
+    /// stay in `answers` until the correction is signed.
+    pub correction: Option<String>,
     pub version: i64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
@@ -36,7 +39,7 @@ pub struct ApplicationRow {
 
 const COLUMNS: &str = "id, number, owner_id, service_code, agency_code, form_version, status, \
      answers, prefilled, submitted_at, due_on, assignee_id, result_document_id, outcome_note, \
-     expires_at, version, created_at, updated_at";
+     expires_at, correction, version, created_at, updated_at";
 
 fn application_of(row: &AnyRow) -> Result<ApplicationRow, sqlx::Error> {
     let at = |name: &str| -> Result<Option<Timestamp>, sqlx::Error> {
@@ -58,6 +61,7 @@ fn application_of(row: &AnyRow) -> Result<ApplicationRow, sqlx::Error> {
         result_document_id: row.try_get("result_document_id")?,
         outcome_note: row.try_get("outcome_note")?,
         expires_at: at("expires_at")?,
+        correction: row.try_get("correction")?,
         version: row.try_get("version")?,
         created_at: from_micros(row.try_get("created_at")?),
         updated_at: from_micros(row.try_get("updated_at")?),
@@ -220,6 +224,82 @@ pub async fn set_status(
     .await?
     .rows_affected();
     Ok(n == 1)
+}
+
+/// Starts correcting the answers of the owner's application the agency waits on: a copy of the
+/// submitted answers to change. False when it is not waiting, is being corrected already or
+/// changed meanwhile.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn begin_correction(
+    conn: &mut AnyConnection,
+    owner_id: &str,
+    id: &str,
+    version: i64,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let n = sqlx::query(
+        "UPDATE applications SET correction = answers, version = version + 1, updated_at = $4 \
+         WHERE id = $1 AND owner_id = $2 AND version = $3 AND status = 'awaiting_citizen' \
+         AND correction IS NULL",
+    )
+    .bind(id)
+    .bind(owner_id)
+    .bind(version)
+    .bind(micros(now))
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Saves the answers being corrected (as typed where they do not pass yet), guarded like a
+/// draft's step.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn save_correction(
+    conn: &mut AnyConnection,
+    owner_id: &str,
+    id: &str,
+    version: i64,
+    answers: &str,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let n = sqlx::query(
+        "UPDATE applications SET correction = $4, version = version + 1, updated_at = $5 \
+         WHERE id = $1 AND owner_id = $2 AND version = $3 AND status = 'awaiting_citizen' \
+         AND correction IS NOT NULL",
+    )
+    .bind(id)
+    .bind(owner_id)
+    .bind(version)
+    .bind(answers)
+    .bind(micros(now))
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// Ends a correction: the corrected answers become the current ones when given (they were
+/// signed as a new version in the same transaction), else the correction is dropped.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn end_correction(
+    conn: &mut AnyConnection,
+    owner_id: &str,
+    id: &str,
+    corrected: Option<&str>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE applications SET answers = COALESCE($3, answers), correction = NULL, \
+         updated_at = $4 WHERE id = $1 AND owner_id = $2",
+    )
+    .bind(id)
+    .bind(owner_id)
+    .bind(corrected)
+    .bind(micros(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Removes the owner's draft; false when there is no such draft.
@@ -990,5 +1070,117 @@ pub async fn delete_expired_draft(
     .execute(&mut *conn)
     .await?
     .rows_affected();
+    Ok(n == 1)
+}
+
+/// A citizen's named template: a service's answers kept to fill a new draft from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TemplateRow {
+    pub id: String,
+    pub service_code: String,
+    pub name: String,
+    pub answers: String,
+    pub form_version: i64,
+    pub created_at: Timestamp,
+}
+
+fn template_of(r: &AnyRow) -> Result<TemplateRow, sqlx::Error> {
+    Ok(TemplateRow {
+        id: r.try_get("id")?,
+        service_code: r.try_get("service_code")?,
+        name: r.try_get("name")?,
+        answers: r.try_get("answers")?,
+        form_version: r.try_get("form_version")?,
+        created_at: from_micros(r.try_get("created_at")?),
+    })
+}
+
+/// A new template of the owner.
+pub struct NewTemplate<'a> {
+    pub id: &'a str,
+    pub owner_id: &'a str,
+    pub service_code: &'a str,
+    pub name: &'a str,
+    pub answers: &'a str,
+    pub form_version: i64,
+}
+
+/// Keeps a template; a name the owner already uses gives [`StoreError::UniqueViolation`].
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn insert_template(
+    conn: &mut AnyConnection,
+    t: &NewTemplate<'_>,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO application_templates (id, owner_id, service_code, name, answers, \
+         form_version, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(t.id)
+    .bind(t.owner_id)
+    .bind(t.service_code)
+    .bind(t.name)
+    .bind(t.answers)
+    .bind(t.form_version)
+    .bind(micros(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The owner's templates, newest first; of one service when it is named.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn templates(
+    db: &Db,
+    owner_id: &str,
+    service_code: Option<&str>,
+) -> Result<Vec<TemplateRow>, StoreError> {
+    let mut conn = db.connection().await?;
+    let rows = sqlx::query(
+        "SELECT id, service_code, name, answers, form_version, created_at \
+         FROM application_templates WHERE owner_id = $1 AND ($2 IS NULL OR service_code = $2) \
+         ORDER BY created_at DESC, id LIMIT 200",
+    )
+    .bind(owner_id)
+    .bind(service_code)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(template_of)
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::from)
+}
+
+/// The owner's template.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn template(
+    conn: &mut AnyConnection,
+    owner_id: &str,
+    id: &str,
+) -> Result<Option<TemplateRow>, StoreError> {
+    let row = sqlx::query(
+        "SELECT id, service_code, name, answers, form_version, created_at \
+         FROM application_templates WHERE id = $1 AND owner_id = $2",
+    )
+    .bind(id)
+    .bind(owner_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(row.as_ref().map(template_of).transpose()?)
+}
+
+/// Removes the owner's template; false when there is none.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn delete_template(
+    conn: &mut AnyConnection,
+    owner_id: &str,
+    id: &str,
+) -> Result<bool, StoreError> {
+    let n = sqlx::query("DELETE FROM application_templates WHERE id = $1 AND owner_id = $2")
+        .bind(id)
+        .bind(owner_id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
     Ok(n == 1)
 }

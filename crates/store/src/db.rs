@@ -397,6 +397,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0020_agency_systems.sql"),
         include_str!("../migrations/postgres/0020_agency_systems.sql"),
     ),
+    (
+        21,
+        "corrections_templates",
+        include_str!("../migrations/sqlite/0021_corrections_templates.sql"),
+        include_str!("../migrations/postgres/0021_corrections_templates.sql"),
+    ),
 ];
 
 fn migrator(dialect: Dialect) -> Migrator {

@@ -9,6 +9,7 @@ mod audit;
 mod backup;
 mod cli;
 mod cluster;
+mod corrections;
 mod document_pages;
 mod documents;
 mod erasure;

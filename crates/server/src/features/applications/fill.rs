@@ -15,7 +15,8 @@ use domain::applications::form::{Answers, Problems, Step};
 use serde::Deserialize;
 
 use super::controls::{Control, Drawn, ShownAnswer, problem_text, said, shown_answers};
-use super::service::{self, ApplicationError, Loaded, Saved, Signature};
+use super::reply::{self, Change};
+use super::service::{self, ApplicationError, Editing, Loaded, Saved, Signature};
 use crate::state::AppState;
 use crate::web::auth::SignedIn;
 use crate::web::context::RequestMeta;
@@ -36,6 +37,8 @@ pub fn pages() -> Routes {
         .route("/applications/{id}/check", get(check_page))
         .attempt("/applications/{id}/submit", post(submit))
         .route("/applications/{id}/delete", post(delete))
+        .route("/applications/{id}/correct", post(begin_correction))
+        .route("/applications/{id}/correct/cancel", post(cancel_correction))
 }
 
 impl From<ApplicationError> for PageError {
@@ -74,6 +77,17 @@ pub struct Texts {
     pub delete: &'static str,
     pub saved_note: &'static str,
     pub conflict: &'static str,
+    pub correction_title: &'static str,
+    pub correction_intro: &'static str,
+    pub changes_heading: &'static str,
+    pub no_changes: &'static str,
+    pub was: &'static str,
+    pub now: &'static str,
+    pub comment: &'static str,
+    pub comment_hint: &'static str,
+    pub correction_sign_intro: &'static str,
+    pub submit_correction: &'static str,
+    pub cancel_correction: &'static str,
 }
 
 static RU: Texts = Texts {
@@ -100,6 +114,17 @@ static RU: Texts = Texts {
     delete: "Удалить черновик",
     saved_note: "Черновик сохраняется на каждом шаге и хранится 60 дней.",
     conflict: "Черновик изменён в другой вкладке. Показаны сохранённые ответы — проверьте их.",
+    correction_title: "Исправьте ответы",
+    correction_intro: "Ведомство ждёт уточнения. Измените нужные ответы и подпишите исправления: ведомство получит новую версию заявления, прежняя останется в его истории.",
+    changes_heading: "Что изменится",
+    no_changes: "Пока ни один ответ не изменён. Нажмите «Изменить» у ответа, который нужно исправить.",
+    was: "Было",
+    now: "Стало",
+    comment: "Комментарий для ведомства",
+    comment_hint: "Необязательно. Например, что именно вы исправили.",
+    correction_sign_intro: "Простая электронная подпись: введите пароль от кабинета. Исправленная версия будет подписана и отправлена в ведомство.",
+    submit_correction: "Подписать и отправить исправления",
+    cancel_correction: "Отменить исправление",
 };
 
 static EN: Texts = Texts {
@@ -126,6 +151,17 @@ static EN: Texts = Texts {
     delete: "Delete the draft",
     saved_note: "The draft is saved at every step and kept for 60 days.",
     conflict: "The draft was changed in another tab. The saved answers are shown: check them.",
+    correction_title: "Correct your answers",
+    correction_intro: "The agency is waiting for a correction. Change the answers that need it and sign: the agency gets a new version of the application, and the earlier one stays in its history.",
+    changes_heading: "What will change",
+    no_changes: "No answer is changed yet. Choose «Change» beside the answer to correct.",
+    was: "Was",
+    now: "Now",
+    comment: "A comment for the agency",
+    comment_hint: "Optional. For example, what you corrected.",
+    correction_sign_intro: "A simple electronic signature: enter your cabinet password. The corrected version will be signed and sent to the agency.",
+    submit_correction: "Sign and send the correction",
+    cancel_correction: "Cancel the correction",
 };
 
 fn texts(lang: Lang) -> &'static Texts {
@@ -177,13 +213,13 @@ async fn resume(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let app = service::load(&state, &user.user().id, &id).await?;
-    if !app.is_draft() {
-        return Ok(Redirect::to(&format!("/applications/{id}")).into_response());
+    if app.editing() != Some(Editing::Draft) {
+        return Ok(Redirect::to(&not_editing(&app)).into_response());
     }
     let target = app
-        .steps()
+        .edited_steps()
         .into_iter()
-        .find(|s| app.form.check_step(s, &app.answers).is_err())
+        .find(|s| app.form.check_step(s, app.edited()).is_err())
         .map_or_else(
             || format!("/applications/{id}/check"),
             |s| format!("/applications/{id}/steps/{}", s.id),
@@ -291,9 +327,14 @@ fn first_inner(group: &domain::applications::form::Field) -> String {
     }
 }
 
-/// The draft's step the address names, if the answers so far show it.
+/// Where a page of filling in goes when there is nothing to fill: the application's page.
+fn not_editing(app: &Loaded) -> String {
+    format!("/applications/{}", app.row.id)
+}
+
+/// The step the address names, if the answers being filled in show it.
 fn shown_step<'a>(app: &'a Loaded, step: &str) -> Result<&'a Step, PageError> {
-    app.steps()
+    app.edited_steps()
         .into_iter()
         .find(|s| s.id == step)
         .ok_or(PageError::NotFound)
@@ -307,16 +348,17 @@ async fn step_page(
     Query(q): Query<StepQuery>,
 ) -> Result<Response, PageError> {
     let app = service::load(&state, &user.user().id, &id).await?;
-    if !app.is_draft() {
-        return Ok(Redirect::to(&format!("/applications/{id}")).into_response());
-    }
+    let Some(editing) = app.editing() else {
+        return Ok(Redirect::to(&not_editing(&app)).into_response());
+    };
     let step = shown_step(&app, &step)?;
     let files = service::choosable(&state, &user.user().id).await?;
-    let from_check = q.back.as_deref() == Some("check");
+    // A correction is made from its check page, and each step returns there.
+    let from_check = q.back.as_deref() == Some("check") || editing == Editing::Correction;
     Ok(draw_step(
         &app,
         step,
-        &app.answers,
+        app.edited(),
         &Vec::new(),
         &files,
         from_check,
@@ -352,18 +394,18 @@ async fn step_submit(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
     let more = pairs.iter().any(|(k, v)| k == "_then" && v == "more");
-    let from_check = q.back.as_deref() == Some("check");
     let answers = typed(pairs);
     let app = service::load(&state, &user.user().id, &id).await?;
-    if !app.is_draft() {
-        return Ok(Redirect::to(&format!("/applications/{id}")).into_response());
-    }
+    let Some(editing) = app.editing() else {
+        return Ok(Redirect::to(&not_editing(&app)).into_response());
+    };
+    let from_check = q.back.as_deref() == Some("check") || editing == Editing::Correction;
     let step = shown_step(&app, &step_id)?;
     let files = service::choosable(&state, &user.user().id).await?;
     match service::save_step(&state, user.user(), &app, step, &answers, &meta).await {
         Ok(Saved::Passed) => {}
         Ok(Saved::Problems(problems)) => {
-            let mut shown = app.answers.clone();
+            let mut shown = app.edited().clone();
             shown.retain(|k, _| !answers.contains_key(k));
             shown.extend(answers);
             let body = draw_step(&app, step, &shown, &problems, &files, from_check, page);
@@ -375,7 +417,7 @@ async fn step_submit(
             let mut body = draw_step(
                 &fresh,
                 step,
-                &fresh.answers,
+                fresh.edited(),
                 &Vec::new(),
                 &files,
                 from_check,
@@ -398,7 +440,7 @@ async fn step_submit(
     }
     // The next step of the answers as saved (an answer may have shown or hidden steps).
     let saved = service::load(&state, &user.user().id, &id).await?;
-    let steps = saved.steps();
+    let steps = saved.edited_steps();
     let next = steps
         .iter()
         .position(|s| s.id == step_id)
@@ -430,6 +472,14 @@ struct CheckPage {
     errors: FormErrors,
     second_factor: bool,
     back: String,
+    /// Correcting the answers the agency waits on: what changed so far, and the words sent with
+    /// it (kept when the signature fails).
+    correction: Option<CorrectionView>,
+}
+
+pub struct CorrectionView {
+    pub changes: Vec<Change>,
+    pub comment: String,
 }
 
 async fn check_view(
@@ -437,6 +487,7 @@ async fn check_view(
     user: &SignedIn,
     app: &Loaded,
     errors: FormErrors,
+    comment: String,
     page: PageCtx,
 ) -> Result<CheckPage, PageError> {
     let lang = page.lang;
@@ -447,18 +498,22 @@ async fn check_view(
             .find(|f| f.file_id == id)
             .map(|f| format!("{} — {}", f.document_title, f.name))
     };
-    let shown = app.steps();
+    let shown = app.edited_steps();
     let steps = shown
         .iter()
         .map(|s| CheckedStep {
             id: s.id.clone(),
             title: said(&s.title, lang),
-            answers: shown_answers(s, &app.answers, &name_of, lang),
+            answers: shown_answers(s, app.edited(), &name_of, lang),
         })
         .collect();
+    let correction = (app.editing() == Some(Editing::Correction)).then(|| CorrectionView {
+        changes: reply::changes(&app.form, &app.answers, app.edited(), &name_of, lang),
+        comment,
+    });
     let mut missing = Vec::new();
     for s in &shown {
-        if let Err(problems) = app.form.check_step(s, &app.answers) {
+        if let Err(problems) = app.form.check_step(s, app.edited()) {
             for (name, problem) in problems {
                 let base = name.split('.').next().unwrap_or_default();
                 let field = s.fields.iter().find(|f| f.name == base);
@@ -480,10 +535,14 @@ async fn check_view(
         t: texts(lang),
         id: app.row.id.clone(),
         service: said(&app.service.name, lang),
-        back: shown
-            .last()
-            .map(|s| format!("/applications/{}/steps/{}", app.row.id, s.id))
-            .unwrap_or_default(),
+        back: match &correction {
+            Some(_) => not_editing(app),
+            None => shown
+                .last()
+                .map(|s| format!("/applications/{}/steps/{}", app.row.id, s.id))
+                .unwrap_or_default(),
+        },
+        correction,
         steps,
         missing,
         errors,
@@ -513,12 +572,19 @@ async fn check_page(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let app = service::load(&state, &user.user().id, &id).await?;
-    if !app.is_draft() {
-        return Ok(Redirect::to(&format!("/applications/{id}")).into_response());
+    if app.editing().is_none() {
+        return Ok(Redirect::to(&not_editing(&app)).into_response());
     }
-    Ok(check_view(&state, &user, &app, FormErrors::default(), page)
-        .await?
-        .into_response())
+    Ok(check_view(
+        &state,
+        &user,
+        &app,
+        FormErrors::default(),
+        String::new(),
+        page,
+    )
+    .await?
+    .into_response())
 }
 
 #[derive(Deserialize)]
@@ -526,6 +592,9 @@ struct SignForm {
     #[serde(default)]
     password: String,
     code: Option<String>,
+    /// Words sent with a correction.
+    #[serde(default)]
+    comment: String,
 }
 
 async fn submit(
@@ -538,9 +607,9 @@ async fn submit(
 ) -> Result<Response, PageError> {
     let lang = page.lang;
     let app = service::load(&state, &user.user().id, &id).await?;
-    if !app.is_draft() {
-        return Ok(Redirect::to(&format!("/applications/{id}")).into_response());
-    }
+    let Some(editing) = app.editing() else {
+        return Ok(Redirect::to(&not_editing(&app)).into_response());
+    };
     let mut errors = FormErrors::default();
     if form.password.is_empty() {
         errors.push(
@@ -554,14 +623,32 @@ async fn submit(
             password: &form.password,
             code: form.code.as_deref().filter(|c| !c.trim().is_empty()),
         };
-        match service::submit(&state, user.user(), &app, &signature, &meta).await {
-            Ok(done) => {
-                return Ok(Redirect::to(&format!(
-                    "/applications/{id}?submitted={}",
-                    done.number.plain()
-                ))
-                .into_response());
+        let sent = match editing {
+            Editing::Draft => service::submit(&state, user.user(), &app, &signature, &meta)
+                .await
+                .map(|done| format!("/applications/{id}?submitted={}", done.number.plain())),
+            Editing::Correction => {
+                reply::correct(&state, user.user(), &app, &signature, &form.comment, &meta)
+                    .await
+                    .map(|version| format!("/applications/{id}?corrected={version}"))
             }
+        };
+        match sent {
+            Ok(to) => return Ok(Redirect::to(&to).into_response()),
+            Err(ApplicationError::Unchanged) => errors.push(
+                "changes",
+                lang.pick(
+                    "Вы не изменили ни одного ответа: измените ответ или отмените исправление",
+                    "You changed no answer: change one, or cancel the correction",
+                ),
+            ),
+            Err(ApplicationError::TooLong) => errors.push(
+                "comment",
+                lang.pick(
+                    "Комментарий слишком длинный: не больше 5000 знаков",
+                    "The comment is too long: 5000 characters at most",
+                ),
+            ),
             Err(ApplicationError::Signature) => errors.push(
                 "password",
                 lang.pick(
@@ -571,13 +658,17 @@ async fn submit(
             ),
             // The check page lists what is missing, with links to the steps.
             Err(ApplicationError::Invalid(_)) => {}
-            Err(ApplicationError::Conflict | ApplicationError::NotDraft) => {
+            Err(
+                ApplicationError::Conflict
+                | ApplicationError::NotDraft
+                | ApplicationError::NotAllowed(_),
+            ) => {
                 return Ok(Redirect::to(&format!("/applications/{id}")).into_response());
             }
             Err(e) => return Err(e.into()),
         }
     }
-    let body = check_view(&state, &user, &app, errors, page).await?;
+    let body = check_view(&state, &user, &app, errors, form.comment, page).await?;
     Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
 }
 
@@ -591,4 +682,32 @@ async fn delete(
         Ok(()) => Ok(Redirect::to("/applications?deleted=1").into_response()),
         Err(e) => Err(e.into()),
     }
+}
+
+async fn begin_correction(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    user: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let app = service::load(&state, &user.user().id, &id).await?;
+    match reply::begin_correction(&state, user.user(), &app, &meta).await {
+        Ok(()) => Ok(Redirect::to(&format!("/applications/{id}/check")).into_response()),
+        // The agency moved on, or another tab began it: the page shows where it stands.
+        Err(ApplicationError::NotAllowed(_) | ApplicationError::Conflict) => {
+            Ok(Redirect::to(&not_editing(&app)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn cancel_correction(
+    State(state): State<AppState>,
+    meta: RequestMeta,
+    user: SignedIn,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let app = service::load(&state, &user.user().id, &id).await?;
+    reply::cancel_correction(&state, user.user(), &app, &meta).await?;
+    Ok(Redirect::to(&not_editing(&app)).into_response())
 }

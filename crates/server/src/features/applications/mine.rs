@@ -74,6 +74,15 @@ pub struct Texts {
     pub outcome: &'static str,
     pub open_result: &'static str,
     pub dialog: &'static str,
+    pub or_correct: &'static str,
+    pub correct: &'static str,
+    pub go_on_correcting: &'static str,
+    pub corrected: &'static str,
+    pub versions: &'static str,
+    pub version: &'static str,
+    pub first_version: &'static str,
+    pub was: &'static str,
+    pub now: &'static str,
 }
 
 static RU: Texts = Texts {
@@ -117,6 +126,15 @@ static RU: Texts = Texts {
     outcome: "Решение ведомства",
     open_result: "Открыть новый документ",
     dialog: "Переписка с ведомством",
+    or_correct: "Если нужно исправить сведения в самом заявлении — например, адрес или данные документа, — исправьте ответы: ведомство получит новую версию заявления.",
+    correct: "Исправить ответы в заявлении",
+    go_on_correcting: "Продолжить исправление ответов",
+    corrected: "Исправленная версия отправлена в ведомство. Заявление снова на рассмотрении.",
+    versions: "Версии заявления",
+    version: "Версия",
+    first_version: "подано",
+    was: "Было",
+    now: "Стало",
 };
 
 static EN: Texts = Texts {
@@ -160,6 +178,15 @@ static EN: Texts = Texts {
     outcome: "The agency's decision",
     open_result: "Open the new document",
     dialog: "Messages with the agency",
+    or_correct: "If something in the application itself needs correcting (an address, a document's details), correct the answers: the agency gets a new version of the application.",
+    correct: "Correct the answers",
+    go_on_correcting: "Go on correcting the answers",
+    corrected: "The corrected version is sent to the agency. The application is in review again.",
+    versions: "Versions of the application",
+    version: "Version",
+    first_version: "submitted",
+    was: "Was",
+    now: "Now",
 };
 
 fn texts(lang: Lang) -> &'static Texts {
@@ -389,6 +416,18 @@ struct ApplicationPage {
     answered: bool,
     outcome_note: Option<String>,
     result_document: Option<String>,
+    /// A correction of the answers is being made (the agency has not got it yet).
+    correcting: bool,
+    corrected: bool,
+    versions: Vec<VersionLine>,
+}
+
+/// A version of what was submitted, with what a correction changed.
+pub struct VersionLine {
+    pub version: i64,
+    pub when: String,
+    pub digest: String,
+    pub changes: Vec<super::reply::Change>,
 }
 
 /// A message of the dialog as the citizen sees it.
@@ -404,6 +443,7 @@ struct ViewQuery {
     submitted: Option<String>,
     withdrawn: Option<String>,
     answered: Option<String>,
+    corrected: Option<String>,
 }
 
 async fn view(
@@ -493,11 +533,20 @@ async fn application_page(
         })
         .collect();
     let name_of = |file_id: &str| {
-        attached
+        everything
             .iter()
             .find(|f| f.file_id == file_id)
             .map(|f| f.name.clone())
     };
+    let version_lines = super::reply::shown_versions(&app.form, &versions, &name_of, lang)
+        .into_iter()
+        .map(|v| VersionLine {
+            version: v.version,
+            when: local_time::shown(v.at, &me.time_zone),
+            digest: v.digest,
+            changes: v.changes,
+        })
+        .collect();
     let steps = app
         .steps()
         .into_iter()
@@ -519,6 +568,9 @@ async fn application_page(
         answer_text,
         answered: q.answered.is_some(),
         outcome_note: app.row.outcome_note.clone(),
+        correcting: app.editing() == Some(service::Editing::Correction),
+        corrected: q.corrected.is_some(),
+        versions: version_lines,
         result_document: app.row.result_document_id.clone(),
         t: texts(lang),
         service: said(&app.service.name, lang),
@@ -566,7 +618,7 @@ async fn answer(
         .map(|(_, v)| v.clone())
         .collect();
     let lang = page.lang;
-    let error = match super::office::answer(&state, user.user(), &id, &text, &files, &meta).await {
+    let error = match super::reply::answer(&state, user.user(), &id, &text, &files, &meta).await {
         Ok(()) => {
             return Ok(Redirect::to(&format!("/applications/{id}?answered=1")).into_response());
         }
@@ -614,6 +666,8 @@ fn journal_words(kind: &str, agency: &str, lang: Lang) -> String {
         ("asked", Lang::En) => format!("{agency} asks for more"),
         ("answered", Lang::Ru) => "Вы ответили на запрос".to_owned(),
         ("answered", Lang::En) => "You answered".to_owned(),
+        ("corrected", Lang::Ru) => "Вы исправили ответы: отправлена новая версия".to_owned(),
+        ("corrected", Lang::En) => "You corrected the answers: a new version is sent".to_owned(),
         ("completed", Lang::Ru) => format!("{agency}: исполнено"),
         ("completed", Lang::En) => format!("{agency}: done"),
         ("rejected", Lang::Ru) => format!("{agency}: отказано"),

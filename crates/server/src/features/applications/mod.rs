@@ -16,6 +16,7 @@ pub mod office;
 pub mod office_pages;
 pub mod pages;
 mod prefill;
+pub mod reply;
 pub mod service;
 pub mod systems;
 pub mod webhooks;

@@ -274,6 +274,7 @@ struct ApplicationPage {
     result_fields: Vec<ResultField>,
     errors: FormErrors,
     held_by_other: bool,
+    versions: Vec<super::mine::VersionLine>,
 }
 
 /// The words typed into the officer's forms.
@@ -315,6 +316,9 @@ async fn application_page(
     let files = repo::all_files(&mut conn, &id).await?;
     let messages = repo::messages(&mut conn, &id).await?;
     let events = repo::agency_events(&mut conn, &id).await?;
+    let versions = repo::versions(&mut conn, &id).await?;
+    let latest = versions.last().map_or(1, |v| v.version);
+    let current = repo::files(&mut conn, &id, latest).await?;
     drop(conn);
     let link = |f: &store::applications::AttachedFile| {
         (
@@ -388,10 +392,19 @@ async fn application_page(
             .unwrap_or_default(),
         due: day(app.row.due_on.as_deref()),
         steps,
-        files: files
+        files: current
             .iter()
             .filter(|f| !f.field.starts_with("message:"))
             .map(link)
+            .collect(),
+        versions: super::reply::shown_versions(&app.form, &versions, &name_of, lang)
+            .into_iter()
+            .map(|v| super::mine::VersionLine {
+                version: v.version,
+                when: local_time::shown(v.at, tz),
+                digest: v.digest,
+                changes: v.changes,
+            })
             .collect(),
         dialog,
         journal,
@@ -416,6 +429,10 @@ fn event_words(kind: &str, lang: Lang) -> &'static str {
         "taken" => ("Взято в работу", "Taken"),
         "asked" => ("Запрошено уточнение", "More asked for"),
         "answered" => ("Заявитель ответил", "The applicant answered"),
+        "corrected" => (
+            "Заявитель исправил ответы (новая версия)",
+            "The applicant corrected the answers (a new version)",
+        ),
         "completed" => ("Исполнено", "Completed"),
         "rejected" => ("Отказано", "Rejected"),
         "withdrawn" => ("Отозвано заявителем", "Withdrawn by the applicant"),

@@ -66,6 +66,9 @@ pub enum ApplicationError {
     /// A file that is not one of the citizen's current document files.
     #[error("not the citizen's file")]
     ForeignFile,
+    /// A correction that changes no answer.
+    #[error("nothing corrected")]
+    Unchanged,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -86,6 +89,16 @@ pub struct Loaded {
     pub prefilled: Vec<String>,
     pub form: Form,
     pub service: Service,
+    /// The answers being corrected while the agency waits for the citizen.
+    pub correction: Option<Answers>,
+}
+
+/// What the citizen is filling in: a draft, or a correction of the answers the agency waits on
+/// (signed as the application's next version).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Editing {
+    Draft,
+    Correction,
 }
 
 /// An application's number as it is read out (`123-456-789 0`); empty for a draft.
@@ -116,17 +129,38 @@ impl Loaded {
         self.status == Status::Draft
     }
 
-    /// The steps shown for the answers so far.
+    /// What the citizen may fill in now, if anything.
+    pub fn editing(&self) -> Option<Editing> {
+        if self.is_draft() {
+            Some(Editing::Draft)
+        } else if self.correction.is_some() {
+            Some(Editing::Correction)
+        } else {
+            None
+        }
+    }
+
+    /// The answers being filled in: the draft's, or the correction's.
+    pub fn edited(&self) -> &Answers {
+        self.correction.as_ref().unwrap_or(&self.answers)
+    }
+
+    /// The steps shown for the submitted answers.
     pub fn steps(&self) -> Vec<&Step> {
         self.form.shown_steps(&self.answers).collect()
     }
+
+    /// The steps shown for the answers being filled in.
+    pub fn edited_steps(&self) -> Vec<&Step> {
+        self.form.shown_steps(self.edited()).collect()
+    }
 }
 
-fn answers_json(a: &Answers) -> String {
+pub(crate) fn answers_json(a: &Answers) -> String {
     serde_json::to_string(a).unwrap_or_else(|_| "{}".to_owned())
 }
 
-fn entry(user: &UserSummary, action: Action, id: &str, meta: &RequestMeta) -> Entry {
+pub(crate) fn entry(user: &UserSummary, action: Action, id: &str, meta: &RequestMeta) -> Entry {
     Entry::new(Actor::of(user), action)
         .object("application", id)
         .subject(&user.id)
@@ -203,6 +237,13 @@ pub async fn loaded_row(state: &AppState, row: ApplicationRow) -> Result<Loaded,
     let answers: Answers = serde_json::from_str(&row.answers).map_err(|_| corrupt("answers"))?;
     let prefilled: Vec<String> = serde_json::from_str(&row.prefilled).unwrap_or_default();
     let status = Status::from_code(&row.status).ok_or_else(|| corrupt("status"))?;
+    // A correction left over from an earlier request is not shown once the agency moved on.
+    let correction = match (&row.correction, status) {
+        (Some(json), Status::AwaitingCitizen) => {
+            Some(serde_json::from_str(json).map_err(|_| corrupt("correction"))?)
+        }
+        _ => None,
+    };
     Ok(Loaded {
         row,
         status,
@@ -210,6 +251,7 @@ pub async fn loaded_row(state: &AppState, row: ApplicationRow) -> Result<Loaded,
         prefilled,
         form,
         service,
+        correction,
     })
 }
 
@@ -242,11 +284,11 @@ pub async fn save_step(
     typed: &Answers,
     meta: &RequestMeta,
 ) -> Result<Saved, ApplicationError> {
-    if !app.is_draft() {
+    let Some(editing) = app.editing() else {
         return Err(ApplicationError::NotDraft);
-    }
+    };
     let mut merged: Answers = app
-        .answers
+        .edited()
         .iter()
         .filter(|(k, _)| !owns(step, k))
         .map(|(k, v)| (k.clone(), v.clone()))
@@ -276,21 +318,37 @@ pub async fn save_step(
     };
     let now = state.now();
     let mut tx = state.db.begin().await?;
-    let saved = repo::save_answers(
-        &mut tx,
-        &user.id,
-        &app.row.id,
-        app.row.version,
-        &answers_json(&merged),
-        now + DRAFT_LIFETIME,
-        now,
-    )
-    .await?;
+    let (saved, action) = match editing {
+        Editing::Draft => (
+            repo::save_answers(
+                &mut tx,
+                &user.id,
+                &app.row.id,
+                app.row.version,
+                &answers_json(&merged),
+                now + DRAFT_LIFETIME,
+                now,
+            )
+            .await?,
+            Action::ApplicationDraftSaved,
+        ),
+        Editing::Correction => (
+            repo::save_correction(
+                &mut tx,
+                &user.id,
+                &app.row.id,
+                app.row.version,
+                &answers_json(&merged),
+                now,
+            )
+            .await?,
+            Action::ApplicationCorrectionSaved,
+        ),
+    };
     if !saved {
         return Err(ApplicationError::Conflict);
     }
-    let e = entry(user, Action::ApplicationDraftSaved, &app.row.id, meta)
-        .details(serde_json::json!({ "step": step.id }));
+    let e = entry(user, action, &app.row.id, meta).details(serde_json::json!({ "step": step.id }));
     audit::append(&mut tx, &e, now).await?;
     tx.commit().await?;
     Ok(outcome)
@@ -368,7 +426,7 @@ pub struct Signature<'a> {
 }
 
 /// The files the answers name, with the SHA-256 the submission covers.
-fn attachments(
+pub(crate) fn attachments(
     form: &Form,
     answers: &Answers,
     own: &[Choosable],
@@ -437,6 +495,31 @@ pub fn canonical(
     (text, digest)
 }
 
+/// The simple signature: the citizen's password (and code) confirm what they send.
+pub(crate) async fn sign(
+    state: &AppState,
+    user: &UserSummary,
+    signature: &Signature<'_>,
+    meta: &RequestMeta,
+) -> Result<(), ApplicationError> {
+    match security::confirm(
+        state,
+        user,
+        Confirming::Session(signature.session_id),
+        signature.password,
+        signature.code,
+        meta,
+    )
+    .await
+    {
+        Ok(()) => Ok(()),
+        Err(SecurityError::WrongCode | SecurityError::TooManyTries) => {
+            Err(ApplicationError::Signature)
+        }
+        Err(e) => Err(ApplicationError::Security(e)),
+    }
+}
+
 /// Checks the whole draft, signs it and submits it: a new number, the due date, version 1 with
 /// the digest, the journal's first line, the audit record and the citizen's notice, in one
 /// transaction.
@@ -455,22 +538,7 @@ pub async fn submit(
         .map_err(ApplicationError::Invalid)?;
     let own = choosable(state, &user.id).await?;
     let files = attachments(&app.form, &answers, &own).map_err(ApplicationError::Invalid)?;
-    match security::confirm(
-        state,
-        user,
-        Confirming::Session(signature.session_id),
-        signature.password,
-        signature.code,
-        meta,
-    )
-    .await
-    {
-        Ok(()) => {}
-        Err(SecurityError::WrongCode | SecurityError::TooManyTries) => {
-            return Err(ApplicationError::Signature);
-        }
-        Err(e) => return Err(ApplicationError::Security(e)),
-    }
+    sign(state, user, signature, meta).await?;
     let (text, digest) = canonical(
         &app.row.service_code,
         app.row.form_version,
