@@ -129,6 +129,40 @@ const LONG_TEXT_LIMIT: usize = 20_000;
 const ADDRESS_LIMIT: usize = 500;
 
 impl Form {
+    /// The answers a new draft of this form may start from when it repeats an earlier
+    /// application or fills from a template: those of fields the form still has (a group's rows
+    /// included), without its consents — a required box is ticked anew every time.
+    pub fn carried_over(&self, answers: &Answers) -> Answers {
+        let consent = |f: &Field| f.required && matches!(f.kind, Kind::Checkbox);
+        let keeps = |name: &str| {
+            self.steps.iter().flat_map(|s| &s.fields).any(|f| {
+                if name == f.name {
+                    // A group's answers are its rows' (`children.0.name`), never its own name.
+                    let group = matches!(f.kind, Kind::Group { .. });
+                    return !group && !consent(f);
+                }
+                let Kind::Group { fields, .. } = &f.kind else {
+                    return false;
+                };
+                let Some(rest) = name
+                    .strip_prefix(f.name.as_str())
+                    .and_then(|r| r.strip_prefix('.'))
+                else {
+                    return false;
+                };
+                let mut parts = rest.splitn(2, '.');
+                let row_ok = parts.next().is_some_and(|r| r.parse::<usize>().is_ok());
+                let inner = parts.next().unwrap_or_default();
+                row_ok && fields.iter().any(|i| i.name == inner && !consent(i))
+            })
+        };
+        answers
+            .iter()
+            .filter(|(k, v)| !v.trim().is_empty() && keeps(k))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect()
+    }
+
     /// The steps the answers so far show, in order.
     pub fn shown_steps<'a>(&'a self, answers: &'a Answers) -> impl Iterator<Item = &'a Step> + 'a {
         self.steps
@@ -500,6 +534,34 @@ mod tests {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
+    }
+
+    #[test]
+    fn a_repeat_carries_the_answers_but_not_the_consent_nor_what_the_form_lost() {
+        let form = passport_form();
+        let earlier = answers(&[
+            ("reason", "lost"),
+            ("lost_on", "2026-01-05"),
+            ("children.0.name", "Иван"),
+            ("children.0.birth_date", "2015-02-03"),
+            ("children.0.shoe_size", "33"),
+            ("children.x.name", "?"),
+            ("fee", "300"),
+            ("agree", "on"),
+            ("retired_field", "что-то"),
+            ("snils", "  "),
+        ]);
+        let carried = form.carried_over(&earlier);
+        assert_eq!(
+            carried,
+            answers(&[
+                ("reason", "lost"),
+                ("lost_on", "2026-01-05"),
+                ("children.0.name", "Иван"),
+                ("children.0.birth_date", "2015-02-03"),
+                ("fee", "300"),
+            ])
+        );
     }
 
     #[test]

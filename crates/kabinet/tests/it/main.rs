@@ -35,3 +35,4 @@ mod sessions;
 mod shell;
 mod sms_gateway;
 mod subscriptions;
+mod templates;

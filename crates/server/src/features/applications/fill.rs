@@ -88,6 +88,7 @@ pub struct Texts {
     pub correction_sign_intro: &'static str,
     pub submit_correction: &'static str,
     pub cancel_correction: &'static str,
+    pub save_template: &'static str,
 }
 
 static RU: Texts = Texts {
@@ -125,6 +126,7 @@ static RU: Texts = Texts {
     correction_sign_intro: "Простая электронная подпись: введите пароль от кабинета. Исправленная версия будет подписана и отправлена в ведомство.",
     submit_correction: "Подписать и отправить исправления",
     cancel_correction: "Отменить исправление",
+    save_template: "Сохранить ответы как шаблон",
 };
 
 static EN: Texts = Texts {
@@ -162,6 +164,7 @@ static EN: Texts = Texts {
     correction_sign_intro: "A simple electronic signature: enter your cabinet password. The corrected version will be signed and sent to the agency.",
     submit_correction: "Sign and send the correction",
     cancel_correction: "Cancel the correction",
+    save_template: "Save the answers as a template",
 };
 
 fn texts(lang: Lang) -> &'static Texts {
@@ -188,21 +191,53 @@ pub const LEVEL_TOO_LOW: Msg = Msg::new(
     "This service needs a standard or confirmed account. Enter your passport and SNILS in the profile: once checked, the level rises.",
 );
 
+/// Where a citizen who may not start a draft of the service goes instead: its page, which says
+/// why (an identity level below the service's). `None` when they may.
+pub async fn refused_start(
+    state: &AppState,
+    user: &store::users::UserSummary,
+    code: &str,
+) -> Result<Option<String>, PageError> {
+    let catalogue = super::catalogue::Catalogue::current(state).await?;
+    let entry = catalogue.get(code).ok_or(PageError::NotFound)?;
+    let profile = store::users::profile(&state.db, &user.id)
+        .await?
+        .ok_or(PageError::NotFound)?;
+    Ok(
+        (!level_enough(&profile.identity_level, entry.service.level))
+            .then(|| format!("/services/{code}?level=1")),
+    )
+}
+
+#[derive(Deserialize, Default)]
+struct StartForm {
+    /// «Заполнить по шаблону»: the citizen's template of this service.
+    template: Option<String>,
+}
+
 async fn start(
     State(state): State<AppState>,
     meta: RequestMeta,
     user: SignedIn,
     Path(code): Path<String>,
+    Form(form): Form<StartForm>,
 ) -> Result<Response, PageError> {
-    let catalogue = super::catalogue::Catalogue::current(&state).await?;
-    let entry = catalogue.get(&code).ok_or(PageError::NotFound)?;
-    let profile = store::users::profile(&state.db, &user.user().id)
-        .await?
-        .ok_or(PageError::NotFound)?;
-    if !level_enough(&profile.identity_level, entry.service.level) {
-        return Ok(Redirect::to(&format!("/services/{code}?level=1")).into_response());
+    // Someone else's template is not found, whatever the level.
+    let template = match form.template.as_deref().filter(|t| !t.is_empty()) {
+        Some(tid) => Some((
+            tid,
+            super::templates::template_answers(&state, &user.user().id, tid, &code).await?,
+        )),
+        None => None,
+    };
+    if let Some(to) = refused_start(&state, user.user(), &code).await? {
+        return Ok(Redirect::to(&to).into_response());
     }
-    let id = service::start(&state, user.user(), &code, &meta).await?;
+    let basis = match &template {
+        Some((id, answers)) => service::Basis::Template { id, answers },
+        None => service::Basis::Blank,
+    };
+    let id = service::start(&state, user.user(), &code, basis, &meta).await?;
     Ok(Redirect::to(&format!("/applications/{id}/resume")).into_response())
 }
 

@@ -19,6 +19,7 @@ mod prefill;
 pub mod reply;
 pub mod service;
 pub mod systems;
+pub mod templates;
 pub mod webhooks;
 
 pub fn feature() -> super::Feature {
@@ -39,4 +40,5 @@ pub fn feature() -> super::Feature {
         .pages(office_pages::pages())
         .pages(agencies_admin::pages())
         .pages(systems::pages())
+        .pages(templates::pages())
 }

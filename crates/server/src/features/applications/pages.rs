@@ -42,6 +42,8 @@ pub struct Texts {
     pub needed: &'static str,
     pub steps: &'static str,
     pub apply: &'static str,
+    pub your_templates: &'static str,
+    pub fill_from: &'static str,
     pub sign_in_to_apply: &'static str,
     pub draft_exists: &'static str,
     pub resume: &'static str,
@@ -67,6 +69,8 @@ static RU: Texts = Texts {
     needed: "Что понадобится",
     steps: "Шаги заявления",
     apply: "Подать заявление",
+    your_templates: "Или заполните по своему шаблону",
+    fill_from: "Заполнить по шаблону",
     sign_in_to_apply: "Войдите, чтобы подать заявление",
     draft_exists: "У вас есть черновик этого заявления.",
     resume: "Продолжить заполнение",
@@ -92,6 +96,8 @@ static EN: Texts = Texts {
     needed: "What you will need",
     steps: "Steps of the application",
     apply: "Apply",
+    your_templates: "Or fill in from your template",
+    fill_from: "Fill in from",
     sign_in_to_apply: "Sign in to apply",
     draft_exists: "You have a draft of this application.",
     resume: "Continue filling in",
@@ -268,6 +274,8 @@ struct ServicePage {
     /// The citizen's identity level is below the service's.
     level_low: bool,
     level_message: &'static str,
+    /// The citizen's templates of this service: (id, name).
+    templates: Vec<(String, String)>,
 }
 
 async fn service(
@@ -328,7 +336,12 @@ async fn service(
             .is_some_and(|p| !super::fill::level_enough(&p.identity_level, s.level)),
         _ => false,
     };
+    let templates = match &page.user {
+        Some(user) => super::templates::of_service(&state, &user.id, &code).await?,
+        None => Vec::new(),
+    };
     Ok(ServicePage {
+        templates,
         t: texts(lang),
         signed_in: page.user.is_some(),
         draft,

@@ -167,11 +167,74 @@ pub(crate) fn entry(user: &UserSummary, action: Action, id: &str, meta: &Request
         .from_request(meta.ip.clone(), None)
 }
 
-/// Starts a draft of a service, prefilled from the profile and documents. Returns its id.
+/// Where a new draft's answers come from, besides the profile and documents.
+pub enum Basis<'a> {
+    Blank,
+    /// «Повторить заявление»: an earlier application's answers.
+    Repeat {
+        id: &'a str,
+        answers: &'a Answers,
+    },
+    /// «Заполнить по шаблону».
+    Template {
+        id: &'a str,
+        answers: &'a Answers,
+    },
+}
+
+impl Basis<'_> {
+    fn answers(&self) -> Option<&Answers> {
+        match self {
+            Basis::Blank => None,
+            Basis::Repeat { answers, .. } | Basis::Template { answers, .. } => Some(answers),
+        }
+    }
+
+    fn audited(&self) -> serde_json::Value {
+        match self {
+            Basis::Blank => serde_json::Value::Null,
+            Basis::Repeat { id, .. } => serde_json::json!({ "repeats": id }),
+            Basis::Template { id, .. } => serde_json::json!({ "template": id }),
+        }
+    }
+}
+
+/// The earlier answers a new draft keeps: what the current form still asks (no consents), and
+/// of the files only those still among the citizen's current document files.
+fn carried(form: &Form, earlier: &Answers, own: &[Choosable]) -> Answers {
+    let mut out = form.carried_over(earlier);
+    for step in &form.steps {
+        for field in &step.fields {
+            if !matches!(field.kind, Kind::Files { .. }) {
+                continue;
+            }
+            let Some(ids) = out.get(&field.name) else {
+                continue;
+            };
+            let kept: Vec<&str> = ids
+                .split(',')
+                .map(str::trim)
+                .filter(|id| own.iter().any(|c| c.file_id == *id))
+                .collect();
+            if kept.is_empty() {
+                out.remove(&field.name);
+            } else {
+                let kept = kept.join(",");
+                out.insert(field.name.clone(), kept);
+            }
+        }
+    }
+    out
+}
+
+/// Starts a draft of a service, prefilled from the profile and documents — over an earlier
+/// application's or a template's answers when given (the profile's current values win).
+/// Returns its id.
 pub async fn start(
     state: &AppState,
     user: &UserSummary,
     service_code: &str,
+    basis: Basis<'_>,
     meta: &RequestMeta,
 ) -> Result<String, ApplicationError> {
     let catalogue = Catalogue::current(state).await?;
@@ -180,7 +243,12 @@ pub async fn start(
         .ok_or(ApplicationError::NotFound)?;
     let form = &service.service.form;
     let sources = Sources::read(&state.db, &user.id, form).await?;
-    let (answers, prefilled) = sources.answers(form);
+    let (fresh, prefilled) = sources.answers(form);
+    let mut answers = match basis.answers() {
+        Some(earlier) => carried(form, earlier, &choosable(state, &user.id).await?),
+        None => Answers::new(),
+    };
+    answers.extend(fresh);
     let id = store::new_id();
     let now = state.now();
     let mut tx = state.db.begin().await?;
@@ -203,6 +271,7 @@ pub async fn start(
         "service": service_code,
         "form_version": service.form_version,
         "prefilled": prefilled.len(),
+        "from": basis.audited(),
     }));
     audit::append(&mut tx, &e, now).await?;
     tx.commit().await?;
