@@ -274,7 +274,32 @@ for (const mode of ['desktop', 'keyboard', 'nojs', 'mobile']) {
         const officer2 = actor(desk2, mode === 'keyboard');
         try {
           await signIn(desk2, officer2, 'officer@demo.kabinet.test', 'Demo-Officer-2026');
-          await desk2.goto(`${service.base}/office/applications/${application.split('/').pop()}`);
+          const onDesk = `${service.base}/office/applications/${application.split('/').pop()}`;
+          await desk2.goto(onDesk);
+          await officer2.fill('what', 'Уточните адрес регистрации: в доме 7 нет квартиры 15');
+          await officer2.press('Запросить');
+
+          // The citizen corrects the address in the application itself: a new version.
+          await page.goto(`${service.base}${application}`);
+          await act.press('Исправить ответы в заявлении');
+          assert.match(page.url(), /\/check$/);
+          await check(page, `${mode}-correct-check`);
+          await act.follow('Изменить — Адрес регистрации');
+          await act.fill('registration_address', '125009, Москва, ул. Тверская, 9, 15');
+          await act.press('Продолжить');
+          assert.match(page.url(), /\/check$/, 'a corrected step returns to the check');
+          assert.match(await page.textContent('main'), /Тверская, 9, 15/);
+          await check(page, `${mode}-correct-changes`);
+          await act.fill('comment', 'Исправила номер дома');
+          await act.fill('password', PASSWORD);
+          await act.press('Подписать и отправить исправления');
+          assert.match(await page.textContent('main'), /Исправленная версия отправлена/);
+          assert.match(await page.textContent('main'), /Версия 2/);
+          await check(page, `${mode}-corrected`);
+
+          await desk2.goto(onDesk);
+          assert.match(await desk2.textContent('main'), /Тверская, 9, 15/);
+          await check(desk2, `${mode}-office-corrected`);
           await officer2.fill('number', `45 26 ${String(200000 + counter).padStart(6, '0')}`);
           await officer2.fill('issued_on', todayInMoscow());
           await officer2.fill('issuer', 'ГУ МВД России по г. Москве');
@@ -290,6 +315,23 @@ for (const mode of ['desktop', 'keyboard', 'nojs', 'mobile']) {
         await check(page, `${mode}-apply-done`);
         await act.press('Открыть новый документ');
         assert.match(await page.textContent('main'), /45 26/);
+
+        // Applying again: a template of the answers, and a repeat that asks only the consents.
+        await page.goto(`${service.base}${application}`);
+        await act.follow('Сохранить как шаблон');
+        await check(page, `${mode}-template-new`);
+        await act.fill('name', `Паспорт ${mode}`);
+        await act.press('Сохранить шаблон');
+        assert.match(await page.textContent('main'), new RegExp(`Паспорт ${mode}`));
+        await check(page, `${mode}-templates`);
+        await page.goto(`${service.base}${application}`);
+        await act.press('Повторить заявление');
+        assert.match(page.url(), /\/steps\/photo_and_children$/, 'the photo was of the replaced passport: asked again');
+        await check(page, `${mode}-repeat-photo`);
+        await page.goto(page.url().replace(/photo_and_children$/, 'reason'));
+        assert.equal(await page.locator('[name="reason"]:checked').count(), 1, 'the reason is carried over');
+        await page.goto(page.url().replace(/reason$/, 'consent'));
+        assert.equal(await page.locator('[name="agree"]:checked').count(), 0, 'the consent is asked anew');
         await page.goto(`${service.base}/applications`);
         await check(page, `${mode}-applications`);
       }));
@@ -613,7 +655,7 @@ test('on a phone the menu opens without JavaScript, by keyboard alone', async ()
 });
 
 test('the operator pages pass the same checks', async () => {
-  for (const path of ['/operator', '/operator/outbox', '/operator/locks', '/operator/recovery', '/operator/jobs', '/operator/kinds', '/operator/kinds/passport_rf', '/operator/audit', '/operator/audit?action=session.', '/operator/bulletins']) {
+  for (const path of ['/operator', '/operator/outbox', '/operator/locks', '/operator/recovery', '/operator/jobs', '/operator/kinds', '/operator/kinds/passport_rf', '/operator/audit', '/operator/audit?action=session.', '/operator/bulletins', '/operator/agencies', '/operator/agencies/mvd/systems']) {
     await operator.goto(`${service.base}${path}`);
     await check(operator, `operator${path.replaceAll('/', '-')}`);
   }
