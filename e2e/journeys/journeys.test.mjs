@@ -655,7 +655,7 @@ test('on a phone the menu opens without JavaScript, by keyboard alone', async ()
 });
 
 test('the operator pages pass the same checks', async () => {
-  for (const path of ['/operator', '/operator/outbox', '/operator/locks', '/operator/recovery', '/operator/jobs', '/operator/kinds', '/operator/kinds/passport_rf', '/operator/audit', '/operator/audit?action=session.', '/operator/bulletins', '/operator/agencies', '/operator/agencies/mvd/systems']) {
+  for (const path of ['/operator', '/operator/outbox', '/operator/locks', '/operator/recovery', '/operator/jobs', '/operator/kinds', '/operator/kinds/passport_rf', '/operator/audit', '/operator/audit?action=session.', '/operator/bulletins', '/operator/agencies', '/operator/agencies/mvd/systems', '/operator/services', '/operator/services/new', '/operator/services/passport_replacement']) {
     await operator.goto(`${service.base}${path}`);
     await check(operator, `operator${path.replaceAll('/', '-')}`);
   }

@@ -35,6 +35,13 @@ pub fn words(action: Action) -> (&'static str, &'static str) {
             "Подписана исправленная версия заявления",
             "Corrected version of an application signed",
         ),
+        Action::CatalogueAgencySaved => (
+            "Ведомство в каталоге сохранено",
+            "Agency saved in the catalogue",
+        ),
+        Action::CatalogueCategorySaved => ("Категория услуг сохранена", "Service category saved"),
+        Action::CatalogueServiceCreated => ("Добавлена услуга", "Service added"),
+        Action::CatalogueServiceChanged => ("Изменена услуга", "Service changed"),
         Action::ApplicationTemplateSaved => {
             ("Сохранён шаблон заявления", "Application template saved")
         }

@@ -243,3 +243,154 @@ pub async fn current_forms(db: &Db) -> Result<Vec<(String, String)>, StoreError>
         .map(|r| Ok::<_, sqlx::Error>((r.try_get("code")?, r.try_get("form")?)))
         .collect::<Result<_, _>>()?)
 }
+
+// --- The operator's edits ------------------------------------------------------------------
+
+/// Adds an agency or renames one.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn save_agency(
+    conn: &mut AnyConnection,
+    a: &AgencyRow,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO agencies (code, name_ru, name_en, short_ru, short_en, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (code) DO UPDATE SET \
+         name_ru = excluded.name_ru, name_en = excluded.name_en, short_ru = excluded.short_ru, \
+         short_en = excluded.short_en, updated_at = excluded.updated_at",
+    )
+    .bind(&a.code)
+    .bind(&a.name_ru)
+    .bind(&a.name_en)
+    .bind(&a.short_ru)
+    .bind(&a.short_en)
+    .bind(micros(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Adds a category or renames (and moves) one.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn save_category(
+    conn: &mut AnyConnection,
+    c: &CategoryRow,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO service_categories (code, name_ru, name_en, position, updated_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (code) DO UPDATE SET \
+         name_ru = excluded.name_ru, name_en = excluded.name_en, position = excluded.position, \
+         updated_at = excluded.updated_at",
+    )
+    .bind(&c.code)
+    .bind(&c.name_ru)
+    .bind(&c.name_en)
+    .bind(c.position)
+    .bind(micros(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Adds a new service with version 1 of its form; a code in use gives
+/// [`StoreError::UniqueViolation`].
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn insert_service(
+    conn: &mut AnyConnection,
+    s: &ServiceRow,
+    form: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO services (code, category_code, agency_code, details, popular, active, \
+         position, form_version, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8)",
+    )
+    .bind(&s.code)
+    .bind(&s.category_code)
+    .bind(&s.agency_code)
+    .bind(&s.details)
+    .bind(i64::from(s.popular))
+    .bind(i64::from(s.active))
+    .bind(s.position)
+    .bind(micros(now))
+    .execute(&mut *conn)
+    .await?;
+    insert_form(conn, &s.code, 1, form, now).await
+}
+
+/// A new version of a service's form; versions are never changed.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn insert_form(
+    conn: &mut AnyConnection,
+    service_code: &str,
+    version: i64,
+    form: &str,
+    now: Timestamp,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO service_forms (service_code, version, form, created_at) \
+         VALUES ($1, $2, $3, $4)",
+    )
+    .bind(service_code)
+    .bind(version)
+    .bind(form)
+    .bind(micros(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Saves a service's details if it is still at `form_version` (another operator's edit in
+/// between gives false); `new_form_version` is the version new drafts use from now.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn update_service(
+    conn: &mut AnyConnection,
+    s: &ServiceRow,
+    form_version: i64,
+    now: Timestamp,
+) -> Result<bool, StoreError> {
+    let n = sqlx::query(
+        "UPDATE services SET category_code = $2, agency_code = $3, details = $4, popular = $5, \
+         active = $6, position = $7, form_version = $8, updated_at = $9 \
+         WHERE code = $1 AND form_version = $10",
+    )
+    .bind(&s.code)
+    .bind(&s.category_code)
+    .bind(&s.agency_code)
+    .bind(&s.details)
+    .bind(i64::from(s.popular))
+    .bind(i64::from(s.active))
+    .bind(s.position)
+    .bind(s.form_version)
+    .bind(micros(now))
+    .bind(form_version)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(n == 1)
+}
+
+/// A service's form versions: (version, when written), the newest first.
+#[tracing::instrument(level = "debug", skip_all)]
+pub async fn form_versions(
+    db: &Db,
+    service_code: &str,
+) -> Result<Vec<(i64, Timestamp)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT version, created_at FROM service_forms WHERE service_code = $1 \
+         ORDER BY version DESC",
+    )
+    .bind(service_code)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("version")?,
+                crate::from_micros(r.try_get("created_at")?),
+            ))
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(StoreError::from)
+}

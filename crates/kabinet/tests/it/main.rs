@@ -7,6 +7,7 @@ mod agency_api;
 mod applications;
 mod audit;
 mod backup;
+mod catalogue_admin;
 mod cli;
 mod cluster;
 mod corrections;

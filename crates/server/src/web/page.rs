@@ -100,7 +100,7 @@ impl PageCtx {
     }
 
     /// The operator's pages, for the menu on each of them (the sandbox among them).
-    pub fn operator_menu(&self) -> [(&'static str, &'static str); 9] {
+    pub fn operator_menu(&self) -> [(&'static str, &'static str); 10] {
         let pick = |ru, en| self.lang.pick(ru, en);
         [
             ("/operator", pick("Обзор", "Overview")),
@@ -112,6 +112,7 @@ impl PageCtx {
                 pick("Восстановление доступа", "Access recovery"),
             ),
             ("/operator/kinds", pick("Виды документов", "Document kinds")),
+            ("/operator/services", pick("Каталог услуг", "Services")),
             ("/operator/agencies", pick("Ведомства", "Agencies")),
             ("/operator/bulletins", pick("Рассылки", "Mailings")),
             ("/operator/audit", self.t.nav_journal),

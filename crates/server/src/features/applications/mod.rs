@@ -8,6 +8,7 @@ mod agencies_admin;
 pub mod agency_api;
 mod attention;
 pub mod catalogue;
+mod catalogue_admin;
 mod controls;
 pub mod drafts;
 pub mod fill;
@@ -41,4 +42,5 @@ pub fn feature() -> super::Feature {
         .pages(agencies_admin::pages())
         .pages(systems::pages())
         .pages(templates::pages())
+        .pages(catalogue_admin::pages())
 }
