@@ -766,18 +766,33 @@ pub async fn queue(
     Ok(rows.iter().map(application_of).collect::<Result<_, _>>()?)
 }
 
-/// How many applications of an agency are in each open status.
+/// How many applications of an agency are in each open status, each counted up to `cap`.
 #[tracing::instrument(level = "debug", skip_all)]
-pub async fn queue_counts(db: &Db, agency_code: &str) -> Result<Vec<(String, i64)>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT status, COUNT(*) AS n FROM applications WHERE agency_code = $1 \
-         AND status IN ('accepted', 'in_review', 'awaiting_citizen') GROUP BY status",
-    )
-    .bind(agency_code)
-    .fetch_all(db.pool())
-    .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("status")?, r.try_get("n")?)))
+pub async fn queue_counts(
+    db: &Db,
+    agency_code: &str,
+    cap: i64,
+) -> Result<Vec<(String, i64)>, StoreError> {
+    // Each count stops at `cap`: a busy agency's tabs would otherwise count every open row of
+    // the agency on every page (80 000 index entries at 100 000 applications, ~14 ms on SQLite).
+    let count = |status: &str| {
+        format!(
+            "(SELECT COUNT(*) FROM (SELECT 1 FROM applications WHERE agency_code = $1 \
+             AND status = '{status}' LIMIT $2) AS capped) AS {status}"
+        )
+    };
+    let open = ["accepted", "in_review", "awaiting_citizen"];
+    let sql = format!(
+        "SELECT {}",
+        open.iter().map(|s| count(s)).collect::<Vec<_>>().join(", ")
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(agency_code)
+        .bind(cap)
+        .fetch_one(db.pool())
+        .await?;
+    open.iter()
+        .map(|s| Ok(((*s).to_owned(), row.try_get(*s)?)))
         .collect::<Result<_, sqlx::Error>>()
         .map_err(StoreError::from)
 }

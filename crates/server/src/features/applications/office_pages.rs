@@ -75,10 +75,22 @@ pub struct QueueLine {
     pub assignee: String,
 }
 
+/// A tab's count stops here and reads «999+».
+const COUNTED_UP_TO: i64 = 1000;
+
+fn shown_count(n: i64) -> String {
+    if n >= COUNTED_UP_TO {
+        format!("{}+", COUNTED_UP_TO - 1)
+    } else {
+        n.to_string()
+    }
+}
+
 pub struct Tab {
     pub code: &'static str,
     pub text: &'static str,
-    pub count: i64,
+    /// How many there are, for the open statuses.
+    pub count: Option<String>,
     pub current: bool,
 }
 
@@ -148,7 +160,7 @@ async fn queue(
     let mut rows = repo::queue(&state.db, &filter, PAGE + 1).await?;
     let more = rows.len() > PAGE as usize;
     rows.truncate(PAGE as usize);
-    let counts = repo::queue_counts(&state.db, &agency).await?;
+    let counts = repo::queue_counts(&state.db, &agency, COUNTED_UP_TO).await?;
     let today = local_time::today(state.now(), &me.time_zone).to_string();
     let next = more
         .then(|| rows.last())
@@ -202,7 +214,7 @@ async fn queue(
                 count: counts
                     .iter()
                     .find(|(c, _)| c == s.code())
-                    .map_or(-1, |(_, n)| *n),
+                    .map(|(_, n)| shown_count(*n)),
                 current: *s == status,
             })
             .collect(),
@@ -734,4 +746,16 @@ async fn file(
     let app = office::peek(&state, &officer, &id).await?;
     let (file, stream) = office::file(&state, &officer, &app, &file_id, &meta).await?;
     Ok(office::file_response(&file, stream))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_tab_reads_999_plus_instead_of_counting_every_row() {
+        assert_eq!(shown_count(0), "0");
+        assert_eq!(shown_count(999), "999");
+        assert_eq!(shown_count(1000), "999+");
+    }
 }
