@@ -219,6 +219,19 @@ for (const mode of ['desktop', 'keyboard', 'nojs', 'mobile']) {
         assert.match(page.url(), /\/steps\/person$/);
         assert.equal(await page.inputValue('[name="surname"]'), 'Лебедева', 'prefilled from the profile');
         await check(page, `${mode}-apply-person`);
+        if (mode !== 'nojs') {
+          // Checked as it is left, before «Продолжить»; a corrected answer clears the message.
+          const snils = await page.inputValue('[name="snils"]');
+          await act.fill('snils', '123-456-789 00');
+          await page.keyboard.press('Tab');
+          await page.locator('#snils-error').waitFor();
+          assert.match(page.url(), /\/steps\/person$/, 'nothing was sent');
+          assert.equal(await page.getAttribute('[name="snils"]', 'aria-invalid'), 'true');
+          await check(page, `${mode}-apply-live-error`);
+          await act.fill('snils', snils);
+          await page.keyboard.press('Tab');
+          await page.locator('#snils-error').waitFor({ state: 'detached' });
+        }
         await act.press('Продолжить');
         await check(page, `${mode}-apply-current-passport`);
         await act.press('Продолжить');

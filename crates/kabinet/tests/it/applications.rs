@@ -747,3 +747,61 @@ async fn sign_in_again(app: &TestApp, login: &str) {
         .await;
     assert_eq!(r.status(), 303, "signed in again");
 }
+
+#[tokio::test]
+async fn a_step_is_checked_as_it_is_typed_without_saving_anything() {
+    let app = TestApp::spawn().await;
+    citizen_with_passport(&app, "+79120000441", "live@example.ru").await;
+    let id = start_passport_draft(&app).await;
+    let page = format!("/applications/{id}/steps/person");
+    let (_, html) = app.get_text(&page).await;
+    assert!(html.contains(&format!(
+        "data-live-check=\"/applications/{id}/steps/person/check\""
+    )));
+    let token = csrf_token(&html);
+    let before: String = sqlx::query_scalar("SELECT answers FROM applications WHERE id = $1")
+        .bind(&id)
+        .fetch_one(app.state.db.pool())
+        .await
+        .expect("draft");
+    let r = app
+        .post_form(
+            &format!("{page}/check"),
+            &[
+                ("_csrf", &token),
+                ("snils", "123-456-789 00"),
+                ("birth_date", "31.02.2000"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status(), 200);
+    let found: serde_json::Value = r.json().await.expect("json");
+    let problems = &found["problems"];
+    assert!(
+        problems["snils"].as_str().is_some_and(|t| !t.is_empty()),
+        "{found}"
+    );
+    assert!(problems["birth_date"].is_string(), "{found}");
+    let after: String = sqlx::query_scalar("SELECT answers FROM applications WHERE id = $1")
+        .bind(&id)
+        .fetch_one(app.state.db.pool())
+        .await
+        .expect("draft");
+    assert_eq!(before, after, "a check saves nothing");
+
+    // Another citizen's draft is not found; a request without the form's token is refused.
+    let stranger = app.with_client(client());
+    registered_citizen(&stranger, "+79120000442", "live-stranger@example.ru").await;
+    let (_, theirs) = stranger.get_text("/applications").await;
+    let r = stranger
+        .post_form(
+            &format!("{page}/check"),
+            &[("_csrf", &csrf_token(&theirs)), ("snils", "1")],
+        )
+        .await;
+    assert_eq!(r.status(), 404);
+    let r = app
+        .post_form(&format!("{page}/check"), &[("snils", "1")])
+        .await;
+    assert_eq!(r.status(), 403);
+}

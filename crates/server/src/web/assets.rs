@@ -36,6 +36,8 @@ pub struct Assets {
     pub passkeys: Asset,
     /// Progressive enhancement of the notification settings: saving at once, web push.
     pub settings: Asset,
+    /// Progressive enhancement of an application's steps: each answer checked as it is left.
+    pub forms: Asset,
 }
 
 pub static ASSETS: LazyLock<Assets> = LazyLock::new(|| Assets {
@@ -69,6 +71,12 @@ pub static ASSETS: LazyLock<Assets> = LazyLock::new(|| Assets {
         include_bytes!("static/settings.js"),
         "text/javascript; charset=utf-8",
     ),
+    forms: Asset::new(
+        "forms",
+        "js",
+        include_bytes!("static/forms.js"),
+        "text/javascript; charset=utf-8",
+    ),
 });
 
 pub async fn serve(Path(name): Path<String>) -> Response {
@@ -79,6 +87,7 @@ pub async fn serve(Path(name): Path<String>) -> Response {
         &ASSETS.live,
         &ASSETS.passkeys,
         &ASSETS.settings,
+        &ASSETS.forms,
     ]
     .into_iter()
     .find(|asset| asset.href == href);

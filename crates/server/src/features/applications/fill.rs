@@ -34,6 +34,7 @@ pub fn pages() -> Routes {
             "/applications/{id}/steps/{step}",
             get(step_page).post(step_submit),
         )
+        .route("/applications/{id}/steps/{step}/check", post(step_check))
         .route("/applications/{id}/check", get(check_page))
         .attempt("/applications/{id}/submit", post(submit))
         .route("/applications/{id}/delete", post(delete))
@@ -485,6 +486,36 @@ async fn step_submit(
         None => Redirect::to(&format!("/applications/{id}/check")),
     }
     .into_response())
+}
+
+/// The live check of a step as it is filled in (`forms.js`): the problems its answers have now,
+/// in the page's own words, keyed by field; nothing is saved. The server stays the authority:
+/// sending the step checks it again.
+async fn step_check(
+    State(state): State<AppState>,
+    user: SignedIn,
+    page: PageCtx,
+    Path((id, step_id)): Path<(String, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let answers = typed(pairs);
+    let app = service::load(&state, &user.user().id, &id).await?;
+    if app.editing().is_none() {
+        return Err(PageError::NotFound);
+    }
+    let step = shown_step(&app, &step_id)?;
+    let problems = service::step_problems(&app, step, &answers);
+    let mut shown = app.edited().clone();
+    shown.retain(|k, _| !answers.contains_key(k));
+    shown.extend(answers);
+    let drawn = draw_step(&app, step, &shown, &problems, &[], false, page);
+    let found: serde_json::Map<String, serde_json::Value> = drawn
+        .errors
+        .items()
+        .iter()
+        .map(|(field, text)| (field.to_string(), serde_json::Value::from(text.as_str())))
+        .collect();
+    Ok(axum::Json(serde_json::json!({ "problems": found })).into_response())
 }
 
 /// One step on the check page.

@@ -343,6 +343,26 @@ pub enum Saved {
     Problems(Problems),
 }
 
+/// The problems a step's answers have as typed now, saving nothing (the page's live check).
+pub fn step_problems(app: &Loaded, step: &Step, typed: &Answers) -> Problems {
+    let mut answers: Answers = app
+        .edited()
+        .iter()
+        .filter(|(k, _)| !owns(step, k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    answers.extend(
+        typed
+            .iter()
+            .filter(|(k, v)| owns(step, k) && !v.trim().is_empty())
+            .map(|(k, v)| (k.clone(), v.clone())),
+    );
+    app.form
+        .check_step(step, &answers)
+        .err()
+        .unwrap_or_default()
+}
+
 /// Saves one step's answers into the draft — as typed, so nothing is lost, and in their normal
 /// form when they pass. Files must be the citizen's own current document files.
 pub async fn save_step(
