@@ -8,6 +8,7 @@ mod applications;
 mod audit;
 mod backup;
 mod catalogue_admin;
+mod citizen_api;
 mod cli;
 mod cluster;
 mod corrections;

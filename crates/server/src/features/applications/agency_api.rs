@@ -73,6 +73,49 @@ impl From<ApplicationError> for ApiError {
                 }
                 err
             }
+            ApplicationError::NotDraft => ApiError::new(
+                StatusCode::CONFLICT,
+                "not_editable",
+                Msg::new(
+                    "Заявление уже не черновик; прочитайте его заново",
+                    "The application is not a draft any more; read it again",
+                ),
+            ),
+            ApplicationError::Invalid(_) => ApiError::invalid_input(),
+            ApplicationError::Signature => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "wrong_password_or_code",
+                Msg::new(
+                    "Пароль или код не подошли",
+                    "The password or the code did not match",
+                ),
+            ),
+            ApplicationError::Incomplete(Missing::Words) => ApiError::invalid_input().field(
+                "text",
+                "required",
+                Msg::new(
+                    "Напишите ответ или приложите файлы",
+                    "Write an answer or attach files",
+                ),
+            ),
+            ApplicationError::TooLong => ApiError::invalid_input().field(
+                "text",
+                "too_long",
+                Msg::new("Не больше 5000 знаков", "5000 characters at most"),
+            ),
+            ApplicationError::ForeignFile => ApiError::invalid_input().field(
+                "files",
+                "not_yours",
+                Msg::new(
+                    "Такого файла нет среди ваших документов",
+                    "No such file among your documents",
+                ),
+            ),
+            ApplicationError::Unchanged => ApiError::invalid_input().field(
+                "answers",
+                "unchanged",
+                Msg::new("Ни один ответ не изменён", "No answer is changed"),
+            ),
             ApplicationError::Store(e) => e.into(),
             other => ApiError::internal(other),
         }

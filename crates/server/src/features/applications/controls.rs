@@ -372,3 +372,43 @@ fn in_words(
         _ => v.to_owned(),
     }
 }
+
+/// The inner field of a group an answer's name (`children.1.birth_date`) points at.
+pub fn inner_field<'a>(
+    group: &'a domain::applications::form::Field,
+    name: &str,
+) -> Option<&'a domain::applications::form::Field> {
+    let inner = name.rsplit('.').next()?;
+    match &group.kind {
+        domain::applications::form::Kind::Group { fields, .. } => {
+            fields.iter().find(|f| f.name == inner)
+        }
+        _ => None,
+    }
+}
+
+/// Each problem in words, at its answer's name — for the JSON API, which has no page to draw.
+pub fn problems_in_words(
+    form: &domain::applications::form::Form,
+    problems: &domain::applications::form::Problems,
+    lang: Lang,
+) -> Vec<(String, String)> {
+    problems
+        .iter()
+        .map(|(name, problem)| {
+            let base = name.split('.').next().unwrap_or_default();
+            let field = form
+                .steps
+                .iter()
+                .flat_map(|s| &s.fields)
+                .find(|f| f.name == base);
+            let text = match field {
+                Some(f) => problem_text(*problem, inner_field(f, name).unwrap_or(f), lang),
+                None => lang
+                    .pick("В форме нет такого поля", "The form has no such field")
+                    .to_owned(),
+            };
+            (name.clone(), text)
+        })
+        .collect()
+}

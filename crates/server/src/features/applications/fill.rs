@@ -14,7 +14,9 @@ use domain::applications::catalogue::Level;
 use domain::applications::form::{Answers, Problems, Step};
 use serde::Deserialize;
 
-use super::controls::{Control, Drawn, ShownAnswer, problem_text, said, shown_answers};
+use super::controls::{
+    Control, Drawn, ShownAnswer, inner_field, problem_text, said, shown_answers,
+};
 use super::reply::{self, Change};
 use super::service::{self, ApplicationError, Editing, Loaded, Saved, Signature};
 use crate::state::AppState;
@@ -617,20 +619,6 @@ async fn check_view(
     })
 }
 
-/// The inner field of a group an answer's name (`children.1.birth_date`) points at.
-fn inner_field<'a>(
-    group: &'a domain::applications::form::Field,
-    name: &str,
-) -> Option<&'a domain::applications::form::Field> {
-    let inner = name.rsplit('.').next()?;
-    match &group.kind {
-        domain::applications::form::Kind::Group { fields, .. } => {
-            fields.iter().find(|f| f.name == inner)
-        }
-        _ => None,
-    }
-}
-
 async fn check_page(
     State(state): State<AppState>,
     user: SignedIn,
@@ -685,7 +673,7 @@ async fn submit(
     }
     if errors.is_empty() {
         let signature = Signature {
-            session_id: &user.0.id,
+            by: crate::features::security::service::Confirming::Session(&user.0.id),
             password: &form.password,
             code: form.code.as_deref().filter(|c| !c.trim().is_empty()),
         };

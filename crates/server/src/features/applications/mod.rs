@@ -9,6 +9,7 @@ pub mod agency_api;
 mod attention;
 pub mod catalogue;
 mod catalogue_admin;
+pub mod citizen_api;
 mod controls;
 pub mod drafts;
 pub mod fill;
@@ -35,6 +36,7 @@ pub fn feature() -> super::Feature {
             webhooks::deliver_job,
         ))
         .api(agency_api::api())
+        .api(citizen_api::api())
         .pages(pages::pages())
         .pages(fill::pages())
         .pages(mine::pages())

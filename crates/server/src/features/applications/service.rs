@@ -443,6 +443,68 @@ pub async fn save_step(
     Ok(outcome)
 }
 
+/// Saves a draft's answers sent whole (the JSON API): a name with an empty text clears it, a
+/// name the form does not have is refused; each step that passes keeps its answers in their
+/// normal form, the rest as typed. Returns what still stops the submission.
+pub async fn save_draft_answers(
+    state: &AppState,
+    user: &UserSummary,
+    app: &Loaded,
+    typed: &Answers,
+    meta: &RequestMeta,
+) -> Result<Problems, ApplicationError> {
+    if app.editing() != Some(Editing::Draft) {
+        return Err(ApplicationError::NotDraft);
+    }
+    let unknown: Problems = typed
+        .keys()
+        .filter(|k| !app.form.steps.iter().any(|s| owns(s, k)))
+        .map(|k| (k.clone(), Problem::Field(FieldError::Choice)))
+        .collect();
+    if !unknown.is_empty() {
+        return Err(ApplicationError::Invalid(unknown));
+    }
+    let mut merged = app.edited().clone();
+    for (k, v) in typed {
+        if v.trim().is_empty() {
+            merged.remove(k);
+        } else {
+            merged.insert(k.clone(), v.clone());
+        }
+    }
+    let mut problems = Problems::new();
+    let mut normal = merged.clone();
+    for step in app.form.shown_steps(&merged) {
+        match app.form.check_step(step, &merged) {
+            Ok(passed) => {
+                problems.extend(foreign_files(state, &user.id, step, &passed).await?);
+                normal.extend(passed);
+            }
+            Err(p) => problems.extend(p),
+        }
+    }
+    let now = state.now();
+    let mut tx = state.db.begin().await?;
+    if !repo::save_answers(
+        &mut tx,
+        &user.id,
+        &app.row.id,
+        app.row.version,
+        &answers_json(&normal),
+        now + DRAFT_LIFETIME,
+        now,
+    )
+    .await?
+    {
+        return Err(ApplicationError::Conflict);
+    }
+    let e = entry(user, Action::ApplicationDraftSaved, &app.row.id, meta)
+        .details(serde_json::json!({ "whole": true, "answers": typed.len() }));
+    audit::append(&mut tx, &e, now).await?;
+    tx.commit().await?;
+    Ok(problems)
+}
+
 /// The files fields of a step whose answers name files that are not the citizen's current
 /// document files.
 async fn foreign_files(
@@ -507,9 +569,10 @@ pub struct Submitted {
     pub due_on: jiff::civil::Date,
 }
 
-/// The simple signature: the password and, when on, the second factor's code.
+/// The simple signature: the password and, when on, the second factor's code, confirmed for
+/// the session (the pages) or the API token (the JSON API) it comes with.
 pub struct Signature<'a> {
-    pub session_id: &'a str,
+    pub by: Confirming<'a>,
     pub password: &'a str,
     pub code: Option<&'a str>,
 }
@@ -594,7 +657,7 @@ pub(crate) async fn sign(
     match security::confirm(
         state,
         user,
-        Confirming::Session(signature.session_id),
+        signature.by,
         signature.password,
         signature.code,
         meta,
