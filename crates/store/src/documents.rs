@@ -529,7 +529,7 @@ pub async fn set_state(
     Ok(n == 1)
 }
 
-/// A trashed document whose restore window has passed.
+/// A trashed document whose restore window has passed (and whose files no application names).
 #[derive(Debug, Clone)]
 pub struct Purgeable {
     pub id: String,
@@ -543,8 +543,12 @@ pub async fn trashed_before(
     before: Timestamp,
     limit: i64,
 ) -> Result<Vec<Purgeable>, StoreError> {
+    // A document whose file an application references stays in the trash: the application
+    // names that file version for good (the agency reads what the citizen signed).
     let rows = sqlx::query(
         "SELECT id, owner_id FROM documents WHERE state = 'trashed' AND trashed_at < $1 \
+         AND NOT EXISTS (SELECT 1 FROM document_files f JOIN application_files af \
+         ON af.file_id = f.id WHERE f.document_id = documents.id) \
          ORDER BY trashed_at LIMIT $2",
     )
     .bind(micros(before))

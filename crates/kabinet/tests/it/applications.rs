@@ -805,3 +805,40 @@ async fn a_step_is_checked_as_it_is_typed_without_saving_anything() {
         .await;
     assert_eq!(r.status(), 403);
 }
+
+#[tokio::test]
+async fn a_trashed_document_whose_file_an_application_names_is_kept_for_the_agency() {
+    let app = TestApp::spawn().await;
+    server::demo::seed(&app.state).await.expect("demo");
+    let (api, photo) = citizen_with_passport(&app, "+79120000461", "kept@example.ru").await;
+    let (id, _) = submitted_passport(&app, &photo).await;
+    let document: String =
+        sqlx::query_scalar("SELECT document_id FROM application_files WHERE file_id = $1")
+            .bind(&photo)
+            .fetch_one(app.state.db.pool())
+            .await
+            .expect("attached");
+    let (status, _) = api
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/api/v1/documents/{document}"),
+            None,
+        )
+        .await;
+    assert!(status == 200 || status == 204, "trashed: {status}");
+    app.clock.advance(jiff::SignedDuration::from_hours(24 * 31));
+    let purged = server::features::documents::service::purge_expired_trash(&app.state)
+        .await
+        .expect("purge");
+    assert_eq!(purged, 0, "the application still names its file");
+    let officer =
+        crate::office::signed_in(&app, "officer@demo.kabinet.test", "Demo-Officer-2026").await;
+    let r = officer
+        .get(&format!("/office/applications/{id}/files/{photo}"))
+        .await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(
+        r.bytes().await.expect("bytes").to_vec(),
+        crate::harness::scan_pdf("фото", 20_000)
+    );
+}
