@@ -41,6 +41,13 @@ const COLUMNS: &str = "id, number, owner_id, service_code, agency_code, form_ver
      answers, prefilled, submitted_at, due_on, assignee_id, result_document_id, outcome_note, \
      expires_at, correction, version, created_at, updated_at";
 
+/// [`COLUMNS`] for lists and queues, which never show the answers: they are not read (a draft's
+/// answers are kilobytes of JSON, and a page of 100 carried them all through the driver).
+const SUMMARY_COLUMNS: &str = "id, number, owner_id, service_code, agency_code, form_version, \
+     status, '{}' AS answers, '[]' AS prefilled, submitted_at, due_on, assignee_id, \
+     result_document_id, outcome_note, expires_at, CAST(NULL AS TEXT) AS correction, version, \
+     created_at, updated_at";
+
 fn application_of(row: &AnyRow) -> Result<ApplicationRow, sqlx::Error> {
     let at = |name: &str| -> Result<Option<Timestamp>, sqlx::Error> {
         Ok(row.try_get::<Option<i64>, _>(name)?.map(from_micros))
@@ -332,7 +339,8 @@ pub struct Filter {
     pub to: Option<Timestamp>,
 }
 
-/// The owner's applications matching the filter, the latest change first.
+/// The owner's applications matching the filter, the latest change first (without their
+/// answers: see [`SUMMARY_COLUMNS`]).
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn list(
     db: &Db,
@@ -341,7 +349,7 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<ApplicationRow>, StoreError> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM applications WHERE owner_id = $1 \
+        "SELECT {SUMMARY_COLUMNS} FROM applications WHERE owner_id = $1 \
          AND ($2 IS NULL OR status = $2) AND ($3 IS NULL OR service_code = $3) \
          AND ($4 IS NULL OR number = $4) \
          AND ($5 IS NULL OR COALESCE(submitted_at, created_at) >= $5) \
@@ -735,7 +743,8 @@ pub struct QueueFilter {
     pub after: Option<(String, String)>,
 }
 
-/// A page of the queue, the earliest due first (overdue ones lead), by keyset.
+/// A page of the queue, the earliest due first (overdue ones lead), by keyset (without the
+/// answers).
 #[tracing::instrument(level = "debug", skip_all)]
 pub async fn queue(
     db: &Db,
@@ -747,7 +756,7 @@ pub async fn queue(
         .clone()
         .map_or((None, None), |(d, i)| (Some(d), Some(i)));
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM applications WHERE agency_code = $1 AND status = $2 \
+        "SELECT {SUMMARY_COLUMNS} FROM applications WHERE agency_code = $1 AND status = $2 \
          AND ($3 IS NULL OR service_code = $3) AND ($4 IS NULL OR assignee_id = $4) \
          AND ($5 = 0 OR assignee_id IS NULL) \
          AND ($6 IS NULL OR due_on > $6 OR (due_on = $6 AND id > $7)) \

@@ -89,8 +89,12 @@ pub fn page_routes() -> Routes {
 }
 
 /// What every feature puts on the signed-in home, in the features' order.
-pub fn attention_sources() -> Vec<crate::attention::Source> {
-    all().into_iter().filter_map(|f| f.attention).collect()
+pub fn attention_sources() -> &'static [crate::attention::Source] {
+    // Read once: building the features builds every router (every route inserted), which cost
+    // the signed-in home ~9 ms of a 10 ms request when it was done per request.
+    static SOURCES: std::sync::LazyLock<Vec<crate::attention::Source>> =
+        std::sync::LazyLock::new(|| all().into_iter().filter_map(|f| f.attention).collect());
+    &SOURCES
 }
 
 #[derive(OpenApi)]
