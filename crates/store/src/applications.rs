@@ -337,6 +337,8 @@ pub struct Filter {
     /// Submitted (or, for drafts, created) on or after, in microseconds.
     pub from: Option<Timestamp>,
     pub to: Option<Timestamp>,
+    /// The last line of the previous page: (its `updated_at`, its id).
+    pub after: Option<(Timestamp, String)>,
 }
 
 /// The owner's applications matching the filter, the latest change first (without their
@@ -354,6 +356,7 @@ pub async fn list(
          AND ($4 IS NULL OR number = $4) \
          AND ($5 IS NULL OR COALESCE(submitted_at, created_at) >= $5) \
          AND ($6 IS NULL OR COALESCE(submitted_at, created_at) < $6) \
+         AND ($8 IS NULL OR updated_at < $8 OR (updated_at = $8 AND id < $9)) \
          ORDER BY updated_at DESC, id DESC LIMIT $7"
     )))
     .bind(owner_id)
@@ -363,6 +366,8 @@ pub async fn list(
     .bind(f.from.map(micros))
     .bind(f.to.map(micros))
     .bind(limit)
+    .bind(f.after.as_ref().map(|(at, _)| micros(*at)))
+    .bind(f.after.as_ref().map(|(_, id)| id.clone()))
     .fetch_all(db.pool())
     .await?;
     Ok(rows.iter().map(application_of).collect::<Result<_, _>>()?)
@@ -1207,4 +1212,16 @@ pub async fn delete_template(
         .await?
         .rows_affected();
     Ok(n == 1)
+}
+
+/// A list's cursor as an address carries it: `{updated_at in µs}~{id}`.
+pub fn list_cursor(row: &ApplicationRow) -> String {
+    format!("{}~{}", micros(row.updated_at), row.id)
+}
+
+/// A cursor read back; `None` when it is not one.
+pub fn parse_list_cursor(text: &str) -> Option<(Timestamp, String)> {
+    let (at, id) = text.split_once('~')?;
+    let at: i64 = at.parse().ok()?;
+    (!id.is_empty()).then(|| (from_micros(at), id.to_owned()))
 }

@@ -210,3 +210,104 @@ async fn a_citizen_applies_through_the_api_and_another_reaches_none_of_it() {
     let (status, _) = api.send(Method::POST, &withdraw, None).await;
     assert_eq!(status, 409);
 }
+
+#[tokio::test]
+async fn many_applications_come_a_page_at_a_time_on_the_page_and_in_the_api() {
+    let app = TestApp::spawn().await;
+    let (api, _) = citizen_with_passport(&app, "+79120000453", "api-many@example.ru").await;
+    let mut started = std::collections::BTreeSet::new();
+    for _ in 0..25 {
+        let (status, draft) = api
+            .send(
+                Method::POST,
+                "/api/v1/services/appeal/applications",
+                Some(json!({})),
+            )
+            .await;
+        assert_eq!(status, 201, "{draft}");
+        started.insert(draft["id"].as_str().expect("id").to_owned());
+        app.clock.advance(jiff::SignedDuration::from_secs(1));
+    }
+
+    // The API: pages of 10 by `next`, every draft once.
+    let mut seen = Vec::new();
+    let mut path = "/api/v1/applications?limit=10".to_owned();
+    loop {
+        let (status, page) = api.send(Method::GET, &path, None).await;
+        assert_eq!(status, 200, "{page}");
+        for item in page["items"].as_array().expect("items") {
+            seen.push(item["id"].as_str().expect("id").to_owned());
+        }
+        match page["next"].as_str() {
+            Some(next) => path = format!("/api/v1/applications?limit=10&after={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), 25);
+    assert_eq!(
+        seen.iter()
+            .cloned()
+            .collect::<std::collections::BTreeSet<_>>(),
+        started
+    );
+    let (status, _) = api
+        .send(Method::GET, "/api/v1/applications?after=nonsense", None)
+        .await;
+    assert_eq!(status, 422);
+
+    // The page: 20, then the next 5 by the link, filters kept in it.
+    let count = |html: &str| {
+        started
+            .iter()
+            .filter(|id| html.contains(&format!("/applications/{id}/resume\">")))
+            .count()
+    };
+    let (_, first) = app.get_text("/applications?status=draft").await;
+    assert_eq!(count(&first), 20);
+    let next = next_link(&first).expect("a link to the next page");
+    assert!(next.contains("status=draft"), "{next}");
+    let (_, second) = app.get_text(&next).await;
+    assert_eq!(count(&second), 5);
+    assert!(second.contains("К началу списка"));
+}
+
+/// The address of «Следующие заявления» on a page, as a browser reads the attribute.
+fn next_link(html: &str) -> Option<String> {
+    let at = html.find("Следующие заявления")?;
+    let start = html[..at].rfind("href=\"")? + 6;
+    let end = start + html[start..].find('"')?;
+    Some(unescape(&html[start..end]))
+}
+
+/// HTML character references back to characters (`&amp;`, `&#x2f;`, `&#61;` …).
+fn unescape(text: &str) -> String {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(amp) = rest.find('&') {
+        out.push_str(&rest[..amp]);
+        let tail = &rest[amp..];
+        let Some(semi) = tail.find(';') else {
+            out.push_str(tail);
+            return out;
+        };
+        let entity = &tail[1..semi];
+        let decoded = match entity {
+            "amp" => Some('&'),
+            "quot" => Some('"'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            e if e.starts_with("#x") => u32::from_str_radix(&e[2..], 16)
+                .ok()
+                .and_then(char::from_u32),
+            e if e.starts_with('#') => e[1..].parse().ok().and_then(char::from_u32),
+            _ => None,
+        };
+        match decoded {
+            Some(c) => out.push(c),
+            None => out.push_str(&tail[..=semi]),
+        }
+        rest = &tail[semi + 1..];
+    }
+    out.push_str(rest);
+    out
+}

@@ -59,6 +59,8 @@ pub struct ApplicationItem {
 #[derive(Serialize, ToSchema)]
 pub struct ApplicationList {
     pub items: Vec<ApplicationItem>,
+    /// Pass as `after` for the next page; null on the last.
+    pub next: Option<String>,
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -72,6 +74,8 @@ pub struct ListQuery {
     pub number: Option<String>,
     /// 1–200, 50 by default.
     pub limit: Option<i64>,
+    /// The `next` of the previous page.
+    pub after: Option<String>,
 }
 
 fn item(row: &repo::ApplicationRow, catalogue: &Catalogue, lang: Lang) -> ApplicationItem {
@@ -131,15 +135,23 @@ async fn list(
     if !(1..=200).contains(&limit) {
         return Err(invalid("limit"));
     }
+    let after = match q.after.as_deref().filter(|a| !a.is_empty()) {
+        None => None,
+        Some(a) => Some(repo::parse_list_cursor(a).ok_or_else(|| invalid("after"))?),
+    };
     let filter = repo::Filter {
         status,
         service_code: q.service.filter(|s| !s.is_empty()),
         number,
+        after,
         ..Default::default()
     };
-    let rows = repo::list(&state.db, &user.user.id, &filter, limit).await?;
+    let mut rows = repo::list(&state.db, &user.user.id, &filter, limit + 1).await?;
+    let more = rows.len() > usize::try_from(limit).unwrap_or(0);
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
     let catalogue = Catalogue::current(&state).await?;
     Ok(Json(ApplicationList {
+        next: more.then(|| rows.last()).flatten().map(repo::list_cursor),
         items: rows
             .iter()
             .map(|r| item(r, &catalogue, info.lang))

@@ -74,6 +74,8 @@ pub struct Texts {
     pub outcome: &'static str,
     pub open_result: &'static str,
     pub dialog: &'static str,
+    pub next_page: &'static str,
+    pub first_page: &'static str,
     pub or_correct: &'static str,
     pub templates: &'static str,
     pub again: &'static str,
@@ -130,6 +132,8 @@ static RU: Texts = Texts {
     outcome: "Решение ведомства",
     open_result: "Открыть новый документ",
     dialog: "Переписка с ведомством",
+    next_page: "Следующие заявления",
+    first_page: "К началу списка",
     templates: "Мои шаблоны заявлений",
     again: "Подать снова",
     repeat: "Повторить заявление",
@@ -186,6 +190,8 @@ static EN: Texts = Texts {
     outcome: "The agency's decision",
     open_result: "Open the new document",
     dialog: "Messages with the agency",
+    next_page: "Next applications",
+    first_page: "Back to the start",
     templates: "My application templates",
     again: "Apply again",
     repeat: "Repeat the application",
@@ -284,7 +290,12 @@ struct ListQuery {
     to: Option<String>,
     number: Option<String>,
     deleted: Option<String>,
+    /// The previous page's last line (`repo::list_cursor`).
+    after: Option<String>,
 }
+
+/// Lines of «Мои заявления» on a page.
+pub const PAGE: i64 = 20;
 
 #[derive(Template, WebTemplate)]
 #[template(path = "features/applications/mine.html")]
@@ -302,6 +313,10 @@ struct ListPage {
     number: String,
     number_error: Option<&'static str>,
     deleted: bool,
+    /// The address of the next page, with the same filters.
+    next: Option<String>,
+    /// Not the first page: a link back to it.
+    later_page: bool,
 }
 
 /// A typed date (ДД.ММ.ГГГГ or ГГГГ-ММ-ДД), or nothing.
@@ -345,17 +360,37 @@ async fn list(
         to: to_day
             .and_then(|d| d.tomorrow().ok())
             .and_then(|d| local_time::day_start(d, &me.time_zone)),
+        after: clean(&q.after).as_deref().and_then(repo::parse_list_cursor),
     };
+    let later_page = filter.after.is_some();
     let filtered = status.is_some()
         || service_code.is_some()
         || !number_typed.is_empty()
         || from_day.is_some()
         || to_day.is_some();
-    let rows = if number_error.is_some() {
+    let mut rows = if number_error.is_some() {
         Vec::new()
     } else {
-        repo::list(&state.db, &me.id, &filter, 200).await?
+        repo::list(&state.db, &me.id, &filter, PAGE + 1).await?
     };
+    let more = rows.len() > PAGE as usize;
+    rows.truncate(PAGE as usize);
+    let next = more.then(|| rows.last()).flatten().map(|last| {
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        for (key, value) in [
+            ("status", &q.status),
+            ("service", &q.service),
+            ("from", &q.from),
+            ("to", &q.to),
+            ("number", &q.number),
+        ] {
+            if let Some(v) = value.as_deref().filter(|v| !v.trim().is_empty()) {
+                query.append_pair(key, v);
+            }
+        }
+        query.append_pair("after", &repo::list_cursor(last));
+        format!("/applications?{}", query.finish())
+    });
     Ok(ListPage {
         t: texts(lang),
         lines: rows
@@ -383,6 +418,8 @@ async fn list(
         number: number_typed,
         number_error,
         deleted: q.deleted.is_some(),
+        next,
+        later_page,
         page,
     })
 }
