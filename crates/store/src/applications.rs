@@ -748,6 +748,17 @@ pub struct QueueFilter {
     pub after: Option<(String, String)>,
 }
 
+/// Where the next page of the queue starts: after this row (its due date and id).
+pub fn queue_cursor(row: &ApplicationRow) -> String {
+    format!("{}~{}", row.due_on.as_deref().unwrap_or_default(), row.id)
+}
+
+/// A queue cursor read back; `None` when it is not one.
+pub fn parse_queue_cursor(text: &str) -> Option<(String, String)> {
+    let (due, id) = text.split_once('~')?;
+    (!id.is_empty()).then(|| (due.to_owned(), id.to_owned()))
+}
+
 /// A page of the queue, the earliest due first (overdue ones lead), by keyset (without the
 /// answers).
 #[tracing::instrument(level = "debug", skip_all)]

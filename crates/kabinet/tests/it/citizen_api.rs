@@ -180,6 +180,24 @@ async fn a_citizen_applies_through_the_api_and_another_reaches_none_of_it() {
     }
     let (_, theirs) = other.send(Method::GET, "/api/v1/applications", None).await;
     assert_eq!(theirs["items"], json!([]));
+    // A simplified account may not start a passport, told why; an appeal it may.
+    let (status, body) = other
+        .send(
+            Method::POST,
+            "/api/v1/services/passport_replacement/applications",
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    assert_eq!(body["error"]["code"], "identity_level", "{body}");
+    let (status, body) = other
+        .send(
+            Method::POST,
+            "/api/v1/services/appeal/applications",
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
 
     // Not waiting for an answer; a repeat carries the answers but not the consents.
     let (status, _) = api

@@ -116,6 +116,11 @@ impl From<ApplicationError> for ApiError {
                 "unchanged",
                 Msg::new("Ни один ответ не изменён", "No answer is changed"),
             ),
+            ApplicationError::LevelTooLow => ApiError::new(
+                StatusCode::FORBIDDEN,
+                "identity_level",
+                super::fill::LEVEL_TOO_LOW,
+            ),
             ApplicationError::Store(e) => e.into(),
             other => ApiError::internal(other),
         }
@@ -214,11 +219,7 @@ async fn queue(
     }
     let after = match q.after.as_deref().filter(|a| !a.is_empty()) {
         None => None,
-        Some(a) => Some(
-            a.split_once('~')
-                .map(|(d, i)| (d.to_owned(), i.to_owned()))
-                .ok_or_else(|| invalid("after"))?,
-        ),
+        Some(a) => Some(repo::parse_queue_cursor(a).ok_or_else(|| invalid("after"))?),
     };
     let filter = QueueFilter {
         agency_code: key.0.agency_code.clone(),
@@ -231,10 +232,7 @@ async fn queue(
     let mut rows = repo::queue(&state.db, &filter, limit + 1).await?;
     let more = rows.len() > usize::try_from(limit).unwrap_or(0);
     rows.truncate(usize::try_from(limit).unwrap_or(0));
-    let next = more
-        .then(|| rows.last())
-        .flatten()
-        .map(|r| format!("{}~{}", r.due_on.clone().unwrap_or_default(), r.id));
+    let next = more.then(|| rows.last()).flatten().map(repo::queue_cursor);
     Ok(Json(QueuePage {
         items: rows.iter().map(|r| item(&officer, r)).collect(),
         next,

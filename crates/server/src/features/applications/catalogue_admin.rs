@@ -172,6 +172,25 @@ pub struct AgencyForm {
     pub agency_short_en: String,
 }
 
+/// A place in a list, 0–10000 (empty: 100, after the seeded ones); a problem for the field
+/// otherwise.
+fn order(errors: &mut FormErrors, field: &'static str, typed: &str, lang: Lang) -> Option<i64> {
+    let position = match typed.trim() {
+        "" => Some(100),
+        p => p.parse::<i64>().ok().filter(|p| (0..=10_000).contains(p)),
+    };
+    if position.is_none() {
+        errors.push(
+            field,
+            lang.pick(
+                "Порядок — целое число от 0 до 10000",
+                "The order is a whole number, 0–10000",
+            ),
+        );
+    }
+    position
+}
+
 /// Checks typed words: required, at most `max` characters.
 fn words_problem(text: &str, max: usize, lang: Lang) -> Option<&'static str> {
     let n = text.trim().chars().count();
@@ -277,19 +296,7 @@ async fn save_category(
         "category_name_en",
         words_problem(&f.category_name_en, NAME_MAX, lang),
     );
-    let position = match f.category_position.trim() {
-        "" => Some(100),
-        p => p.parse::<i64>().ok().filter(|p| (0..=10_000).contains(p)),
-    };
-    if position.is_none() {
-        errors.push(
-            "category_position",
-            lang.pick(
-                "Порядок — целое число от 0 до 10000",
-                "The order is a whole number, 0–10000",
-            ),
-        );
-    }
+    let position = order(&mut errors, "category_position", &f.category_position, lang);
     let Some(position) = position.filter(|_| errors.is_empty()) else {
         let body = list_page(&state, errors, AgencyForm::default(), f, false, page).await?;
         return Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response());
@@ -573,21 +580,7 @@ fn check(
         );
         None
     };
-    let position = f
-        .position
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|p| (0..=10_000).contains(p));
-    if position.is_none() {
-        errors.push(
-            "position",
-            lang.pick(
-                "Порядок — целое число от 0 до 10000",
-                "The order is a whole number, 0–10000",
-            ),
-        );
-    }
+    let position = order(&mut errors, "position", &f.position, lang);
     let parsed: Option<form::Form> = match serde_json::from_str(&f.form) {
         Ok(parsed) => Some(parsed),
         Err(e) => {

@@ -309,8 +309,6 @@ pub struct StartRequest {
     pub repeat: Option<String>,
 }
 
-const LEVEL_TOO_LOW: Msg = super::fill::LEVEL_TOO_LOW;
-
 /// Starts a draft of a service, prefilled from the profile and documents (and from a template or
 /// an earlier application when named: the profile's current values win, consents are asked
 /// anew).
@@ -343,18 +341,6 @@ async fn start(
         }
         None => None,
     };
-    let catalogue = Catalogue::current(&state).await?;
-    let entry = catalogue.get(&code).ok_or_else(ApiError::not_found)?;
-    let profile = store::users::profile(&state.db, &me.id)
-        .await?
-        .ok_or_else(ApiError::not_found)?;
-    if !super::fill::level_enough(&profile.identity_level, entry.service.level) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "identity_level",
-            LEVEL_TOO_LOW,
-        ));
-    }
     let basis = match (&template, &earlier) {
         (Some((id, answers)), _) => Basis::Template { id, answers },
         (None, Some((id, answers))) => Basis::Repeat { id, answers },

@@ -194,22 +194,22 @@ pub const LEVEL_TOO_LOW: Msg = Msg::new(
     "This service needs a standard or confirmed account. Enter your passport and SNILS in the profile: once checked, the level rises.",
 );
 
-/// Where a citizen who may not start a draft of the service goes instead: its page, which says
-/// why (an identity level below the service's). `None` when they may.
-pub async fn refused_start(
+/// Starts a draft, or — when the citizen's identity level is below the service's — sends them to
+/// the service's page, which says why and how to raise it.
+pub async fn start_or_explain(
     state: &AppState,
     user: &store::users::UserSummary,
     code: &str,
-) -> Result<Option<String>, PageError> {
-    let catalogue = super::catalogue::Catalogue::current(state).await?;
-    let entry = catalogue.get(code).ok_or(PageError::NotFound)?;
-    let profile = store::users::profile(&state.db, &user.id)
-        .await?
-        .ok_or(PageError::NotFound)?;
-    Ok(
-        (!level_enough(&profile.identity_level, entry.service.level))
-            .then(|| format!("/services/{code}?level=1")),
-    )
+    basis: service::Basis<'_>,
+    meta: &RequestMeta,
+) -> Result<Response, PageError> {
+    match service::start(state, user, code, basis, meta).await {
+        Ok(id) => Ok(Redirect::to(&format!("/applications/{id}/resume")).into_response()),
+        Err(ApplicationError::LevelTooLow) => {
+            Ok(Redirect::to(&format!("/services/{code}?level=1")).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -233,15 +233,11 @@ async fn start(
         )),
         None => None,
     };
-    if let Some(to) = refused_start(&state, user.user(), &code).await? {
-        return Ok(Redirect::to(&to).into_response());
-    }
     let basis = match &template {
         Some((id, answers)) => service::Basis::Template { id, answers },
         None => service::Basis::Blank,
     };
-    let id = service::start(&state, user.user(), &code, basis, &meta).await?;
-    Ok(Redirect::to(&format!("/applications/{id}/resume")).into_response())
+    start_or_explain(&state, user.user(), &code, basis, &meta).await
 }
 
 /// Where a draft goes on: the first step whose answers do not pass, or the check page.

@@ -84,11 +84,6 @@ pub struct Texts {
     pub correct: &'static str,
     pub go_on_correcting: &'static str,
     pub corrected: &'static str,
-    pub versions: &'static str,
-    pub version: &'static str,
-    pub first_version: &'static str,
-    pub was: &'static str,
-    pub now: &'static str,
 }
 
 static RU: Texts = Texts {
@@ -142,11 +137,6 @@ static RU: Texts = Texts {
     correct: "Исправить ответы в заявлении",
     go_on_correcting: "Продолжить исправление ответов",
     corrected: "Исправленная версия отправлена в ведомство. Заявление снова на рассмотрении.",
-    versions: "Версии заявления",
-    version: "Версия",
-    first_version: "подано",
-    was: "Было",
-    now: "Стало",
 };
 
 static EN: Texts = Texts {
@@ -200,11 +190,6 @@ static EN: Texts = Texts {
     correct: "Correct the answers",
     go_on_correcting: "Go on correcting the answers",
     corrected: "The corrected version is sent to the agency. The application is in review again.",
-    versions: "Versions of the application",
-    version: "Version",
-    first_version: "submitted",
-    was: "Was",
-    now: "Now",
 };
 
 fn texts(lang: Lang) -> &'static Texts {
@@ -468,15 +453,7 @@ struct ApplicationPage {
     /// A correction of the answers is being made (the agency has not got it yet).
     correcting: bool,
     corrected: bool,
-    versions: Vec<VersionLine>,
-}
-
-/// A version of what was submitted, with what a correction changed.
-pub struct VersionLine {
-    pub version: i64,
-    pub when: String,
-    pub digest: String,
-    pub changes: Vec<super::reply::Change>,
+    versions: super::reply::Versions,
 }
 
 /// A message of the dialog as the citizen sees it.
@@ -587,15 +564,8 @@ async fn application_page(
             .find(|f| f.file_id == file_id)
             .map(|f| f.name.clone())
     };
-    let version_lines = super::reply::shown_versions(&app.form, &versions, &name_of, lang)
-        .into_iter()
-        .map(|v| VersionLine {
-            version: v.version,
-            when: local_time::shown(v.at, &me.time_zone),
-            digest: v.digest,
-            changes: v.changes,
-        })
-        .collect();
+    let version_lines =
+        super::reply::shown_versions(&app.form, &versions, &name_of, &me.time_zone, lang);
     let steps = app
         .steps()
         .into_iter()

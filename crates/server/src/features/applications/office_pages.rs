@@ -144,11 +144,7 @@ async fn queue(
         .service
         .filter(|s| catalogue.get(s).is_some_and(|e| e.service.agency == agency));
     let who = q.who.unwrap_or_default();
-    let after = q
-        .after
-        .as_deref()
-        .and_then(|a| a.split_once('~'))
-        .map(|(d, i)| (d.to_owned(), i.to_owned()));
+    let after = q.after.as_deref().and_then(repo::parse_queue_cursor);
     let filter = QueueFilter {
         agency_code: agency.clone(),
         status: status.code().to_owned(),
@@ -162,10 +158,7 @@ async fn queue(
     rows.truncate(PAGE as usize);
     let counts = repo::queue_counts(&state.db, &agency, COUNTED_UP_TO).await?;
     let today = local_time::today(state.now(), &me.time_zone).to_string();
-    let next = more
-        .then(|| rows.last())
-        .flatten()
-        .map(|r| format!("{}~{}", r.due_on.clone().unwrap_or_default(), r.id));
+    let next = more.then(|| rows.last()).flatten().map(repo::queue_cursor);
     let lines = rows
         .iter()
         .map(|r| QueueLine {
@@ -286,7 +279,7 @@ struct ApplicationPage {
     result_fields: Vec<ResultField>,
     errors: FormErrors,
     held_by_other: bool,
-    versions: Vec<super::mine::VersionLine>,
+    versions: super::reply::Versions,
 }
 
 /// The words typed into the officer's forms.
@@ -409,15 +402,7 @@ async fn application_page(
             .filter(|f| !f.field.starts_with("message:"))
             .map(link)
             .collect(),
-        versions: super::reply::shown_versions(&app.form, &versions, &name_of, lang)
-            .into_iter()
-            .map(|v| super::mine::VersionLine {
-                version: v.version,
-                when: local_time::shown(v.at, tz),
-                digest: v.digest,
-                changes: v.changes,
-            })
-            .collect(),
+        versions: super::reply::shown_versions(&app.form, &versions, &name_of, tz, lang),
         dialog,
         journal,
         can_take: allowed.contains(&Event::Take) && app.row.assignee_id.is_none(),

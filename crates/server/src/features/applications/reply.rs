@@ -7,7 +7,6 @@
 use domain::applications::form::{Answers, Form};
 use domain::applications::status::{self, Event, Party, Status};
 use domain::notifications::Category;
-use jiff::Timestamp;
 use store::applications::{self as repo, AttachedFile, VersionRow};
 use store::audit::{self, Action};
 use store::users::UserSummary;
@@ -343,13 +342,44 @@ pub struct Change {
     pub after: String,
 }
 
-/// A version of what was submitted: the first, or a correction with what it changed.
+/// A version of what was submitted — the first, or a correction with what it changed — as both
+/// the citizen's and the officer's pages show it (the time in the reader's zone).
 pub struct ShownVersion {
     pub version: i64,
-    pub at: Timestamp,
+    pub when: String,
     pub digest: String,
     pub changes: Vec<Change>,
 }
+
+/// «Версии заявления» as both pages show it (the shared macro `versions`), with its words.
+pub struct Versions {
+    pub list: Vec<ShownVersion>,
+    pub t: &'static VersionWords,
+}
+
+pub struct VersionWords {
+    pub heading: &'static str,
+    pub version: &'static str,
+    pub first: &'static str,
+    pub was: &'static str,
+    pub now: &'static str,
+}
+
+static VERSION_WORDS_RU: VersionWords = VersionWords {
+    heading: "Версии заявления",
+    version: "Версия",
+    first: "подано",
+    was: "Было",
+    now: "Стало",
+};
+
+static VERSION_WORDS_EN: VersionWords = VersionWords {
+    heading: "Versions of the application",
+    version: "Version",
+    first: "submitted",
+    was: "Was",
+    now: "Now",
+};
 
 /// One answer in a line of words; a group's rows numbered.
 fn in_one_line(a: &ShownAnswer) -> String {
@@ -414,8 +444,9 @@ pub fn shown_versions(
     form: &Form,
     versions: &[VersionRow],
     files: &dyn Fn(&str) -> Option<String>,
+    time_zone: &str,
     lang: Lang,
-) -> Vec<ShownVersion> {
+) -> Versions {
     let mut out = Vec::new();
     let mut before: Option<Answers> = None;
     for v in versions {
@@ -426,13 +457,16 @@ pub fn shown_versions(
         };
         out.push(ShownVersion {
             version: v.version,
-            at: v.created_at,
+            when: crate::local_time::shown(v.created_at, time_zone),
             digest: v.digest.clone(),
             changes,
         });
         before = Some(answers);
     }
-    out
+    Versions {
+        list: out,
+        t: lang.pick(&VERSION_WORDS_RU, &VERSION_WORDS_EN),
+    }
 }
 
 /// Whether the citizen may correct the answers now.

@@ -69,6 +69,9 @@ pub enum ApplicationError {
     /// A correction that changes no answer.
     #[error("nothing corrected")]
     Unchanged,
+    /// The citizen's identity level is below the service's.
+    #[error("identity level too low")]
+    LevelTooLow,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -241,6 +244,12 @@ pub async fn start(
     let service: &ServiceEntry = catalogue
         .get(service_code)
         .ok_or(ApplicationError::NotFound)?;
+    let profile = store::users::profile(&state.db, &user.id)
+        .await?
+        .ok_or(ApplicationError::NotFound)?;
+    if !super::fill::level_enough(&profile.identity_level, service.service.level) {
+        return Err(ApplicationError::LevelTooLow);
+    }
     let form = &service.service.form;
     let sources = Sources::read(&state.db, &user.id, form).await?;
     let (fresh, prefilled) = sources.answers(form);

@@ -149,15 +149,11 @@ async fn repeat(
 ) -> Result<Response, PageError> {
     let app = service::load(&state, &user.user().id, &id).await?;
     let code = app.row.service_code.clone();
-    if let Some(to) = super::fill::refused_start(&state, user.user(), &code).await? {
-        return Ok(Redirect::to(&to).into_response());
-    }
     let basis = Basis::Repeat {
         id: &id,
         answers: &app.answers,
     };
-    let new = service::start(&state, user.user(), &code, basis, &meta).await?;
-    Ok(Redirect::to(&format!("/applications/{new}/resume")).into_response())
+    super::fill::start_or_explain(&state, user.user(), &code, basis, &meta).await
 }
 
 #[derive(Template, WebTemplate)]
